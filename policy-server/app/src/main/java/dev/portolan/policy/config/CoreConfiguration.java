@@ -1,0 +1,43 @@
+package dev.portolan.policy.config;
+
+import dev.portolan.policy.index.Index;
+import dev.portolan.policy.model.MeshSettings;
+import dev.portolan.policy.model.PortListParser;
+import dev.portolan.policy.resolve.Resolver;
+import dev.portolan.policy.web.PortolanMetrics;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the pure core (settings, resolver, index) into Spring. */
+@Configuration(proxyBeanMethods = false)
+public class CoreConfiguration {
+
+  @Bean
+  MeshSettings meshSettings(PortolanProperties p) {
+    var parsed = PortListParser.parse(p.defaultOpaquePorts());
+    if (parsed.hasErrors()) {
+      // An install setting is not user data: refuse to start rather than guess.
+      throw new IllegalArgumentException(
+          "portolan.default-opaque-ports='" + p.defaultOpaquePorts() + "': " + parsed.invalid());
+    }
+    return new MeshSettings(
+        parsed.ports(),
+        p.defaultOpaquePorts(),
+        p.detectTimeout(),
+        p.clusterDomain(),
+        p.trustDomain(),
+        p.controlPlaneNamespace(),
+        p.inboundPort(),
+        p.adminPort());
+  }
+
+  @Bean
+  Resolver resolver(MeshSettings settings) {
+    return new Resolver(settings);
+  }
+
+  @Bean(destroyMethod = "close")
+  Index index(Resolver resolver, PortolanMetrics metrics) {
+    return new Index(resolver, metrics.indexObserver());
+  }
+}

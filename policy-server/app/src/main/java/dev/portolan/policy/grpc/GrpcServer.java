@@ -1,0 +1,123 @@
+package dev.portolan.policy.grpc;
+
+import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.index.Index;
+import dev.portolan.policy.model.MeshSettings;
+import dev.portolan.policy.source.SyncState;
+import dev.portolan.policy.web.Explainer;
+import dev.portolan.policy.web.PortolanMetrics;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The proxy-facing gRPC server (default port 8086): Destination, InboundServerPolicies, portolan.v1
+ * Diagnostics, grpc.health.v1 (NOT_SERVING until the sources have synced) and reflection.
+ */
+@Component
+public class GrpcServer implements SmartLifecycle {
+  private final PortolanProperties props;
+  private final Index index;
+  private final MeshSettings settings;
+  private final SyncState sync;
+  private final PortolanMetrics metrics;
+  private final StreamRegistry streams;
+  private final Explainer explainer;
+  private final MeterRegistry registry;
+  private final HealthStatusManager health = new HealthStatusManager();
+  // Stream drains are short and independent: one virtual thread each.
+  private final ExecutorService drains = Executors.newVirtualThreadPerTaskExecutor();
+  private volatile Server server;
+
+  public GrpcServer(
+      PortolanProperties props,
+      Index index,
+      MeshSettings settings,
+      SyncState sync,
+      PortolanMetrics metrics,
+      StreamRegistry streams,
+      Explainer explainer,
+      MeterRegistry registry) {
+    this.props = props;
+    this.index = index;
+    this.settings = settings;
+    this.sync = sync;
+    this.metrics = metrics;
+    this.streams = streams;
+    this.explainer = explainer;
+    this.registry = registry;
+  }
+
+  @Override
+  public void start() {
+    Counter badTokens =
+        Counter.builder("portolan.context.token.errors")
+            .description("Destination requests with an unreadable context token")
+            .register(registry);
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    sync.onChange(this::updateHealth);
+    try {
+      server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(props.grpc().port()))
+              .addService(
+                  new DestinationService(index, settings, drains, metrics, streams, badTokens))
+              .addService(new InboundPolicyService(index, drains, metrics, streams))
+              .addService(new DiagnosticsService(explainer))
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start gRPC on port " + props.grpc().port(), e);
+    }
+    updateHealth();
+  }
+
+  private void updateHealth() {
+    ServingStatus s = sync.allSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus("", s);
+    health.setStatus("io.linkerd.proxy.destination.Destination", s);
+    health.setStatus("io.linkerd.proxy.inbound.InboundServerPolicies", s);
+  }
+
+  /** The bound port (the chosen one when configured as 0). */
+  public int port() {
+    Server s = server;
+    return s == null ? -1 : s.getPort();
+  }
+
+  @Override
+  public void stop() {
+    Server s = server;
+    if (s != null) {
+      health.enterTerminalState();
+      s.shutdownNow();
+      try {
+        s.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server = null;
+    }
+    drains.shutdownNow();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return server != null;
+  }
+}

@@ -1,0 +1,104 @@
+package dev.portolan.policy.grpc;
+
+import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
+import dev.portolan.api.inbound.PortSpec;
+import dev.portolan.api.inbound.Server;
+import dev.portolan.policy.index.InboundKey;
+import dev.portolan.policy.index.Index;
+import dev.portolan.policy.resolve.BadRequestException;
+import dev.portolan.policy.web.PortolanMetrics;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/** InboundServerPolicies.GetPort / WatchPort, spec §6: first message current, then on change. */
+final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServerPoliciesImplBase {
+  private final Index index;
+  private final Executor executor;
+  private final PortolanMetrics metrics;
+  private final StreamRegistry streams;
+
+  InboundPolicyService(
+      Index index, Executor executor, PortolanMetrics metrics, StreamRegistry streams) {
+    this.index = index;
+    this.executor = executor;
+    this.metrics = metrics;
+    this.streams = streams;
+  }
+
+  @Override
+  public void getPort(PortSpec request, StreamObserver<Server> observer) {
+    InboundKey key;
+    try {
+      key = key(request);
+    } catch (BadRequestException e) {
+      observer.onError(
+          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    InboundKey.Policy policy = key.compute(index.resolver(), index.snapshot());
+    if (!policy.podExists()) {
+      observer.onError(notFound(key).asRuntimeException());
+      return;
+    }
+    observer.onNext(Translator.inboundServer(policy.protocol()));
+    observer.onCompleted();
+  }
+
+  @Override
+  public void watchPort(PortSpec request, StreamObserver<Server> observer) {
+    InboundKey key;
+    try {
+      key = key(request);
+    } catch (BadRequestException e) {
+      observer.onError(
+          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    var pump = new WatchPump((ServerCallStreamObserver<Server>) observer);
+    streams.open(pump, key.toString());
+    pump.start(index, key);
+  }
+
+  private static InboundKey key(PortSpec request) {
+    Workload w = Workload.parse(request.getWorkload());
+    int port = request.getPort();
+    if (port < 1 || port > 65535) {
+      throw new BadRequestException("port " + port + " out of range 1-65535");
+    }
+    return new InboundKey(w.namespace(), w.pod(), port);
+  }
+
+  private static Status notFound(InboundKey key) {
+    return Status.NOT_FOUND.withDescription("no Pod " + key.namespace() + "/" + key.pod());
+  }
+
+  private final class WatchPump extends StreamPump<InboundKey.Policy, Server> {
+    private Server last;
+
+    WatchPump(ServerCallStreamObserver<Server> call) {
+      super("inbound.watch", call, executor, metrics);
+    }
+
+    @Override
+    Status terminal(InboundKey.Policy value, boolean first) {
+      // An unknown Pod is an error up front; a Pod that goes away later just stops updating.
+      return first && !value.podExists() ? Status.NOT_FOUND.withDescription("unknown Pod") : null;
+    }
+
+    @Override
+    List<Server> emit(InboundKey.Policy value, boolean first) {
+      if (!value.podExists()) {
+        return List.of();
+      }
+      Server s = Translator.inboundServer(value.protocol());
+      if (s.equals(last)) {
+        return List.of();
+      }
+      last = s;
+      return List.of(s);
+    }
+  }
+}

@@ -1,0 +1,294 @@
+package dev.portolan.policy.source;
+
+import dev.portolan.policy.model.Annotations;
+import dev.portolan.policy.model.ContainerPort;
+import dev.portolan.policy.model.EndpointSliceInfo;
+import dev.portolan.policy.model.LabelSelector;
+import dev.portolan.policy.model.NamespaceInfo;
+import dev.portolan.policy.model.NetworkPolicyInfo;
+import dev.portolan.policy.model.OwnerRef;
+import dev.portolan.policy.model.PodInfo;
+import dev.portolan.policy.model.Resource;
+import dev.portolan.policy.model.ServerInfo;
+import dev.portolan.policy.model.ServiceInfo;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Trims fabric8 objects to the records the rules read. Both sources (manifests and informers) go
+ * through here, so every answer is the same whichever source produced the objects.
+ */
+public final class KubeObjects {
+  public static final String SERVER_GROUP = "policy.linkerd.io";
+  private static final List<String> PROXY_CONTAINERS = List.of("portolan-proxy", "linkerd-proxy");
+  private static final List<String> INBOUND_ENV =
+      List.of("PORTOLAN_PROXY_INBOUND_LISTEN_ADDR", "LINKERD2_PROXY_INBOUND_LISTEN_ADDR");
+
+  private KubeObjects() {}
+
+  /** The record for an object, or empty for kinds Portolan does not read. */
+  public static Optional<Resource> convert(HasMetadata obj) {
+    return Optional.ofNullable(
+        switch (obj) {
+          case Namespace n -> namespace(n);
+          case Pod p -> pod(p);
+          case Service s -> service(s);
+          case EndpointSlice s -> slice(s);
+          case NetworkPolicy np -> networkPolicy(np);
+          case GenericKubernetesResource g when isServer(g) -> server(g);
+          default -> null;
+        });
+  }
+
+  public static boolean isServer(HasMetadata g) {
+    String api = g.getApiVersion();
+    return "Server".equals(g.getKind()) && api != null && api.startsWith(SERVER_GROUP + "/");
+  }
+
+  public static NamespaceInfo namespace(Namespace n) {
+    ObjectMeta m = n.getMetadata();
+    return new NamespaceInfo(m.getName(), map(m.getLabels()), map(m.getAnnotations()));
+  }
+
+  public static PodInfo pod(Pod p) {
+    ObjectMeta m = p.getMetadata();
+    var spec = p.getSpec();
+    var status = p.getStatus();
+    List<ContainerPort> ports = new ArrayList<>();
+    String inboundAddr = null;
+    if (spec != null) {
+      for (List<Container> cs :
+          List.of(list(spec.getContainers()), list(spec.getInitContainers()))) {
+        for (Container c : cs) {
+          for (var cp : list(c.getPorts())) {
+            if (cp.getContainerPort() != null) {
+              ports.add(
+                  new ContainerPort(str(cp.getName()), cp.getContainerPort(), cp.getProtocol()));
+            }
+          }
+          if (PROXY_CONTAINERS.contains(c.getName())) {
+            for (EnvVar e : list(c.getEnv())) {
+              if (INBOUND_ENV.contains(e.getName()) && e.getValue() != null) {
+                inboundAddr = e.getValue();
+              }
+            }
+          }
+        }
+      }
+    }
+    List<String> ips = new ArrayList<>();
+    String hostIp = null;
+    String phase = null;
+    boolean ready = false;
+    if (status != null) {
+      for (PodIP ip : list(status.getPodIPs())) {
+        if (ip.getIp() != null && !ips.contains(ip.getIp())) {
+          ips.add(ip.getIp());
+        }
+      }
+      if (status.getPodIP() != null && !ips.contains(status.getPodIP())) {
+        ips.addFirst(status.getPodIP());
+      }
+      hostIp = status.getHostIP();
+      phase = status.getPhase();
+      for (var c : list(status.getConditions())) {
+        if ("Ready".equals(c.getType())) {
+          ready = "True".equalsIgnoreCase(c.getStatus());
+        }
+      }
+    }
+    OwnerRef owner = null;
+    for (var ref : list(m.getOwnerReferences())) {
+      if (Boolean.TRUE.equals(ref.getController()) || owner == null) {
+        owner = new OwnerRef(ref.getKind(), ref.getName());
+      }
+    }
+    Map<String, String> labels = map(m.getLabels());
+    return new PodInfo(
+        m.getNamespace(),
+        m.getName(),
+        labels,
+        map(m.getAnnotations()),
+        ports,
+        spec == null ? null : spec.getServiceAccountName(),
+        ips,
+        hostIp,
+        spec == null ? null : spec.getNodeName(),
+        phase,
+        ready,
+        labels.containsKey(Annotations.CONTROL_PLANE_NS_LABEL),
+        inboundAddr,
+        owner);
+  }
+
+  public static ServiceInfo service(Service s) {
+    ObjectMeta m = s.getMetadata();
+    var spec = s.getSpec();
+    List<ServiceInfo.ServicePort> ports = new ArrayList<>();
+    List<String> clusterIps = new ArrayList<>();
+    String type = null;
+    Map<String, String> selector = null;
+    if (spec != null) {
+      for (var p : list(spec.getPorts())) {
+        if (p.getPort() == null) {
+          continue;
+        }
+        ports.add(
+            new ServiceInfo.ServicePort(
+                p.getName(),
+                p.getPort(),
+                intOrString(p.getTargetPort()),
+                p.getAppProtocol(),
+                p.getProtocol()));
+      }
+      List<String> ips = list(spec.getClusterIPs());
+      if (ips.isEmpty() && spec.getClusterIP() != null) {
+        ips = List.of(spec.getClusterIP());
+      }
+      for (String ip : ips) {
+        if (ip != null && !ip.isEmpty() && !"None".equalsIgnoreCase(ip)) {
+          clusterIps.add(ip);
+        }
+      }
+      type = spec.getType();
+      selector = spec.getSelector();
+    }
+    return new ServiceInfo(
+        m.getNamespace(), m.getName(), map(m.getAnnotations()), selector, ports, clusterIps, type);
+  }
+
+  public static EndpointSliceInfo slice(EndpointSlice s) {
+    ObjectMeta m = s.getMetadata();
+    String service = map(m.getLabels()).get("kubernetes.io/service-name");
+    List<EndpointSliceInfo.Endpoint> endpoints = new ArrayList<>();
+    for (var e : list(s.getEndpoints())) {
+      var c = e.getConditions();
+      var target = e.getTargetRef();
+      endpoints.add(
+          new EndpointSliceInfo.Endpoint(
+              list(e.getAddresses()),
+              c == null ? null : c.getReady(),
+              c == null ? null : c.getServing(),
+              c == null ? null : c.getTerminating(),
+              target != null && "Pod".equals(target.getKind()) ? target.getName() : null,
+              e.getHostname(),
+              e.getZone()));
+    }
+    List<EndpointSliceInfo.SlicePort> ports = new ArrayList<>();
+    for (var p : list(s.getPorts())) {
+      if (p.getPort() != null) {
+        ports.add(new EndpointSliceInfo.SlicePort(p.getName(), p.getPort(), p.getProtocol()));
+      }
+    }
+    return new EndpointSliceInfo(m.getNamespace(), m.getName(), service, endpoints, ports);
+  }
+
+  public static NetworkPolicyInfo networkPolicy(NetworkPolicy np) {
+    ObjectMeta m = np.getMetadata();
+    var spec = np.getSpec();
+    return new NetworkPolicyInfo(
+        m.getNamespace(),
+        m.getName(),
+        spec == null ? LabelSelector.EVERYTHING : selector(spec.getPodSelector()));
+  }
+
+  /** A Server of any served version (v1beta1..v1beta3 share the fields read here). */
+  public static ServerInfo server(GenericKubernetesResource g) {
+    ObjectMeta m = g.getMetadata();
+    Object specObj = g.getAdditionalProperties().get("spec");
+    Map<?, ?> spec = specObj instanceof Map<?, ?> sm ? sm : Map.of();
+    Object port = spec.get("port");
+    Object proto = spec.get("proxyProtocol");
+    return new ServerInfo(
+        m.getNamespace(),
+        m.getName(),
+        selector(spec.get("podSelector")),
+        port == null ? "" : port.toString(),
+        proto == null ? null : proto.toString(),
+        timestamp(m.getCreationTimestamp()));
+  }
+
+  static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s) {
+    if (s == null) {
+      return LabelSelector.EVERYTHING;
+    }
+    List<LabelSelector.Requirement> reqs = new ArrayList<>();
+    for (LabelSelectorRequirement r : list(s.getMatchExpressions())) {
+      reqs.add(new LabelSelector.Requirement(r.getKey(), r.getOperator(), list(r.getValues())));
+    }
+    return new LabelSelector(map(s.getMatchLabels()), reqs);
+  }
+
+  /** A podSelector read from an untyped map (custom resources). */
+  static LabelSelector selector(Object raw) {
+    if (!(raw instanceof Map<?, ?> map)) {
+      return LabelSelector.EVERYTHING;
+    }
+    Map<String, String> labels = new java.util.HashMap<>();
+    if (map.get("matchLabels") instanceof Map<?, ?> ml) {
+      ml.forEach((k, v) -> labels.put(String.valueOf(k), String.valueOf(v)));
+    }
+    List<LabelSelector.Requirement> reqs = new ArrayList<>();
+    if (map.get("matchExpressions") instanceof List<?> exprs) {
+      for (Object o : exprs) {
+        if (o instanceof Map<?, ?> e) {
+          List<String> values = new ArrayList<>();
+          if (e.get("values") instanceof List<?> vs) {
+            vs.forEach(v -> values.add(String.valueOf(v)));
+          }
+          reqs.add(
+              new LabelSelector.Requirement(
+                  String.valueOf(e.get("key")), String.valueOf(e.get("operator")), values));
+        }
+      }
+    }
+    return new LabelSelector(labels, reqs);
+  }
+
+  private static Instant timestamp(String s) {
+    if (s == null || s.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static String intOrString(IntOrString v) {
+    if (v == null) {
+      return null;
+    }
+    return v.getIntVal() != null ? v.getIntVal().toString() : v.getStrVal();
+  }
+
+  private static <T> List<T> list(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+
+  private static Map<String, String> map(Map<String, String> m) {
+    return m == null ? Map.of() : m;
+  }
+
+  private static String str(String s) {
+    return s == null ? "" : s;
+  }
+}

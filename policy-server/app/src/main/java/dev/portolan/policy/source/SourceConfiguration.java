@@ -1,0 +1,18 @@
+package dev.portolan.policy.source;
+
+import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.source.manifests.ManifestsSource;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Chooses the source: the manifests directory (default) or the cluster (a later change). */
+@Configuration(proxyBeanMethods = false)
+public class SourceConfiguration {
+
+  @Bean(initMethod = "start", destroyMethod = "close")
+  @ConditionalOnProperty(name = "portolan.source", havingValue = "manifests", matchIfMissing = true)
+  ManifestsSource manifestsSource(PortolanProperties p, ClusterSink sink, SyncState sync) {
+    return new ManifestsSource(p.manifests().dir(), p.manifests().reloadQuietPeriod(), sink, sync);
+  }
+}

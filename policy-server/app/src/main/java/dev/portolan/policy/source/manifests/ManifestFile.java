@@ -1,0 +1,143 @@
+package dev.portolan.policy.source.manifests;
+
+import dev.portolan.policy.model.Resource;
+import dev.portolan.policy.source.KubeObjects;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+
+/** Reads one multi-document YAML file into records, or fails with the file, line and reason. */
+final class ManifestFile {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  /** Why a file could not be read. {@code line} is 1-based, 0 when unknown. */
+  record Error(Path file, int line, String reason) {
+    @Override
+    public String toString() {
+      return file + (line > 0 ? ":" + line : "") + ": " + reason;
+    }
+  }
+
+  /** Either the file's objects (by key, last one wins) and skipped kinds, or an error. */
+  record Result(Map<Resource.Key, Resource> objects, int skipped, Error error) {}
+
+  private ManifestFile() {}
+
+  static Result read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      return failed(file, 0, "cannot read: " + e.getMessage());
+    }
+    Map<Resource.Key, Resource> objects = new LinkedHashMap<>();
+    int skipped = 0;
+    for (Document doc : split(text)) {
+      if (doc.isBlank()) {
+        continue;
+      }
+      Object parsed;
+      try {
+        parsed = SERIALIZATION.unmarshal(doc.text());
+      } catch (RuntimeException e) {
+        return failed(file, doc.startLine() + relativeLine(e) - 1, reason(e));
+      }
+      List<HasMetadata> items = new ArrayList<>();
+      if (parsed instanceof KubernetesList list) {
+        items.addAll(list.getItems());
+      } else if (parsed instanceof HasMetadata h) {
+        items.add(h);
+      } else if (parsed != null) {
+        return failed(file, doc.startLine(), "not a Kubernetes object");
+      }
+      for (HasMetadata h : items) {
+        if (h.getMetadata() == null || h.getMetadata().getName() == null) {
+          return failed(file, doc.startLine(), h.getKind() + " without metadata.name");
+        }
+        if (h.getMetadata().getNamespace() == null && !"Namespace".equals(h.getKind())) {
+          h.getMetadata().setNamespace("default");
+        }
+        var converted = KubeObjects.convert(h);
+        if (converted.isPresent()) {
+          objects.put(converted.get().key(), converted.get());
+        } else {
+          skipped++;
+        }
+      }
+    }
+    return new Result(objects, skipped, null);
+  }
+
+  private static Result failed(Path file, int line, String reason) {
+    return new Result(Map.of(), 0, new Error(file, line, reason));
+  }
+
+  private record Document(int startLine, String text) {
+    boolean isBlank() {
+      for (String line : text.split("\n")) {
+        String t = line.strip();
+        if (!t.isEmpty() && !t.startsWith("#")) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Splits on "---" separator lines, remembering where each document starts. */
+  private static List<Document> split(String text) {
+    List<Document> docs = new ArrayList<>();
+    String[] lines = text.split("\n", -1);
+    StringBuilder current = new StringBuilder();
+    int start = 1;
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.startsWith("---") && line.substring(3).isBlank()) {
+        docs.add(new Document(start, current.toString()));
+        current.setLength(0);
+        start = i + 2;
+      } else {
+        current.append(line).append('\n');
+      }
+    }
+    docs.add(new Document(start, current.toString()));
+    return docs;
+  }
+
+  private static int relativeLine(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof JacksonException je) {
+        TokenStreamLocation loc = je.getLocation();
+        if (loc != null && loc.getLineNr() > 0) {
+          return loc.getLineNr();
+        }
+      }
+    }
+    return 1;
+  }
+
+  private static String reason(Throwable e) {
+    Throwable root = e;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof JacksonException) {
+        root = t;
+        break;
+      }
+      root = t;
+    }
+    String msg =
+        root instanceof JacksonException je
+            ? je.getOriginalMessage()
+            : String.valueOf(root.getMessage());
+    return msg == null ? root.getClass().getSimpleName() : msg.lines().findFirst().orElse(msg);
+  }
+}

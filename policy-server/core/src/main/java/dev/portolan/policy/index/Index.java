@@ -1,0 +1,257 @@
+package dev.portolan.policy.index;
+
+import dev.portolan.policy.resolve.Resolver;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The cluster state and its subscriptions.
+ *
+ * <p>Threading: one writer thread owns the snapshot builder and the topic table. Sources submit
+ * changes from any thread; the writer drains everything pending as one batch, publishes one new
+ * immutable snapshot, recomputes only the topics the batch can affect, and wakes the listeners of
+ * topics whose value changed. Listeners must return quickly (they schedule their own work). Each
+ * topic holds only its latest value: a slow subscriber reads the newest state when it is ready, so
+ * nothing queues per subscriber.
+ */
+public final class Index implements AutoCloseable {
+  private final Resolver resolver;
+  private final IndexObserver observer;
+  private final ExecutorService writer;
+  private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  // Owned by the writer thread.
+  private final Map<TopicKey<?>, Topic<?>> topics = new HashMap<>();
+  private volatile Snapshot snapshot = Snapshot.EMPTY;
+
+  public Index(Resolver resolver, IndexObserver observer) {
+    this.resolver = resolver;
+    this.observer = observer;
+    this.writer =
+        Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "portolan-index-writer");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  public Index(Resolver resolver) {
+    this(resolver, IndexObserver.NONE);
+  }
+
+  public Resolver resolver() {
+    return resolver;
+  }
+
+  /** The latest published snapshot. */
+  public Snapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Queues changes; they are applied together with whatever else is pending. */
+  public void submit(List<Change> changes) {
+    if (changes.isEmpty()) {
+      return;
+    }
+    pending.add(new Pending(List.copyOf(changes), System.nanoTime()));
+    if (drainScheduled.compareAndSet(false, true)) {
+      writer.execute(this::drain);
+    }
+  }
+
+  public void submit(Change change) {
+    submit(List.of(change));
+  }
+
+  /** Completes once every change submitted before this call has been applied and published. */
+  public CompletableFuture<Snapshot> flush() {
+    CompletableFuture<Snapshot> done = new CompletableFuture<>();
+    writer.execute(() -> {
+      drain();
+      done.complete(snapshot);
+    });
+    return done;
+  }
+
+  /**
+   * Subscribes to a key. The first value is computed on the writer thread (so no change can slip
+   * between computing it and registering), then {@code onChange} runs; it runs again after every
+   * change of the value. It runs on the writer thread and must not block.
+   */
+  public <V> Subscription<V> subscribe(TopicKey<V> key, Runnable onChange) {
+    Objects.requireNonNull(onChange);
+    Handle<V> handle = new Handle<>(key, onChange);
+    writer.execute(() -> attach(handle));
+    return handle;
+  }
+
+  /** Number of distinct topics (shared computations) open now; approximate off the writer. */
+  public int topicCount() {
+    return topics.size();
+  }
+
+  @Override
+  public void close() {
+    writer.shutdownNow();
+    try {
+      writer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    List<Pending> batch = new ArrayList<>();
+    for (Pending p; (p = pending.poll()) != null; ) {
+      batch.add(p);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    long eventNanos = batch.getFirst().nanos();
+    SnapshotBuilder builder = new SnapshotBuilder(snapshot);
+    int count = 0;
+    for (Pending p : batch) {
+      builder.applyAll(p.changes());
+      count += p.changes().size();
+    }
+    Snapshot next = builder.build();
+    ChangeSet changes = builder.changes();
+    snapshot = next;
+    observer.snapshotPublished(next);
+    int recomputed = 0;
+    int changed = 0;
+    if (!changes.isEmpty()) {
+      for (Topic<?> t : topics.values()) {
+        if (t.affectedBy(changes)) {
+          recomputed++;
+          if (t.recompute(resolver, next, eventNanos)) {
+            changed++;
+            t.notifyListeners();
+          }
+        }
+      }
+    }
+    observer.batchApplied(count, recomputed, changed, System.nanoTime() - start);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <V> void attach(Handle<V> handle) {
+    if (handle.closed) {
+      return;
+    }
+    Topic<V> topic = (Topic<V>) topics.get(handle.key);
+    if (topic == null) {
+      topic = new Topic<>(handle.key);
+      topic.recompute(resolver, snapshot, System.nanoTime());
+      topics.put(handle.key, topic);
+    }
+    handle.topic = topic;
+    topic.listeners.add(handle.onChange);
+    handle.onChange.run();
+  }
+
+  private <V> void detach(Handle<V> handle) {
+    Topic<V> topic = handle.topic;
+    if (topic == null) {
+      return;
+    }
+    topic.listeners.remove(handle.onChange);
+    if (topic.listeners.isEmpty()) {
+      topics.remove(topic.key);
+    }
+  }
+
+  private record Pending(List<Change> changes, long nanos) {}
+
+  private final class Handle<V> implements Subscription<V> {
+    final TopicKey<V> key;
+    final Runnable onChange;
+    volatile Topic<V> topic;
+    volatile boolean closed;
+
+    Handle(TopicKey<V> key, Runnable onChange) {
+      this.key = key;
+      this.onChange = onChange;
+    }
+
+    @Override
+    public Versioned<V> current() {
+      Topic<V> t = topic;
+      return t == null ? null : t.current;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        if (!writer.isShutdown()) {
+          writer.execute(() -> detach(this));
+        }
+      }
+    }
+  }
+
+  /** One shared computation: latest value, change-suppressed. Mutated only on the writer. */
+  private static final class Topic<V> {
+    final TopicKey<V> key;
+    final List<Runnable> listeners = new ArrayList<>();
+    volatile Versioned<V> current;
+
+    Topic(TopicKey<V> key) {
+      this.key = key;
+    }
+
+    boolean affectedBy(ChangeSet changes) {
+      Versioned<V> c = current;
+      return c == null || c.value() == null || key.affectedBy(changes, c.value());
+    }
+
+    /** Returns whether the value changed. */
+    boolean recompute(Resolver resolver, Snapshot s, long eventNanos) {
+      V value = null;
+      RuntimeException error = null;
+      try {
+        value = key.compute(resolver, s);
+      } catch (RuntimeException e) {
+        error = e;
+      }
+      Versioned<V> old = current;
+      if (old != null
+          && Objects.equals(old.value(), value)
+          && Objects.equals(message(old.error()), message(error))) {
+        return false;
+      }
+      current = new Versioned<>(s.version(), value, error, eventNanos);
+      return true;
+    }
+
+    void notifyListeners() {
+      for (Runnable r : List.copyOf(listeners)) {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          // One broken listener must not stop the writer or starve the others.
+          Thread.currentThread()
+              .getUncaughtExceptionHandler()
+              .uncaughtException(Thread.currentThread(), e);
+        }
+      }
+    }
+
+    private static String message(RuntimeException e) {
+      return e == null ? null : e.getClass().getName() + ":" + e.getMessage();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package dev.portolan.policy.index;
+
+import dev.portolan.policy.model.EndpointSliceInfo;
+import dev.portolan.policy.model.NamespaceInfo;
+import dev.portolan.policy.model.PodInfo;
+import dev.portolan.policy.model.Resource;
+import dev.portolan.policy.model.ServerInfo;
+import dev.portolan.policy.model.ServiceInfo;
+import dev.portolan.policy.resolve.ClusterView;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One immutable, consistent state of the cluster. Built only by {@link SnapshotBuilder} on the
+ * index's writer thread; read by any thread.
+ */
+public final class Snapshot implements ClusterView {
+  public static final Snapshot EMPTY = new Snapshot(0, Map.of(), Map.of(), Map.of(), Map.of());
+
+  private final long version;
+  private final Map<String, NamespaceInfo> namespaceObjects;
+  private final Map<String, NamespaceState> namespaces;
+  private final Map<String, Resource.Key> podsByIp;
+  private final Map<String, Resource.Key> servicesByIp;
+
+  Snapshot(
+      long version,
+      Map<String, NamespaceInfo> namespaceObjects,
+      Map<String, NamespaceState> namespaces,
+      Map<String, Resource.Key> podsByIp,
+      Map<String, Resource.Key> servicesByIp) {
+    this.version = version;
+    this.namespaceObjects = namespaceObjects;
+    this.namespaces = namespaces;
+    this.podsByIp = podsByIp;
+    this.servicesByIp = servicesByIp;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  Map<String, NamespaceInfo> namespaceObjects() {
+    return namespaceObjects;
+  }
+
+  Map<String, NamespaceState> namespaceStates() {
+    return namespaces;
+  }
+
+  Map<String, Resource.Key> podsByIp() {
+    return podsByIp;
+  }
+
+  Map<String, Resource.Key> servicesByIp() {
+    return servicesByIp;
+  }
+
+  private NamespaceState ns(String name) {
+    return namespaces.getOrDefault(name, NamespaceState.EMPTY);
+  }
+
+  @Override
+  public NamespaceInfo namespace(String name) {
+    return namespaceObjects.get(name);
+  }
+
+  @Override
+  public Collection<PodInfo> pods(String namespace) {
+    return ns(namespace).pods().values();
+  }
+
+  @Override
+  public PodInfo pod(String namespace, String name) {
+    return ns(namespace).pods().get(name);
+  }
+
+  @Override
+  public Collection<ServerInfo> servers(String namespace) {
+    return ns(namespace).servers().values();
+  }
+
+  @Override
+  public ServiceInfo service(String namespace, String name) {
+    return ns(namespace).services().get(name);
+  }
+
+  @Override
+  public Collection<EndpointSliceInfo> slices(String namespace, String serviceName) {
+    return ns(namespace).slicesByService().getOrDefault(serviceName, List.of());
+  }
+
+  @Override
+  public PodInfo podByIp(String ip) {
+    Resource.Key k = podsByIp.get(ip);
+    return k == null ? null : pod(k.namespace(), k.name());
+  }
+
+  @Override
+  public ServiceInfo serviceByClusterIp(String ip) {
+    Resource.Key k = servicesByIp.get(ip);
+    return k == null ? null : service(k.namespace(), k.name());
+  }
+
+  /** Object counts by kind, for metrics. */
+  public Sizes sizes() {
+    int pods = 0;
+    int services = 0;
+    int servers = 0;
+    int slices = 0;
+    int netpols = 0;
+    for (NamespaceState s : namespaces.values()) {
+      pods += s.pods().size();
+      services += s.services().size();
+      servers += s.servers().size();
+      slices += s.slices().size();
+      netpols += s.networkPolicies().size();
+    }
+    return new Sizes(namespaceObjects.size(), pods, services, slices, servers, netpols);
+  }
+
+  /** Object counts by kind. */
+  public record Sizes(
+      int namespaces,
+      int pods,
+      int services,
+      int endpointSlices,
+      int servers,
+      int networkPolicies) {}
+}

@@ -1,0 +1,10 @@
+package dev.portolan.policy.index;
+
+/** A subscriber's handle on a topic: read the latest value any time; close to stop. */
+public interface Subscription<V> extends AutoCloseable {
+  /** The latest value, or null until the first computation has run. */
+  Versioned<V> current();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,71 @@
+package dev.portolan.policy.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Pod trimmed to what the rules read.
+ *
+ * @param ports container and init container ports
+ * @param podIps all pod IPs (first is {@code status.podIP}); empty until scheduled
+ * @param meshed carries the {@code linkerd.io/control-plane-ns} label
+ * @param proxyInboundListenAddr raw value of the proxy container's inbound listen address env, or
+ *     null when the proxy does not set one
+ * @param owner the controlling owner, or null
+ */
+public record PodInfo(
+    String namespace,
+    String name,
+    Map<String, String> labels,
+    Map<String, String> annotations,
+    List<ContainerPort> ports,
+    String serviceAccount,
+    List<String> podIps,
+    String hostIp,
+    String nodeName,
+    String phase,
+    boolean ready,
+    boolean meshed,
+    String proxyInboundListenAddr,
+    OwnerRef owner)
+    implements Resource {
+
+  public PodInfo {
+    labels = Map.copyOf(labels);
+    annotations = Map.copyOf(annotations);
+    ports = List.copyOf(ports);
+    podIps = List.copyOf(podIps);
+    serviceAccount =
+        serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+  }
+
+  @Override
+  public Kind kind() {
+    return Kind.POD;
+  }
+
+  public ObjectRef ref() {
+    return ObjectRef.pod(namespace, name);
+  }
+
+  /** Ready and running with an IP: eligible as an endpoint. */
+  public boolean isReadyEndpoint() {
+    return ready && !podIps.isEmpty() && (phase == null || phase.equals("Running"));
+  }
+
+  /**
+   * Container port names resolve to their ports (TCP only), for annotations on or applied to this
+   * Pod.
+   */
+  public PortNames portNames() {
+    return name -> {
+      List<PortRange> out = new java.util.ArrayList<>(1);
+      for (ContainerPort p : ports) {
+        if (name.equals(p.name()) && p.isTcp()) {
+          out.add(PortRange.of(p.port()));
+        }
+      }
+      return PortSet.of(out);
+    };
+  }
+}

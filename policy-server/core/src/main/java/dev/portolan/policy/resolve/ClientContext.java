@@ -1,0 +1,13 @@
+package dev.portolan.policy.resolve;
+
+/**
+ * Who is asking: from the context token of a Destination request. Empty strings when unknown. This
+ * is the seam for NetworkPolicy-aware answers (spec §7).
+ */
+public record ClientContext(String namespace, String nodeName, String pod) {
+  public static final ClientContext UNKNOWN = new ClientContext("", "", "");
+
+  public boolean isKnown() {
+    return !namespace.isEmpty();
+  }
+}

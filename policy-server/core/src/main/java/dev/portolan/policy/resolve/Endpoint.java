@@ -1,0 +1,43 @@
+package dev.portolan.policy.resolve;
+
+import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.ObjectRef;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One endpoint address as a client should see it (spec §5).
+ *
+ * @param pod the backing Pod, or null when the address maps to no known Pod
+ * @param identity the TLS identity, or null (unmeshed, or skipped port)
+ * @param hint the protocol hint, or null (unmeshed, or skipped port)
+ * @param protocol the inbound decision for this address (null without a Pod), for provenance
+ * @param problems configuration problems found while building it (the endpoint is still served)
+ */
+public record Endpoint(
+    String ip,
+    int port,
+    ObjectRef pod,
+    String identity,
+    Hint hint,
+    Map<String, String> labels,
+    EffectiveProtocol protocol,
+    List<String> problems) {
+
+  public Endpoint {
+    labels = Map.copyOf(labels);
+    problems = List.copyOf(problems);
+  }
+
+  /** The address, the key endpoints are added and removed by. */
+  public String address() {
+    return ip.indexOf(':') >= 0 ? "[" + ip + "]:" + port : ip + ":" + port;
+  }
+
+  /**
+   * The protocol hint.
+   *
+   * @param opaqueTransportPort the inbound proxy port to rewrite to, or 0 for none
+   */
+  public record Hint(boolean opaque, int opaqueTransportPort) {}
+}

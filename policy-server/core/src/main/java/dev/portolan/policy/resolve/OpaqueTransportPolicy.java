@@ -1,0 +1,14 @@
+package dev.portolan.policy.resolve;
+
+import dev.portolan.policy.model.PodInfo;
+
+/**
+ * Decides whether a client is told to rewrite an opaque connection to the server's inbound proxy
+ * port. The NetworkPolicy evaluator (spec §7) implements this; until then every client may.
+ */
+@FunctionalInterface
+public interface OpaqueTransportPolicy {
+  OpaqueTransportPolicy ALWAYS = (client, server, port, inboundPort) -> true;
+
+  boolean rewrite(ClientContext client, PodInfo server, int port, int inboundPort);
+}

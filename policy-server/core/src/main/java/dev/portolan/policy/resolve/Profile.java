@@ -1,0 +1,19 @@
+package dev.portolan.policy.resolve;
+
+import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.ObjectRef;
+
+/**
+ * The answer to GetProfile.
+ *
+ * @param fullyQualifiedName the Service's FQN, or "" when the target is not a Service
+ * @param protocol effective protocol: §4 for Services, §3 for pod IPs, defaults for the unknown
+ * @param endpoint set for pod-IP targets
+ * @param target the object that answered, or null for an unknown destination
+ */
+public record Profile(
+    String fullyQualifiedName, EffectiveProtocol protocol, Endpoint endpoint, ObjectRef target) {
+  public boolean opaque() {
+    return protocol.isOpaque();
+  }
+}
