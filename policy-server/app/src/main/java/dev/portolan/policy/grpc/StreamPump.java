@@ -77,6 +77,11 @@ abstract class StreamPump<V, M> implements Runnable {
     return lastSentVersion;
   }
 
+  /** No drain is running or scheduled. */
+  boolean idle() {
+    return wip.get() == 0;
+  }
+
   boolean waitingOnFlowControl() {
     return !cancelled && !call.isReady();
   }

@@ -17,15 +17,20 @@ public class StreamRegistry {
     pump.onClose(() -> open.remove(pump));
   }
 
-  /** One open stream: its API, key, last version written and whether flow control holds it. */
+  /** One open stream: API, key, version last received, held by flow control, nothing to do. */
   public record StreamInfo(
-      String api, String key, long lastSentVersion, boolean waitingOnFlowControl) {}
+      String api, String key, long lastSentVersion, boolean waitingOnFlowControl, boolean idle) {}
 
   public List<StreamInfo> list() {
     List<StreamInfo> out = new ArrayList<>();
     open.forEach((pump, key) ->
         out.add(
-            new StreamInfo(pump.api(), key, pump.lastSentVersion(), pump.waitingOnFlowControl())));
+            new StreamInfo(
+                pump.api(),
+                key,
+                pump.lastSentVersion(),
+                pump.waitingOnFlowControl(),
+                pump.idle())));
     out.sort(Comparator.comparing(StreamInfo::api).thenComparing(StreamInfo::key));
     return out;
   }

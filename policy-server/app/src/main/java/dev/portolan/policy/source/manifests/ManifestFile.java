@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 
@@ -19,16 +20,8 @@ import tools.jackson.core.TokenStreamLocation;
 final class ManifestFile {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-  /** Why a file could not be read. {@code line} is 1-based, 0 when unknown. */
-  record Error(Path file, int line, String reason) {
-    @Override
-    public String toString() {
-      return file + (line > 0 ? ":" + line : "") + ": " + reason;
-    }
-  }
-
   /** Either the file's objects (by key, last one wins) and skipped kinds, or an error. */
-  record Result(Map<Resource.Key, Resource> objects, int skipped, Error error) {}
+  record Result(Map<Resource.Key, Resource> objects, int skipped, ManifestError error) {}
 
   private ManifestFile() {}
 
@@ -78,7 +71,7 @@ final class ManifestFile {
   }
 
   private static Result failed(Path file, int line, String reason) {
-    return new Result(Map.of(), 0, new Error(file, line, reason));
+    return new Result(Map.of(), 0, new ManifestError(file, line, reason));
   }
 
   private record Document(int startLine, String text) {
@@ -113,8 +106,15 @@ final class ManifestFile {
     return docs;
   }
 
+  /** 1-based line within the document: where the broken construct starts, if known. */
   private static int relativeLine(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof MarkedYamlEngineException y) {
+        var mark = y.getContextMark().or(y::getProblemMark);
+        if (mark.isPresent()) {
+          return mark.get().getLine() + 1;
+        }
+      }
       if (t instanceof JacksonException je) {
         TokenStreamLocation loc = je.getLocation();
         if (loc != null && loc.getLineNr() > 0) {
@@ -126,18 +126,20 @@ final class ManifestFile {
   }
 
   private static String reason(Throwable e) {
-    Throwable root = e;
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof JacksonException) {
-        root = t;
-        break;
+      if (t instanceof MarkedYamlEngineException y) {
+        String context = y.getContext();
+        return context == null ? y.getProblem() : context + ": " + y.getProblem();
       }
-      root = t;
+      if (t instanceof JacksonException je && je.getOriginalMessage() != null) {
+        return je.getOriginalMessage().lines().findFirst().orElse("invalid YAML");
+      }
     }
-    String msg =
-        root instanceof JacksonException je
-            ? je.getOriginalMessage()
-            : String.valueOf(root.getMessage());
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    String msg = root.getMessage();
     return msg == null ? root.getClass().getSimpleName() : msg.lines().findFirst().orElse(msg);
   }
 }

@@ -41,7 +41,7 @@ public final class ManifestsSource implements AutoCloseable {
   // Guarded by this: reloads run on the watch thread, and on the caller for the first load.
   private final Map<Path, Map<Resource.Key, Resource>> lastGood = new HashMap<>();
   private Map<Resource.Key, Resource> served = Map.of();
-  private volatile List<ManifestFile.Error> errors = List.of();
+  private volatile List<ManifestError> errors = List.of();
   private volatile int objectCount;
   private WatchService watcher;
   private Thread thread;
@@ -73,7 +73,7 @@ public final class ManifestsSource implements AutoCloseable {
     thread = Thread.ofPlatform().daemon().name("portolan-manifests-watch").start(this::watchLoop);
   }
 
-  public List<ManifestFile.Error> errors() {
+  public List<ManifestError> errors() {
     return errors;
   }
 
@@ -99,7 +99,7 @@ public final class ManifestsSource implements AutoCloseable {
       log.error("cannot list {}: {}; keeping what is served", dir, e.toString());
       return;
     }
-    List<ManifestFile.Error> newErrors = new ArrayList<>();
+    List<ManifestError> newErrors = new ArrayList<>();
     lastGood.keySet().retainAll(results.keySet());
     for (var e : results.entrySet()) {
       ManifestFile.Result r = e.getValue();

@@ -1,0 +1,39 @@
+package dev.portolan.policy.web;
+
+import dev.portolan.policy.source.manifests.ManifestsSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.stereotype.Component;
+
+/** {@code /actuator/manifests}: the served directory, object count and files that failed. */
+@Component
+@Endpoint(id = "manifests")
+public class ManifestsEndpoint {
+  private final ObjectProvider<ManifestsSource> source;
+
+  public ManifestsEndpoint(ObjectProvider<ManifestsSource> source) {
+    this.source = source;
+  }
+
+  @ReadOperation
+  public Map<String, Object> status() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    ManifestsSource s = source.getIfAvailable();
+    if (s == null) {
+      out.put("enabled", false);
+      return out;
+    }
+    out.put("enabled", true);
+    out.put("dir", s.dir().toString());
+    out.put("objects", s.objectCount());
+    out.put(
+        "errors",
+        s.errors().stream()
+            .map(e -> Map.of("file", e.file().toString(), "line", e.line(), "reason", e.reason()))
+            .toList());
+    return out;
+  }
+}
