@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** A manifests directory a test owns: files are replaced atomically, as an editor would. */
-public final class ManifestDir {
+public final class ManifestDir implements ClusterDriver {
   private final Path dir;
 
   public ManifestDir(String prefix) {
@@ -22,6 +22,7 @@ public final class ManifestDir {
     return dir;
   }
 
+  @Override
   public ManifestDir write(String name, String yaml) {
     try {
       Path tmp = Files.createTempFile(dir.getParent(), name, ".tmp");
@@ -33,6 +34,7 @@ public final class ManifestDir {
     return this;
   }
 
+  @Override
   public ManifestDir delete(String name) {
     try {
       Files.deleteIfExists(dir.resolve(name));

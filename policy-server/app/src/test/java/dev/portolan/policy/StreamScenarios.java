@@ -26,32 +26,26 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-/** Stream semantics of spec §6 over a real gRPC port, fed by a real manifests directory. */
-@SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"portolan.grpc.port=0", "portolan.manifests.reload-quiet-period=20ms"})
-class GrpcStreamsTest {
-  static final ManifestDir DIR = new ManifestDir("portolan-streams");
-
-  static {
-    DIR.write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "2525")));
-    DIR.write(
+/**
+ * Stream semantics of spec §6 over a real gRPC port: one scenario suite, run once per source
+ * (manifests directory, Kubernetes API through fabric8), which must give the same messages.
+ */
+abstract class StreamScenarios {
+  /** Seeds the objects every scenario starts from. */
+  static void seed(ClusterDriver cluster) {
+    cluster.write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "2525")));
+    cluster.write(
         "10-empty.yaml", service("apps", "empty", "nothing-matches", "10.96.5.1", 80, "8080"));
-    DIR.write(
+    cluster.write(
         "20-smtp.yaml",
         docs(
             pod("mail", "smtp-0", "smtp", "10.42.5.10", "smtp", 2525),
             service("mail", "smtp", "smtp", "10.96.5.10", 25, "smtp")));
   }
 
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("portolan.manifests.dir", () -> DIR.path().toString());
-  }
+  /** Where a scenario writes its objects. */
+  abstract ClusterDriver cluster();
 
   @Autowired GrpcServer grpc;
   ManagedChannel channel;
@@ -96,11 +90,12 @@ class GrpcStreamsTest {
     assertThat(r.last().hasNoEndpoints()).isTrue();
     assertThat(r.last().getNoEndpoints().getExists()).isFalse();
 
-    DIR.write(
-        "30-later.yaml",
-        docs(
-            pod("apps", "later-0", "later", "10.42.5.30", "http", 8080),
-            service("apps", "later", "later", "10.96.5.30", 8080, "http")));
+    cluster()
+        .write(
+            "30-later.yaml",
+            docs(
+                pod("apps", "later-0", "later", "10.42.5.30", "http", 8080),
+                service("apps", "later", "later", "10.96.5.30", 8080, "http")));
 
     await().until(() -> r.last().hasAdd());
     WeightedAddr addr = r.last().getAdd().getAddrs(0);
@@ -120,7 +115,7 @@ class GrpcStreamsTest {
         docs(
             pod("apps", "db-0", "db", "10.42.5.40", "tcp", 7000),
             service("apps", "db", "db", "10.96.5.40", 7000, "7000"));
-    DIR.write("40-db.yaml", docs(db, server("apps", "db-opaque", "db", "7000", "opaque")));
+    cluster().write("40-db.yaml", docs(db, server("apps", "db-opaque", "db", "7000", "opaque")));
     Recorder<Update> get = get("db.apps.svc.cluster.local:7000");
     await().until(() -> get.last() != null && get.last().hasAdd() && hint(get.last()).hasOpaque());
     assertThat(hint(get.last()).getOpaqueTransport().getInboundPort()).isEqualTo(4143);
@@ -128,13 +123,14 @@ class GrpcStreamsTest {
     await().until(() -> prof.last() != null && prof.last().getOpaqueProtocol());
     assertThat(prof.last().getEndpoint().getProtocolHint().hasOpaqueTransport()).isTrue();
 
-    DIR.write("40-db.yaml", docs(db, server("apps", "db-opaque", "db-other", "7000", "opaque")));
+    cluster()
+        .write("40-db.yaml", docs(db, server("apps", "db-opaque", "db-other", "7000", "opaque")));
 
     await().until(() -> hint(get.last()).hasH2());
     assertThat(hint(get.last()).hasOpaqueTransport()).isFalse();
     await().until(() -> !prof.last().getOpaqueProtocol());
 
-    DIR.write("40-db.yaml", docs(db, server("apps", "db-opaque", "db", "7000", "opaque")));
+    cluster().write("40-db.yaml", docs(db, server("apps", "db-opaque", "db", "7000", "opaque")));
     await().until(() -> hint(get.last()).hasOpaque());
     await().until(() -> prof.last().getOpaqueProtocol());
     // Each value was sent once: no duplicates for unchanged answers.
@@ -156,28 +152,31 @@ class GrpcStreamsTest {
     assertThat(r.last().getProtocol().hasOpaque()).isTrue();
     assertThat(r.last().getLabelsMap()).containsEntry("kind", "default");
 
-    DIR.write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "9090")));
+    cluster().write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "9090")));
 
     await().until(() -> r.size() == 2);
     assertThat(r.last().getProtocol().hasDetect()).isTrue();
     assertThat(r.last().getProtocol().getDetect().getTimeout().getSeconds()).isEqualTo(10);
-    DIR.write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "2525")));
+    cluster().write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "2525")));
     await().until(() -> r.size() == 3 && r.last().getProtocol().hasOpaque());
   }
 
   @Test
   void endpoint_that_becomes_not_ready_is_removed() {
     String ready = pod("apps", "flaky-0", "flaky", "10.42.5.50", "http", 8080);
-    DIR.write(
-        "50-flaky.yaml", docs(ready, service("apps", "flaky", "flaky", "10.96.5.50", 80, "http")));
+    cluster()
+        .write(
+            "50-flaky.yaml",
+            docs(ready, service("apps", "flaky", "flaky", "10.96.5.50", 80, "http")));
     Recorder<Update> r = get("flaky.apps.svc.cluster.local:80");
     await().until(() -> r.last() != null && r.last().hasAdd());
 
-    DIR.write(
-        "50-flaky.yaml",
-        docs(
-            ready.replace("status: \"True\"", "status: \"False\""),
-            service("apps", "flaky", "flaky", "10.96.5.50", 80, "http")));
+    cluster()
+        .write(
+            "50-flaky.yaml",
+            docs(
+                ready.replace("status: \"True\"", "status: \"False\""),
+                service("apps", "flaky", "flaky", "10.96.5.50", 80, "http")));
 
     await().until(() -> r.values().stream().anyMatch(Update::hasRemove));
     Update remove = r.values().stream().filter(Update::hasRemove).findFirst().orElseThrow();
