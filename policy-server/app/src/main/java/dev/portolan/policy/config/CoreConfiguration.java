@@ -1,9 +1,11 @@
 package dev.portolan.policy.config;
 
 import dev.portolan.policy.index.Index;
+import dev.portolan.policy.index.IndexObserver;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.resolve.Resolver;
+import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.web.PortolanMetrics;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,7 +39,7 @@ public class CoreConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  Index index(Resolver resolver, PortolanMetrics metrics) {
-    return new Index(resolver, metrics.indexObserver());
+  Index index(Resolver resolver, PortolanMetrics metrics, ShadowedServers shadowed) {
+    return new Index(resolver, IndexObserver.compose(metrics.indexObserver(), shadowed));
   }
 }

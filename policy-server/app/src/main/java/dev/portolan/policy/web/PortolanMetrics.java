@@ -1,5 +1,6 @@
 package dev.portolan.policy.web;
 
+import dev.portolan.policy.index.ChangeSet;
 import dev.portolan.policy.index.IndexObserver;
 import dev.portolan.policy.index.Snapshot;
 import io.micrometer.core.instrument.Counter;
@@ -67,7 +68,7 @@ public class PortolanMetrics {
       }
 
       @Override
-      public void snapshotPublished(Snapshot snapshot) {
+      public void snapshotPublished(Snapshot snapshot, ChangeSet changes) {
         sizes.set(snapshot.sizes());
       }
     };

@@ -129,7 +129,7 @@ public final class Index implements AutoCloseable {
     Snapshot next = builder.build();
     ChangeSet changes = builder.changes();
     snapshot = next;
-    observer.snapshotPublished(next);
+    observer.snapshotPublished(next, changes);
     int recomputed = 0;
     int changed = 0;
     if (!changes.isEmpty()) {

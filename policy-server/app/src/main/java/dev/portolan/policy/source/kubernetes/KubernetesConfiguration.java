@@ -1,6 +1,7 @@
 package dev.portolan.policy.source.kubernetes;
 
 import dev.portolan.policy.source.ClusterSink;
+import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.SyncState;
 import dev.portolan.policy.source.TokenReports;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,9 +32,13 @@ public class KubernetesConfiguration {
   /** Registered before the source starts, so problems found during the first sync are reported. */
   @Bean(destroyMethod = "close")
   WarningEvents warningEvents(
-      KubernetesClient client, ObjectProvider<KubernetesSource> source, TokenReports reports) {
+      KubernetesClient client,
+      ObjectProvider<KubernetesSource> source,
+      TokenReports reports,
+      ShadowedServers shadowed) {
     WarningEvents events = new WarningEvents(client, key -> source.getObject().uid(key));
     reports.addListener(events);
+    shadowed.addListener(events);
     return events;
   }
 

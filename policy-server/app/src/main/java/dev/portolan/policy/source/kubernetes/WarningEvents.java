@@ -2,6 +2,9 @@ package dev.portolan.policy.source.kubernetes;
 
 import dev.portolan.policy.model.Resource;
 import dev.portolan.policy.model.TokenReport;
+import dev.portolan.policy.resolve.ServerShadowing;
+import dev.portolan.policy.source.KubeObjects;
+import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.TokenReports;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -22,15 +25,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a Kubernetes Warning Event on an object whose annotations have invalid tokens.
+ * Writes Kubernetes Warning Events: on an object whose annotations have invalid tokens, and on a
+ * Server shadowed by an older one.
  *
  * <p>Deduplication: the Event's name is derived from the object's UID and the problem text, so a
  * resync, a restart or another replica that finds the same problem creates the same name and gets
  * 409 Conflict instead of a second Event. A changed problem gets a new Event.
  */
-public final class WarningEvents implements TokenReports.Listener, AutoCloseable {
+public final class WarningEvents
+    implements TokenReports.Listener, ShadowedServers.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WarningEvents.class);
   static final String REASON = "InvalidPortToken";
+  static final String SHADOWED = "ShadowedServer";
   static final String COMPONENT = "portolan-policy-server";
 
   private final KubernetesClient client;
@@ -50,10 +56,6 @@ public final class WarningEvents implements TokenReports.Listener, AutoCloseable
 
   @Override
   public void invalidTokens(Resource resource, List<TokenReport> reports) {
-    writer.execute(() -> write(resource, reports));
-  }
-
-  private void write(Resource resource, List<TokenReport> reports) {
     String kind =
         switch (resource.kind()) {
           case NAMESPACE -> "Namespace";
@@ -64,14 +66,35 @@ public final class WarningEvents implements TokenReports.Listener, AutoCloseable
     if (kind == null) {
       return;
     }
-    String uid = uids.apply(resource.key()).orElse("");
     String message =
         reports.stream()
             .map(r -> r.field() + ": " + r.token())
             .collect(
                 Collectors.joining("; ", "invalid port tokens dropped (valid ones apply): ", ""));
-    String ns = resource.namespace().isEmpty() ? "default" : resource.namespace();
-    String name = resource.name() + ".portolan-" + hash(uid + "\n" + message);
+    writer.execute(() -> warn(resource.key(), "v1", kind, REASON, message));
+  }
+
+  @Override
+  public void shadowed(ServerShadowing.Shadowed s) {
+    String message =
+        "shadowed by the older "
+            + s.winner()
+            + " (e.g. on "
+            + s.pod()
+            + " port "
+            + s.port()
+            + "): the oldest Server selecting a port wins";
+    Resource.Key key =
+        new Resource.Key(Resource.Kind.SERVER, s.server().namespace(), s.server().name());
+    writer.execute(
+        () -> warn(key, KubeObjects.SERVER_GROUP + "/v1beta3", "Server", SHADOWED, message));
+  }
+
+  private void warn(
+      Resource.Key key, String apiVersion, String kind, String reason, String message) {
+    String uid = uids.apply(key).orElse("");
+    String ns = key.namespace().isEmpty() ? "default" : key.namespace();
+    String name = key.name() + ".portolan-" + hash(uid + "\n" + reason + "\n" + message);
     String now = Instant.now().toString();
     var event =
         new EventBuilder()
@@ -80,14 +103,14 @@ public final class WarningEvents implements TokenReports.Listener, AutoCloseable
             .withNamespace(ns)
             .endMetadata()
             .withType("Warning")
-            .withReason(REASON)
+            .withReason(reason)
             .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
             .withInvolvedObject(
                 new ObjectReferenceBuilder()
-                    .withApiVersion("v1")
+                    .withApiVersion(apiVersion)
                     .withKind(kind)
-                    .withNamespace(resource.namespace().isEmpty() ? null : resource.namespace())
-                    .withName(resource.name())
+                    .withNamespace(key.namespace().isEmpty() ? null : key.namespace())
+                    .withName(key.name())
                     .withUid(uid.isEmpty() ? null : uid)
                     .build())
             .withNewSource()
@@ -101,7 +124,7 @@ public final class WarningEvents implements TokenReports.Listener, AutoCloseable
       client.v1().events().inNamespace(ns).resource(event).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
-        log.warn("cannot write Warning Event for {}: {}", resource.key(), e.getMessage());
+        log.warn("cannot write Warning Event for {}: {}", key, e.getMessage());
       }
     }
   }

@@ -7,15 +7,19 @@ import dev.portolan.policy.index.Index;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.resolve.Resolver;
 import dev.portolan.policy.source.ClusterSink;
+import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.SyncState;
 import dev.portolan.policy.source.TokenReports;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,15 +33,17 @@ class WarningEventsTest {
   /** One policy-server replica: index, reports, Event writer, informers. */
   final class Replica implements AutoCloseable {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final Index index = new Index(new Resolver(MeshSettings.defaults()));
     final TokenReports reports = new TokenReports(registry);
     final KubernetesSource source;
+    final ShadowedServers shadowed = new ShadowedServers();
+    final Index index = new Index(new Resolver(MeshSettings.defaults()), shadowed);
     final WarningEvents events;
 
     Replica() {
       KubernetesSource[] holder = new KubernetesSource[1];
       events = new WarningEvents(client, key -> holder[0].uid(key));
       reports.addListener(events);
+      shadowed.addListener(events);
       source =
           new KubernetesSource(
               client,
@@ -112,5 +118,47 @@ class WarningEventsTest {
     assertThat(events())
         .filteredOn(ev -> ev.getInvolvedObject().getName().equals("bad-0"))
         .hasSize(1);
+  }
+
+  @Test
+  void a_shadowed_server_gets_a_warning_event() {
+    first = new Replica();
+    client.resource(pod("web-0", "80", "1")).create();
+    var servers = client.genericKubernetesResources(KubernetesSource.SERVERS).inNamespace("ev");
+    // The API server stamps creationTimestamp (to the second); the names break a tie the same way.
+    servers.resource(server("a-older", "2025-01-01T00:00:00Z")).create();
+    servers.resource(server("b-newer", "2025-06-01T00:00:00Z")).create();
+
+    await().until(() -> events().stream().anyMatch(ev -> ev.getReason().equals("ShadowedServer")));
+    Event e =
+        events().stream()
+            .filter(ev -> ev.getReason().equals("ShadowedServer"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(e.getInvolvedObject().getKind()).isEqualTo("Server");
+    assertThat(e.getInvolvedObject().getName()).isEqualTo("b-newer");
+    assertThat(e.getMessage()).contains("Server/ev/a-older");
+  }
+
+  static GenericKubernetesResource server(String name, String created) {
+    GenericKubernetesResource g = new GenericKubernetesResource();
+    g.setApiVersion("policy.linkerd.io/v1beta3");
+    g.setKind("Server");
+    g.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace("ev")
+            .withCreationTimestamp(created)
+            .build());
+    g.setAdditionalProperty(
+        "spec",
+        Map.of(
+            "podSelector",
+            Map.of("matchLabels", Map.of("version", "1")),
+            "port",
+            80,
+            "proxyProtocol",
+            "opaque"));
+    return g;
   }
 }
