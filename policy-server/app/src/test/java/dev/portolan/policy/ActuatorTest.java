@@ -5,7 +5,14 @@ import static dev.portolan.policy.Yaml.namespace;
 import static dev.portolan.policy.Yaml.pod;
 import static dev.portolan.policy.Yaml.server;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
+import dev.portolan.api.inbound.PortSpec;
+import dev.portolan.api.inbound.Server;
+import dev.portolan.policy.grpc.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,6 +60,7 @@ class ActuatorTest {
   }
 
   @Autowired Environment env;
+  @Autowired GrpcServer grpc;
   final HttpClient http = HttpClient.newHttpClient();
   final JsonMapper json = JsonMapper.builder().build();
 
@@ -96,6 +104,33 @@ class ActuatorTest {
     var res = fetch("/actuator/health/readiness");
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.body()).contains("\"sources\"").contains("\"manifests\":true");
+  }
+
+  @Test
+  void destinations_lists_open_streams_with_their_versions() throws Exception {
+    ManagedChannel ch =
+        ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
+    try {
+      Recorder<Server> r = new Recorder<>();
+      InboundServerPoliciesGrpc.newStub(ch)
+          .watchPort(PortSpec.newBuilder().setWorkload("web:old-0").setPort(80).build(), r);
+      await().until(() -> r.size() == 1);
+      await()
+          .until(() -> {
+            JsonNode streams =
+                json.readTree(fetch("/actuator/destinations").body()).path("streams");
+            for (JsonNode st : streams) {
+              if (st.path("key").asString().contains("old-0")
+                  && st.path("api").asString().equals("inbound.watch")
+                  && st.path("lastSentVersion").asLong() > 0) {
+                return true;
+              }
+            }
+            return false;
+          });
+    } finally {
+      ch.shutdownNow();
+    }
   }
 
   @Test

@@ -18,6 +18,11 @@ import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
 import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.grpc.GrpcServer;
+import dev.portolan.policy.index.Index;
+import dev.portolan.policy.index.Snapshot;
+import dev.portolan.policy.model.Resource;
+import dev.portolan.policy.source.KubeObjects;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
@@ -25,6 +30,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -48,6 +55,7 @@ abstract class StreamScenarios {
   abstract ClusterDriver cluster();
 
   @Autowired GrpcServer grpc;
+  @Autowired Index index;
   ManagedChannel channel;
   DestinationGrpc.DestinationStub destination;
   InboundServerPoliciesGrpc.InboundServerPoliciesStub inbound;
@@ -192,6 +200,63 @@ abstract class StreamScenarios {
             get("empty.apps.svc.cluster.local:80"),
             get("empty.apps.svc.cluster.local:80"));
     await().atMost(Duration.ofSeconds(10)).until(() -> many.stream().allMatch(r -> r.size() == 1));
+  }
+
+  @ParameterizedTest(name = "{0}: {2} opaque={3}")
+  @MethodSource("dev.portolan.policy.ScenarioTables#profiles")
+  void profile_scenario_tables(String id, String objects, String path, boolean opaque) {
+    if (!objects.isEmpty()) {
+      cluster().write("case-" + id + ".yaml", objects);
+      await().until(() -> loaded(objects));
+    }
+    Recorder<DestinationProfile> r = profile(path);
+    await().until(() -> r.size() >= 1);
+    assertThat(r.values().getFirst().getOpaqueProtocol()).isEqualTo(opaque);
+  }
+
+  @ParameterizedTest(name = "{0}: {2} hint={3}")
+  @MethodSource("dev.portolan.policy.ScenarioTables#endpoints")
+  void endpoint_scenario_tables(String id, String objects, String path, String expected) {
+    cluster().write("case-" + id + ".yaml", objects);
+    await().until(() -> loaded(objects));
+    Recorder<Update> r = get(path);
+    await()
+        .until(() ->
+            r.last() != null && r.last().hasAdd() && describe(hint(r.last())).equals(expected));
+    WeightedAddr a = r.last().getAdd().getAddrs(0);
+    assertThat(a.hasTlsIdentity()).isEqualTo(!expected.equals("none"));
+  }
+
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  /** Whether every object of {@code yaml} is in the index, so answers are about them. */
+  boolean loaded(String yaml) {
+    Snapshot snap = index.snapshot();
+    for (String doc : yaml.split("---\n")) {
+      Resource r = KubeObjects.convert(YAML.unmarshal(doc)).orElseThrow();
+      boolean present =
+          switch (r.kind()) {
+            case NAMESPACE -> snap.namespace(r.name()) != null;
+            case POD -> snap.pod(r.namespace(), r.name()) != null;
+            case SERVICE -> snap.service(r.namespace(), r.name()) != null;
+            case SERVER ->
+                snap.servers(r.namespace()).stream().anyMatch(x -> x.name().equals(r.name()));
+            default -> true;
+          };
+      if (!present) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String describe(ProtocolHint h) {
+    if (h.hasOpaque()) {
+      return h.hasOpaqueTransport()
+          ? "opaque:" + h.getOpaqueTransport().getInboundPort()
+          : "opaque";
+    }
+    return h.hasH2() ? "h2" : "none";
   }
 
   static ProtocolHint hint(Update u) {
