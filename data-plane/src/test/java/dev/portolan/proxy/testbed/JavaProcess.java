@@ -7,12 +7,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
- * A JVM started from this test's classpath, optionally behind a prefix (e.g. {@code ip netns exec
- * NS setpriv --reuid 2102}); its output is read line by line; it is killed on close.
+ * A process (usually a JVM started from this test's classpath), optionally behind a prefix (e.g.
+ * {@code ip netns exec NS setpriv --reuid 2102}); its output is read line by line; it is killed,
+ * with its children, on close.
  */
 public final class JavaProcess implements AutoCloseable {
   private final Process process;
@@ -41,11 +44,17 @@ public final class JavaProcess implements AutoCloseable {
   }
 
   public static JavaProcess start(List<String> prefix, Class<?> main, String... args) {
-    return start(prefix, List.of(), main, args);
+    return start(prefix, List.of(), System.getProperty("java.class.path"), Map.of(), main, args);
   }
 
+  /** A JVM with an explicit classpath and extra environment. */
   public static JavaProcess start(
-      List<String> prefix, List<String> jvmArgs, Class<?> main, String... args) {
+      List<String> prefix,
+      List<String> jvmArgs,
+      String classpath,
+      Map<String, String> env,
+      Class<?> main,
+      String... args) {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -53,11 +62,18 @@ public final class JavaProcess implements AutoCloseable {
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(classpath);
     cmd.add(main.getName());
     cmd.addAll(List.of(args));
+    return command(cmd, env);
+  }
+
+  /** Any program, e.g. redis-server inside a pod namespace. */
+  public static JavaProcess command(List<String> cmd, Map<String, String> env) {
     try {
-      return new JavaProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().putAll(env);
+      return new JavaProcess(pb.start());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -65,17 +81,26 @@ public final class JavaProcess implements AutoCloseable {
 
   /** Waits (up to 60 s) for a line starting with {@code prefix}; fails with all output if none. */
   public String awaitLine(String prefix) throws InterruptedException {
+    return await(line -> line.startsWith(prefix), "starting with '" + prefix + "'");
+  }
+
+  /** Waits (up to 60 s) for a line containing {@code fragment}. */
+  public String awaitContaining(String fragment) throws InterruptedException {
+    return await(line -> line.contains(fragment), "containing '" + fragment + "'");
+  }
+
+  private String await(Predicate<String> match, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-      if (line != null && line.startsWith(prefix)) {
+      if (line != null && match.test(line)) {
         return line;
       }
       if (line == null && !process.isAlive()) {
         break;
       }
     }
-    throw new IllegalStateException("no line starting with '" + prefix + "'; output:\n" + output());
+    throw new IllegalStateException("no line " + what + "; output:\n" + output());
   }
 
   public String output() {

@@ -1,0 +1,77 @@
+package dev.portolan.proxy;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The proxy's settings, from environment variables (docs/proxy.md).
+ *
+ * @param policyServer host:port of the policy-server's gRPC API
+ * @param namespace this pod's namespace (context token, WatchPort workload)
+ * @param pod this pod's name
+ */
+public record ProxyConfig(
+    String policyServer,
+    String namespace,
+    String pod,
+    String bindAddress,
+    int inboundPort,
+    int outboundPort,
+    int adminPort,
+    Duration detectTimeout,
+    Duration serverFirstWindow,
+    Duration connectTimeout,
+    Duration idleTimeout,
+    Duration discoveryWait) {
+
+  public static ProxyConfig fromEnv(Map<String, String> env) {
+    return new ProxyConfig(
+        env.getOrDefault("PORTOLAN_POLICY_SERVER", "127.0.0.1:8086"),
+        env.getOrDefault("PORTOLAN_NAMESPACE", "default"),
+        env.getOrDefault("PORTOLAN_POD", "unknown"),
+        env.getOrDefault("PORTOLAN_BIND_ADDRESS", "0.0.0.0"),
+        intOf(env, "PORTOLAN_INBOUND_PORT", 4143),
+        intOf(env, "PORTOLAN_OUTBOUND_PORT", 4140),
+        intOf(env, "PORTOLAN_ADMIN_PORT", 4191),
+        durationOf(env, "PORTOLAN_DETECT_TIMEOUT", Duration.ofSeconds(10)),
+        durationOf(env, "PORTOLAN_SERVER_FIRST_WINDOW", Duration.ofMillis(100)),
+        durationOf(env, "PORTOLAN_CONNECT_TIMEOUT", Duration.ofSeconds(3)),
+        durationOf(env, "PORTOLAN_IDLE_TIMEOUT", Duration.ofMinutes(10)),
+        durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)));
+  }
+
+  private static int intOf(Map<String, String> env, String key, int def) {
+    String v = env.get(key);
+    if (v == null || v.isBlank()) {
+      return def;
+    }
+    try {
+      return Integer.parseInt(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + "='" + v + "' is not a number");
+    }
+  }
+
+  /** {@code 100ms}, {@code 10s}, {@code 2m}, or ISO-8601 ({@code PT10S}). */
+  static Duration durationOf(Map<String, String> env, String key, Duration def) {
+    String v = env.get(key);
+    if (v == null || v.isBlank()) {
+      return def;
+    }
+    String s = v.strip();
+    try {
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      }
+      if (s.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+      }
+      if (s.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+      }
+      return Duration.parse(s);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(key + "='" + v + "' is not a duration (e.g. 100ms, 10s)");
+    }
+  }
+}

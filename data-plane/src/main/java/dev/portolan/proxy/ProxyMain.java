@@ -1,0 +1,111 @@
+package dev.portolan.proxy;
+
+import dev.portolan.proxy.admin.AdminServer;
+import dev.portolan.proxy.discovery.Discovery;
+import dev.portolan.proxy.inbound.InboundRouter;
+import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.outbound.OutboundRouter;
+import dev.portolan.proxy.relay.ProxyConnection;
+import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.relay.ServerFirstCache;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** The sidecar proxy: outbound 4140 (loopback), inbound 4143, admin 4191. */
+public final class ProxyMain {
+  private ProxyMain() {}
+
+  public static void main(String[] args) throws Exception {
+    ProxyConfig config;
+    try {
+      config = ProxyConfig.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("portolan-proxy: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Metrics metrics = new Metrics();
+    Discovery discovery = new Discovery(config, metrics);
+    EventLoopGroup data = new MultiThreadIoEventLoopGroup(0, EpollIoHandler.newFactory());
+    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
+
+    OutboundRouter outbound =
+        new OutboundRouter(
+            discovery, config.outboundPort(), config.inboundPort(), config.detectTimeout());
+    InboundRouter inbound =
+        new InboundRouter(
+            discovery, config.inboundPort(), config.outboundPort(), config.adminPort());
+    ProxyConnection.Settings out = settings("outbound", config, metrics, serverFirst);
+    ProxyConnection.Settings in = settings("inbound", config, metrics, serverFirst);
+
+    listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config);
+    listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
+    AdminServer.start(admin, config.bindAddress(), config.adminPort(), metrics, () -> true);
+    System.out.printf(
+        "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s%n",
+        config.inboundPort(),
+        config.outboundPort(),
+        config.adminPort(),
+        config.policyServer(),
+        config.namespace(),
+        config.pod());
+    System.out.flush();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> {
+              discovery.close();
+              data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+              admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }));
+  }
+
+  private static ProxyConnection.Settings settings(
+      String direction, ProxyConfig c, Metrics m, ServerFirstCache serverFirst) {
+    return new ProxyConnection.Settings(
+        direction, c.serverFirstWindow(), c.connectTimeout(), c.idleTimeout(), m, serverFirst);
+  }
+
+  static Channel listen(
+      EventLoopGroup group,
+      String host,
+      int port,
+      ProxyConnection.Settings settings,
+      Function<Channel, CompletableFuture<Route>> router,
+      ProxyConfig config)
+      throws InterruptedException {
+    return new ServerBootstrap()
+        .group(group)
+        .channel(EpollServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(
+            new ChannelInitializer<EpollSocketChannel>() {
+              @Override
+              protected void initChannel(EpollSocketChannel ch) {
+                ch.pipeline()
+                    .addLast(
+                        new IdleStateHandler(
+                            0, 0, config.idleTimeout().toSeconds(), TimeUnit.SECONDS))
+                    .addLast(new ProxyConnection(settings, router));
+              }
+            })
+        .bind(host, port)
+        .sync()
+        .channel();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.portolan.proxy.discovery;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+
+/** What discovery tells the data path, free of protobuf. */
+public final class Views {
+  private Views() {}
+
+  /**
+   * An endpoint.
+   *
+   * @param opaque the protocol hint says opaque
+   * @param opaqueTransportPort the inbound port to rewrite to, 0 for none
+   * @param identity the TLS identity, or null
+   */
+  public record EndpointView(
+      InetSocketAddress address,
+      boolean opaque,
+      int opaqueTransportPort,
+      String identity,
+      Map<String, String> labels) {}
+
+  /**
+   * A profile.
+   *
+   * @param fqn the Service's name, or "" when the target is not a Service
+   * @param endpoint set for pod-IP targets
+   */
+  public record ProfileView(boolean opaque, String fqn, EndpointView endpoint) {
+    /** What an unknown destination gets while the control plane is unreachable. */
+    public static final ProfileView UNKNOWN = new ProfileView(false, "", null);
+  }
+
+  /** Inbound policy of a port. */
+  public sealed interface InboundPolicy {
+    InboundPolicy OPAQUE = new Opaque();
+
+    record Detect(Duration timeout) implements InboundPolicy {}
+
+    record Opaque() implements InboundPolicy {}
+
+    /** HTTP/1, HTTP/2, gRPC or TLS: known protocol, no detection needed. */
+    record Declared(String protocol) implements InboundPolicy {}
+  }
+}

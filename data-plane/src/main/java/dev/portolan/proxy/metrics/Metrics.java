@@ -1,0 +1,94 @@
+package dev.portolan.proxy.metrics;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The proxy's metrics: counters and gauges keyed by family and labels, rendered as Prometheus text.
+ * Hot-path increments are a map lookup and a LongAdder.
+ */
+public final class Metrics {
+  private final Map<String, Map<String, LongAdder>> families = new ConcurrentHashMap<>();
+  private final Map<String, String> types = new ConcurrentHashMap<>();
+
+  /** A counter (or up/down gauge) of {@code family} with the given label set, created on use. */
+  private LongAdder meter(String family, String type, String... labelPairs) {
+    types.putIfAbsent(family, type);
+    return families
+        .computeIfAbsent(family, f -> new ConcurrentHashMap<>())
+        .computeIfAbsent(labels(labelPairs), l -> new LongAdder());
+  }
+
+  public LongAdder counter(String family, String... labelPairs) {
+    return meter(family, "counter", labelPairs);
+  }
+
+  public LongAdder gauge(String family, String... labelPairs) {
+    return meter(family, "gauge", labelPairs);
+  }
+
+  /** The current value, for tests and readiness; 0 when never touched. */
+  public long value(String family, String... labelPairs) {
+    Map<String, LongAdder> f = families.get(family);
+    LongAdder a = f == null ? null : f.get(labels(labelPairs));
+    return a == null ? 0 : a.sum();
+  }
+
+  /** Sum over all label sets containing every given pair. */
+  public long sum(String family, String... labelPairs) {
+    Map<String, LongAdder> f = families.get(family);
+    if (f == null) {
+      return 0;
+    }
+    long total = 0;
+    outer:
+    for (var e : f.entrySet()) {
+      for (int i = 0; i < labelPairs.length; i += 2) {
+        if (!e.getKey().contains(labelPairs[i] + "=\"" + escape(labelPairs[i + 1]) + "\"")) {
+          continue outer;
+        }
+      }
+      total += e.getValue().sum();
+    }
+    return total;
+  }
+
+  public String render() {
+    StringBuilder out = new StringBuilder();
+    for (var f : new TreeMap<>(families).entrySet()) {
+      out.append("# TYPE ")
+          .append(f.getKey())
+          .append(' ')
+          .append(types.get(f.getKey()))
+          .append('\n');
+      for (var e : new TreeMap<>(f.getValue()).entrySet()) {
+        out.append(f.getKey())
+            .append(e.getKey())
+            .append(' ')
+            .append(e.getValue().sum())
+            .append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  static String labels(String... pairs) {
+    if (pairs.length == 0) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder("{");
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append(pairs[i]).append("=\"").append(escape(pairs[i + 1])).append('"');
+    }
+    return b.append('}').toString();
+  }
+
+  private static String escape(String v) {
+    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+}

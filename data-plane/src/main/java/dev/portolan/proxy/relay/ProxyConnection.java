@@ -1,0 +1,258 @@
+package dev.portolan.proxy.relay;
+
+import dev.portolan.proxy.detect.Detection;
+import dev.portolan.proxy.detect.ProtocolClassifier;
+import dev.portolan.proxy.metrics.Metrics;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Handles one accepted connection: route it, detect its protocol if the route says so, connect
+ * upstream on the same event loop, then relay. Detection reads until the classifier decides, the
+ * deadline passes (TCP), or the client stays silent past the server-first window — then the
+ * upstream is connected and whoever speaks first wins, so a server greeting flows at once.
+ */
+public final class ProxyConnection extends ChannelInboundHandlerAdapter {
+  /** Shared by the listeners of one direction. */
+  public record Settings(
+      String direction,
+      Duration serverFirstWindow,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      Metrics metrics,
+      ServerFirstCache serverFirst) {}
+
+  private final Settings s;
+  private final Function<Channel, CompletableFuture<Route>> router;
+  private ByteBuf buffered;
+  private Route route;
+  private boolean upstreamStarted;
+  private ScheduledFuture<?> windowTimer;
+  private ScheduledFuture<?> deadlineTimer;
+
+  public ProxyConnection(Settings s, Function<Channel, CompletableFuture<Route>> router) {
+    this.s = s;
+    this.router = router;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    Channel client = ctx.channel();
+    router
+        .apply(client)
+        .whenComplete((r, err) ->
+            ctx.executor()
+                .execute(() -> {
+                  if (err != null || r == null) {
+                    client.close();
+                  } else {
+                    start(ctx, r);
+                  }
+                }));
+  }
+
+  private void start(ChannelHandlerContext ctx, Route r) {
+    route = r;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (!r.detect() || s.serverFirst().isServerFirst(r.upstream())) {
+      result(r.detect() ? "server_first" : null);
+      connect(ctx, false);
+      return;
+    }
+    buffered = ctx.alloc().buffer();
+    windowTimer =
+        ctx.executor()
+            .schedule(
+                () -> serverFirstRace(ctx),
+                s.serverFirstWindow().toMillis(),
+                TimeUnit.MILLISECONDS);
+    deadlineTimer =
+        ctx.executor()
+            .schedule(
+                () -> decided(ctx, "read_timeout"),
+                r.detectTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (buffered == null || upstreamStarted) {
+      // Bytes before routing finished cannot happen (AUTO_READ off); after, the relay reads.
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    ByteBuf in = (ByteBuf) msg;
+    buffered.writeBytes(in);
+    in.release();
+    byte[] bytes = new byte[buffered.readableBytes()];
+    buffered.getBytes(buffered.readerIndex(), bytes);
+    Detection d = ProtocolClassifier.classify(bytes);
+    if (d instanceof Detection.NeedMore) {
+      ctx.read();
+    } else {
+      decided(ctx, d.label());
+    }
+  }
+
+  private void decided(ChannelHandlerContext ctx, String label) {
+    if (upstreamStarted || !ctx.channel().isActive()) {
+      return;
+    }
+    cancelTimers();
+    result(label);
+    connect(ctx, false);
+  }
+
+  /** The client said nothing within the window: connect and let the server speak. */
+  private void serverFirstRace(ChannelHandlerContext ctx) {
+    if (upstreamStarted || !ctx.channel().isActive() || buffered.isReadable()) {
+      return;
+    }
+    cancelTimers();
+    connect(ctx, true);
+  }
+
+  private void connect(ChannelHandlerContext ctx, boolean racing) {
+    upstreamStarted = true;
+    Channel client = ctx.channel();
+    LongAdder read =
+        s.metrics()
+            .counter(
+                "tcp_read_bytes_total", "direction", s.direction(), "target_addr", route.target());
+    LongAdder written =
+        s.metrics()
+            .counter(
+                "tcp_write_bytes_total", "direction", s.direction(), "target_addr", route.target());
+    new Bootstrap()
+        .group(client.eventLoop())
+        .channel(EpollSocketChannel.class)
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) s.connectTimeout().toMillis())
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline()
+                    .addLast(
+                        new IdleStateHandler(0, 0, s.idleTimeout().toSeconds(), TimeUnit.SECONDS));
+              }
+            })
+        .connect(route.upstream())
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    s.metrics()
+                        .counter(
+                            "tcp_close_total",
+                            "direction",
+                            s.direction(),
+                            "target_addr",
+                            route.target(),
+                            "errno",
+                            "connect_failed")
+                        .increment();
+                    release();
+                    client.close();
+                    return;
+                  }
+                  Channel upstream = f.channel();
+                  opened(client, upstream);
+                  ctx.pipeline().remove(this);
+                  if (racing) {
+                    FirstSpeaker.watch(client, upstream, route.upstream(), s);
+                  }
+                  if (buffered != null && buffered.isReadable()) {
+                    read.add(buffered.readableBytes());
+                    upstream.writeAndFlush(buffered);
+                    buffered = null;
+                  } else {
+                    release();
+                  }
+                  Relay.join(client, upstream, read, written);
+                });
+  }
+
+  private void opened(Channel client, Channel upstream) {
+    Metrics m = s.metrics();
+    m.counter("tcp_open_total", "direction", s.direction(), "target_addr", route.target())
+        .increment();
+    LongAdder open =
+        m.gauge("tcp_open_connections", "direction", s.direction(), "target_addr", route.target());
+    open.increment();
+    client
+        .closeFuture()
+        .addListener(f -> {
+          open.decrement();
+          m.counter(
+                  "tcp_close_total",
+                  "direction",
+                  s.direction(),
+                  "target_addr",
+                  route.target(),
+                  "errno",
+                  "")
+              .increment();
+          upstream.close();
+        });
+  }
+
+  private void result(String label) {
+    if (label != null) {
+      s.metrics().counter(s.direction() + "_tcp_detect_results_total", "result", label).increment();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (!upstreamStarted) {
+      if (route != null && route.detect()) {
+        result("error"); // closed before detection finished
+      }
+      cancelTimers();
+      release();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void cancelTimers() {
+    if (windowTimer != null) {
+      windowTimer.cancel(false);
+    }
+    if (deadlineTimer != null) {
+      deadlineTimer.cancel(false);
+    }
+  }
+
+  private void release() {
+    if (buffered != null) {
+      buffered.release();
+      buffered = null;
+    }
+  }
+}

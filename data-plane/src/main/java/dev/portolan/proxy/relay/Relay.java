@@ -1,0 +1,101 @@
+package dev.portolan.proxy.relay;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Copies bytes from this channel to its peer. AUTO_READ is off: the next read is requested only
+ * when the previous write has completed, so a slow side holds back the fast one and no buffer
+ * grows. A half-close (FIN) is passed on as a half-close; the pair closes when both directions are
+ * done, on idleness, or on any error.
+ */
+public final class Relay extends ChannelInboundHandlerAdapter {
+  private final Channel peer;
+  private final LongAdder bytes;
+
+  /**
+   * @param bytes counts bytes read from this channel and written to the peer
+   */
+  public Relay(Channel peer, LongAdder bytes) {
+    this.peer = peer;
+    this.bytes = bytes;
+  }
+
+  /** Installs relays both ways and starts reading on both channels. */
+  public static void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA) {
+    a.pipeline().addLast("relay", new Relay(b, aToB));
+    b.pipeline().addLast("relay", new Relay(a, bToA));
+    a.read();
+    b.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf buf) {
+      bytes.add(buf.readableBytes());
+    }
+    peer.writeAndFlush(msg)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (f.isSuccess()) {
+                    ctx.channel().read();
+                  } else {
+                    closeBoth(ctx.channel());
+                  }
+                });
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      // This side sent FIN: pass it on; close once the other direction is finished too.
+      if (peer instanceof DuplexChannel d && peer.isActive()) {
+        d.shutdownOutput()
+            .addListener(
+                (ChannelFutureListener)
+                    f -> {
+                      if (!f.isSuccess() || d.isInputShutdown()) {
+                        closeBoth(ctx.channel());
+                      }
+                    });
+      } else {
+        closeBoth(ctx.channel());
+      }
+    } else if (evt instanceof IdleStateEvent) {
+      closeBoth(ctx.channel());
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closeOnFlush(peer);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    closeBoth(ctx.channel());
+  }
+
+  private void closeBoth(Channel self) {
+    self.close();
+    peer.close();
+  }
+
+  /** Closes after pending writes are flushed. */
+  static void closeOnFlush(Channel ch) {
+    if (ch.isActive()) {
+      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.portolan.proxy.peers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portolan.proxy.testbed.Sh;
+import dev.portolan.proxy.testbed.TestBed;
+import org.junit.jupiter.api.Test;
+
+/**
+ * redis-benchmark from a meshed client pod to a meshed redis pod, through both proxies: once to the
+ * Service's cluster IP (only the client proxy's resolution makes it reachable: there is no
+ * kube-proxy) and once to the pod IP. 6379 is a default opaque port: detection is skipped.
+ */
+class RedisThroughTheMeshTest {
+  static final String REDIS_IP = "10.244.77.11";
+  static final String CLUSTER_IP = "10.96.77.10";
+
+  @Test
+  void redis_benchmark_through_the_mesh_by_cluster_ip_and_pod_ip() throws Exception {
+    Sh.assumeRootWith("redis-server", "redis-benchmark");
+    try (TestBed bed =
+        new TestBed()
+            .pod("client", "10.244.77.10", true, "", "")
+            .pod("redis", REDIS_IP, true, "", "{name: redis, containerPort: 6379}")
+            .service("redis", "redis", CLUSTER_IP, 6379, 6379)
+            .start()) {
+      bed.background(
+              "redis",
+              "redis-server",
+              "--port",
+              "6379",
+              "--bind",
+              "0.0.0.0",
+              "--protected-mode",
+              "no",
+              "--save",
+              "",
+              "--appendonly",
+              "no")
+          .awaitContaining("Ready to accept connections");
+
+      for (String host : new String[] {CLUSTER_IP, REDIS_IP}) {
+        String out =
+            bed.pod("client")
+                .run(
+                    "redis-benchmark",
+                    "-h",
+                    host,
+                    "-p",
+                    "6379",
+                    "-n",
+                    "2000",
+                    "-c",
+                    "10",
+                    "-t",
+                    "ping,set,get",
+                    "-q");
+        System.out.println("redis-benchmark via " + host + ":\n" + out.replace('\r', '\n'));
+        assertThat(out)
+            .as(out)
+            .contains("PING_INLINE:")
+            .contains("SET:")
+            .contains("GET:")
+            .doesNotContainIgnoringCase("error");
+      }
+
+      String client = bed.pod("client").metrics();
+      assertThat(client)
+          .contains(
+              "tcp_open_total{direction=\"outbound\",target_addr=\"" + CLUSTER_IP + ":6379\"}")
+          .contains("tcp_open_total{direction=\"outbound\",target_addr=\"" + REDIS_IP + ":6379\"}")
+          .doesNotContain("outbound_tcp_detect_results_total");
+      System.out.println(client);
+      String redis = bed.pod("redis").metrics();
+      assertThat(redis)
+          .contains("tcp_open_total{direction=\"inbound\",target_addr=\"" + REDIS_IP + ":6379\"}")
+          .doesNotContain("inbound_tcp_detect_results_total");
+    }
+  }
+}

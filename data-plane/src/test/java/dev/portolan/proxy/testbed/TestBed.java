@@ -1,0 +1,254 @@
+package dev.portolan.proxy.testbed;
+
+import dev.portolan.policy.PolicyServerApplication;
+import dev.portolan.proxy.ProxyMain;
+import dev.portolan.proxy.init.ProxyInit;
+import dev.portolan.proxy.init.ProxyInitConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pods as network namespaces (spec/data-plane.md §7): a node namespace with a bridge, one namespace
+ * per pod with a veth on the bridge and an address in 10.244.77.0/24, proxy-init rules and the
+ * proxy running as UID 2102 in meshed pods, and the policy-server (in the node namespace) serving a
+ * manifests directory that describes the same pods. Everything is torn down on close, also when a
+ * test failed.
+ */
+public final class TestBed implements AutoCloseable {
+  public static final String NODE_IP = "10.244.77.1";
+  public static final String NAMESPACE = "bed";
+  private static final int PROXY_UID = 2102;
+
+  private final NetNs node;
+  private final Path manifests;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final Map<String, Pod> pods = new LinkedHashMap<>();
+  private final String readableClasspath;
+  private final StringBuilder yaml = new StringBuilder();
+  private JavaProcess policyServer;
+  private int nextLink;
+
+  /** One pod: its namespace, address, and (if meshed) its proxy. */
+  public record Pod(String name, String ip, NetNs ns, JavaProcess proxy) {
+    public String run(String... cmd) {
+      return ns.run(cmd);
+    }
+
+    /** The proxy's /metrics, fetched inside the pod over loopback. */
+    public String metrics() {
+      return ns.run("curl", "-s", "--max-time", "5", "http://127.0.0.1:4191/metrics");
+    }
+  }
+
+  public TestBed() {
+    Sh.assumeRootWith("ip", "iptables-restore", "iptables-save", "setpriv", "curl");
+    node = new NetNs("ptb-node");
+    closeables.add(node);
+    try {
+      node.run("ip", "link", "add", "br0", "type", "bridge");
+      node.run("ip", "addr", "add", NODE_IP + "/24", "dev", "br0");
+      node.run("ip", "link", "set", "br0", "up");
+      manifests = Files.createTempDirectory("portolan-testbed");
+      readableClasspath = ReadableClasspath.of(System.getProperty("java.class.path"));
+      yaml.append("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ")
+          .append(NAMESPACE)
+          .append('\n');
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+  }
+
+  /** Declares a pod (its manifest; the namespace comes up in {@link #start()}). */
+  public TestBed pod(String name, String ip, boolean meshed, String annotations, String ports) {
+    yaml.append(
+        """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: %s
+          namespace: %s
+          labels: {app: %s%s}
+          annotations: {%s}
+        spec:
+          serviceAccountName: %s
+          containers:
+            - name: main
+              ports: [%s]
+        status:
+          phase: Running
+          podIP: %s
+          conditions: [{type: Ready, status: "True"}]
+        """
+            .formatted(
+                name,
+                NAMESPACE,
+                name,
+                meshed ? ", linkerd.io/control-plane-ns: portolan" : "",
+                annotations,
+                name,
+                ports,
+                ip));
+    pods.put(name, new Pod(name, ip, null, null));
+    meshedPods.put(name, meshed);
+    podAnnotations.put(name, annotations);
+    return this;
+  }
+
+  private final Map<String, Boolean> meshedPods = new LinkedHashMap<>();
+  private final Map<String, String> podAnnotations = new LinkedHashMap<>();
+
+  /**
+   * Declares a Service with a cluster IP (reachable only through a client proxy: no kube-proxy).
+   */
+  public TestBed service(String name, String app, String clusterIp, int port, int targetPort) {
+    yaml.append(
+        """
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: %s, namespace: %s}
+        spec:
+          clusterIP: %s
+          selector: {app: %s}
+          ports: [{name: p%d, port: %d, targetPort: %d}]
+        """
+            .formatted(name, NAMESPACE, clusterIp, app, port, port, targetPort));
+    return this;
+  }
+
+  /**
+   * Starts the policy-server, then every pod (namespace, veth, rules, proxy). On failure it tears
+   * everything down before throwing (the caller's try-with-resources never saw this bed).
+   */
+  public TestBed start() throws Exception {
+    try {
+      return doStart();
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  private TestBed doStart() throws Exception {
+    Files.writeString(manifests.resolve("bed.yaml"), yaml.toString());
+    policyServer =
+        JavaProcess.start(
+            node.exec(),
+            List.of("-Xmx512m"),
+            System.getProperty("java.class.path"),
+            Map.of(),
+            PolicyServerApplication.class,
+            "--portolan.manifests.dir=" + manifests,
+            "--portolan.grpc.port=8086",
+            "--server.port=8080",
+            "--spring.main.banner-mode=off");
+    closeables.add(policyServer);
+    for (var e : new ArrayList<>(pods.entrySet())) {
+      String name = e.getKey();
+      pods.put(name, startPod(name, e.getValue().ip(), meshedPods.get(name)));
+    }
+    policyServer.awaitContaining("portolan policy-server listening");
+    for (Pod p : pods.values()) {
+      if (p.proxy() != null) {
+        p.proxy().awaitLine("portolan-proxy ready");
+      }
+    }
+    return this;
+  }
+
+  private Pod startPod(String name, String ip, boolean meshed) throws Exception {
+    NetNs ns = new NetNs("ptb-" + name);
+    closeables.add(ns);
+    String host = "vp" + (nextLink++);
+    node.run("ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
+    node.run("ip", "link", "set", host, "master", "br0", "up");
+    ns.run("ip", "addr", "add", ip + "/24", "dev", "eth0");
+    ns.run("ip", "link", "set", "eth0", "up");
+    ns.run("ip", "route", "add", "default", "via", NODE_IP);
+    if (!meshed) {
+      return new Pod(name, ip, ns, null);
+    }
+    String annotations = podAnnotations.get(name);
+    ProxyInitConfig init =
+        new ProxyInitConfig(
+            4143,
+            4140,
+            PROXY_UID,
+            ProxyInitConfig.ports(
+                "skip-inbound", annotationValue(annotations, "skip-inbound-ports")),
+            ProxyInitConfig.ports(
+                "skip-outbound", annotationValue(annotations, "skip-outbound-ports")),
+            List.of());
+    ProxyInit.apply(init, ns.exec(), true);
+    List<String> prefix = new ArrayList<>(ns.exec());
+    prefix.addAll(
+        List.of("setpriv", "--reuid=" + PROXY_UID, "--regid=" + PROXY_UID, "--clear-groups"));
+    JavaProcess proxy =
+        JavaProcess.start(
+            prefix,
+            List.of("-Xmx128m"),
+            readableClasspath,
+            Map.of(
+                "PORTOLAN_POLICY_SERVER",
+                NODE_IP + ":8086",
+                "PORTOLAN_NAMESPACE",
+                NAMESPACE,
+                "PORTOLAN_POD",
+                name,
+                "PORTOLAN_DISCOVERY_WAIT",
+                "10s"),
+            ProxyMain.class);
+    closeables.add(proxy);
+    return new Pod(name, ip, ns, proxy);
+  }
+
+  private static String annotationValue(String annotations, String key) {
+    String k = "config.linkerd.io/" + key + ":";
+    int i = annotations.indexOf(k);
+    if (i < 0) {
+      return "";
+    }
+    String rest = annotations.substring(i + k.length()).strip();
+    if (rest.startsWith("\"")) {
+      return rest.substring(1, rest.indexOf('"', 1));
+    }
+    int comma = rest.indexOf(',');
+    return comma < 0 ? rest : rest.substring(0, comma);
+  }
+
+  public Pod pod(String name) {
+    return pods.get(name);
+  }
+
+  /** Runs a program inside a pod namespace in the background (a server), killed on close. */
+  public JavaProcess background(String pod, String... cmd) {
+    List<String> all = new ArrayList<>(pods.get(pod).ns().exec());
+    all.addAll(List.of(cmd));
+    JavaProcess p = JavaProcess.command(all, Map.of());
+    closeables.add(p);
+    return p;
+  }
+
+  public JavaProcess policyServer() {
+    return policyServer;
+  }
+
+  @Override
+  public void close() {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception ignored) {
+        // keep tearing down
+      }
+    }
+  }
+}
