@@ -1,5 +1,8 @@
 package dev.portolan.proxy;
 
+import dev.portolan.policy.model.ParsedPorts;
+import dev.portolan.policy.model.PortListParser;
+import dev.portolan.policy.model.PortSet;
 import java.time.Duration;
 import java.util.Map;
 
@@ -9,6 +12,7 @@ import java.util.Map;
  * @param policyServer host:port of the policy-server's gRPC API
  * @param namespace this pod's namespace (context token, WatchPort workload)
  * @param pod this pod's name
+ * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
  */
 public record ProxyConfig(
     String policyServer,
@@ -22,7 +26,8 @@ public record ProxyConfig(
     Duration serverFirstWindow,
     Duration connectTimeout,
     Duration idleTimeout,
-    Duration discoveryWait) {
+    Duration discoveryWait,
+    PortSet inboundPorts) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -37,7 +42,17 @@ public record ProxyConfig(
         durationOf(env, "PORTOLAN_SERVER_FIRST_WINDOW", Duration.ofMillis(100)),
         durationOf(env, "PORTOLAN_CONNECT_TIMEOUT", Duration.ofSeconds(3)),
         durationOf(env, "PORTOLAN_IDLE_TIMEOUT", Duration.ofMinutes(10)),
-        durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)));
+        durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)),
+        portsOf(env, "PORTOLAN_INBOUND_PORTS"));
+  }
+
+  /** The pod's container ports (as the injector knows them), to learn their policies early. */
+  private static PortSet portsOf(Map<String, String> env, String key) {
+    ParsedPorts p = PortListParser.parse(env.getOrDefault(key, ""));
+    if (p.hasErrors()) {
+      throw new IllegalArgumentException(key + ": " + p.invalid().getFirst());
+    }
+    return p.ports();
   }
 
   private static int intOf(Map<String, String> env, String key, int def) {

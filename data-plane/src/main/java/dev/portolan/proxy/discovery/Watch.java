@@ -23,7 +23,9 @@ final class Watch<M, V> {
   private final V initial;
   private final ScheduledExecutorService scheduler;
   private final Runnable onStaleChange;
-  private final CompletableFuture<V> first = new CompletableFuture<>();
+  // Completes on the first message or the first failure: nobody waits on a control plane that is
+  // known to be unreachable; they get the fallback (or the last known value) at once.
+  private final CompletableFuture<Void> settled = new CompletableFuture<>();
   private volatile V latest;
   private volatile boolean stale;
   private int failures;
@@ -53,13 +55,16 @@ final class Watch<M, V> {
     return stale;
   }
 
-  /** Completes with the first value, or with null after {@code wait} if none has come. */
+  /**
+   * Completes with the latest value; before the first one, waits until it comes, the stream fails,
+   * or {@code wait} passes — then null.
+   */
   CompletableFuture<V> firstWithin(Duration wait) {
     V v = latest;
-    if (v != null) {
+    if (v != null || settled.isDone()) {
       return CompletableFuture.completedFuture(v);
     }
-    return first
+    return settled
         .copy()
         .completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
         .thenApply(x -> latest);
@@ -80,7 +85,7 @@ final class Watch<M, V> {
               stale = false;
               onStaleChange.run();
             }
-            first.complete(acc);
+            settled.complete(null);
           }
 
           @Override
@@ -96,6 +101,7 @@ final class Watch<M, V> {
   }
 
   private void retry() {
+    settled.complete(null);
     if (!stale && latest != null) {
       stale = true;
       onStaleChange.run();

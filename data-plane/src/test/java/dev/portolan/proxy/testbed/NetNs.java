@@ -1,5 +1,9 @@
 package dev.portolan.proxy.testbed;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,6 +19,21 @@ public final class NetNs implements AutoCloseable {
     name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
     Sh.run("ip", "netns", "add", name);
     Sh.run("ip", "-n", name, "link", "set", "lo", "up");
+    // `ip netns exec` mounts /etc/netns/NAME/resolv.conf over /etc/resolv.conf: DNS lookups by
+    // programs in the namespace (e.g. an SMTP server resolving its peer) fail at once on loopback
+    // instead of timing out, and no DNS query ever leaves the namespace.
+    try {
+      Path etc = etcDir();
+      Files.createDirectories(etc);
+      Files.writeString(
+          etc.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path etcDir() {
+    return Path.of("/etc/netns", name);
   }
 
   public String name() {
@@ -35,5 +54,6 @@ public final class NetNs implements AutoCloseable {
   @Override
   public void close() {
     Sh.tryRun(List.of("ip", "netns", "delete", name));
+    Sh.tryRun(List.of("rm", "-rf", etcDir().toString()));
   }
 }

@@ -99,11 +99,21 @@ public final class TestBed implements AutoCloseable {
     pods.put(name, new Pod(name, ip, null, null));
     meshedPods.put(name, meshed);
     podAnnotations.put(name, annotations);
+    podPorts.put(
+        name,
+        String.join(
+            ",",
+            java.util.regex.Pattern.compile("containerPort: (\\d+)")
+                .matcher(ports)
+                .results()
+                .map(m -> m.group(1))
+                .toList()));
     return this;
   }
 
   private final Map<String, Boolean> meshedPods = new LinkedHashMap<>();
   private final Map<String, String> podAnnotations = new LinkedHashMap<>();
+  private final Map<String, String> podPorts = new LinkedHashMap<>();
 
   /**
    * Declares a Service with a cluster IP (reachable only through a client proxy: no kube-proxy).
@@ -139,6 +149,32 @@ public final class TestBed implements AutoCloseable {
 
   private TestBed doStart() throws Exception {
     Files.writeString(manifests.resolve("bed.yaml"), yaml.toString());
+    startPolicyServer();
+    for (var e : new ArrayList<>(pods.entrySet())) {
+      String name = e.getKey();
+      pods.put(name, startPod(name, e.getValue().ip(), meshedPods.get(name)));
+    }
+    policyServer.awaitContaining("portolan policy-server listening");
+    for (Pod p : pods.values()) {
+      if (p.proxy() != null) {
+        p.proxy().awaitLine("portolan-proxy ready");
+      }
+    }
+    return this;
+  }
+
+  /** Stops the policy-server (proxies keep their last known state). */
+  public void stopPolicyServer() {
+    policyServer.close();
+  }
+
+  /** Starts the policy-server again on the same address and manifests. */
+  public void restartPolicyServer() throws InterruptedException {
+    startPolicyServer();
+    policyServer.awaitContaining("portolan policy-server listening");
+  }
+
+  private void startPolicyServer() {
     policyServer =
         JavaProcess.start(
             node.exec(),
@@ -151,17 +187,6 @@ public final class TestBed implements AutoCloseable {
             "--server.port=8080",
             "--spring.main.banner-mode=off");
     closeables.add(policyServer);
-    for (var e : new ArrayList<>(pods.entrySet())) {
-      String name = e.getKey();
-      pods.put(name, startPod(name, e.getValue().ip(), meshedPods.get(name)));
-    }
-    policyServer.awaitContaining("portolan policy-server listening");
-    for (Pod p : pods.values()) {
-      if (p.proxy() != null) {
-        p.proxy().awaitLine("portolan-proxy ready");
-      }
-    }
-    return this;
   }
 
   private Pod startPod(String name, String ip, boolean meshed) throws Exception {
