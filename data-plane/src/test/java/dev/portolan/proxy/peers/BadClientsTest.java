@@ -1,0 +1,58 @@
+package dev.portolan.proxy.peers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portolan.proxy.testbed.JavaProcess;
+import dev.portolan.proxy.testbed.Sh;
+import dev.portolan.proxy.testbed.TestBed;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients that misbehave on a port where the proxies detect (7000: in no opaque list) affect only
+ * their own connection: a garbage first segment, a slowloris sending a byte a second, and a client
+ * that connects and says nothing — while redis-benchmark on the same port keeps working.
+ */
+class BadClientsTest {
+  static final String SERVER = "10.244.77.51";
+
+  @Test
+  void misbehaving_clients_affect_only_their_own_connections() throws Exception {
+    Sh.assumeRootWith("redis-server", "redis-benchmark");
+    try (TestBed bed =
+        new TestBed()
+            .pod("client", "10.244.77.50", true, "", "")
+            .pod("server", SERVER, true, "", "{name: redis, containerPort: 7000}")
+            .start()) {
+      Redis.server(bed, "server", 7000);
+      List<JavaProcess> bad = new ArrayList<>();
+      bad.add(client(bed, "head -c 4096 /dev/urandom >&3; cat <&3 >/dev/null"));
+      bad.add(
+          client(
+              bed,
+              "for c in G E T ' ' / x; do printf %s \"$c\" >&3; sleep 1; done; cat <&3 >/dev/null"));
+      bad.add(client(bed, "cat <&3 >/dev/null"));
+      try {
+        Redis.benchmark(bed, "client", SERVER, 7000, 2000);
+        String metrics = bed.pod("client").metrics();
+        assertThat(metrics).contains("outbound_tcp_detect_results_total{result=\"tcp\"}");
+        // The slow and the silent client are still connected (redis answers garbage with an error
+        // and closes that one itself: its choice, and only that connection's fate).
+        assertThat(bad.get(1).isAlive()).isTrue();
+        assertThat(bad.get(2).isAlive()).isTrue();
+      } finally {
+        bad.forEach(JavaProcess::close);
+      }
+      // The proxies are still fine afterwards.
+      Redis.benchmark(bed, "client", SERVER, 7000, 500);
+    }
+  }
+
+  private static JavaProcess client(TestBed bed, String script) {
+    List<String> cmd = new ArrayList<>(bed.pod("client").ns().exec());
+    cmd.addAll(List.of("bash", "-c", "exec 3<>/dev/tcp/" + SERVER + "/7000; " + script));
+    return JavaProcess.command(cmd, Map.of());
+  }
+}
