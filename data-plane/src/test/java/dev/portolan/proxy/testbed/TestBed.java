@@ -90,7 +90,7 @@ public final class TestBed implements AutoCloseable {
             .formatted(
                 name,
                 NAMESPACE,
-                name,
+                name.replaceFirst("-\\d+$", ""),
                 meshed ? ", linkerd.io/control-plane-ns: portolan" : "",
                 annotations,
                 name,

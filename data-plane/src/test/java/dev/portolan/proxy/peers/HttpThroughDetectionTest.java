@@ -1,0 +1,95 @@
+package dev.portolan.proxy.peers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portolan.proxy.testbed.Sh;
+import dev.portolan.proxy.testbed.TestBed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * curl (HTTP/1.1) and h2load (HTTP/2 prior knowledge) to nginx on unmarked ports, through both
+ * proxies: detected as HTTP on both sides, and spread over two server pods.
+ */
+class HttpThroughDetectionTest {
+  @Test
+  void http1_and_http2_are_detected_and_balanced_over_two_pods() throws Exception {
+    Sh.assumeRootWith("nginx", "curl", "h2load");
+    try (TestBed bed =
+        new TestBed()
+            .pod("client", "10.244.77.60", true, "", "")
+            .pod(
+                "web-0",
+                "10.244.77.61",
+                true,
+                "",
+                "{name: http, containerPort: 8080}, {name: h2, containerPort: 8081}")
+            .pod(
+                "web-1",
+                "10.244.77.62",
+                true,
+                "",
+                "{name: http, containerPort: 8080}, {name: h2, containerPort: 8081}")
+            .service("web", "web", "10.96.77.60", 80, 8080)
+            .service("web-h2", "web", "10.96.77.61", 81, 8081)
+            .start()) {
+      for (String pod : new String[] {"web-0", "web-1"}) {
+        nginx(bed, pod);
+      }
+
+      Set<String> answered = new HashSet<>();
+      for (int i = 0; i < 20; i++) {
+        String body =
+            bed.pod("client")
+                .run("curl", "-s", "--max-time", "5", "--http1.1", "http://10.96.77.60/");
+        answered.add(body.strip());
+      }
+      assertThat(answered).containsExactlyInAnyOrder("web-0", "web-1");
+
+      String h2 = bed.pod("client").run("h2load", "-n", "400", "-c", "4", "http://10.96.77.61:81/");
+      System.out.println(h2);
+      assertThat(h2).contains("400 succeeded");
+
+      String client = bed.pod("client").metrics();
+      assertThat(client)
+          .contains("outbound_tcp_detect_results_total{result=\"http/1\"} 20")
+          .contains("outbound_tcp_detect_results_total{result=\"http/2\"} 4");
+      assertThat(bed.pod("web-0").metrics() + bed.pod("web-1").metrics())
+          .contains("inbound_tcp_detect_results_total{result=\"http/1\"}")
+          .contains("inbound_tcp_detect_results_total{result=\"http/2\"}");
+    }
+  }
+
+  /** nginx answering its pod name, HTTP/1.1 on 8080 and h2c (prior knowledge) on 8081. */
+  static void nginx(TestBed bed, String pod) throws Exception {
+    Path dir = Files.createTempDirectory("portolan-nginx-" + pod);
+    Path conf = dir.resolve("nginx.conf");
+    Files.writeString(
+        conf,
+        """
+        daemon off;
+        pid %1$s/nginx.pid;
+        error_log stderr notice;
+        events {}
+        http {
+          access_log off;
+          client_body_temp_path %1$s/body;
+          proxy_temp_path %1$s/proxy;
+          fastcgi_temp_path %1$s/fastcgi;
+          uwsgi_temp_path %1$s/uwsgi;
+          scgi_temp_path %1$s/scgi;
+          server {
+            listen 8080;
+            listen 8081 http2;
+            location / { return 200 "%2$s\\n"; }
+          }
+        }
+        """
+            .formatted(dir, pod));
+    bed.background(pod, "nginx", "-c", conf.toString(), "-e", "stderr")
+        .awaitContaining("start worker process");
+  }
+}
