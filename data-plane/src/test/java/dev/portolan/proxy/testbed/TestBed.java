@@ -262,6 +262,22 @@ public final class TestBed implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Runs a Java program from the test classpath inside a pod (as root: its traffic is intercepted).
+   */
+  public JavaProcess javaIn(String pod, Class<?> main, String... args) {
+    JavaProcess p =
+        JavaProcess.start(
+            pods.get(pod).ns().exec(),
+            List.of("-Xmx128m"),
+            System.getProperty("java.class.path"),
+            Map.of(),
+            main,
+            args);
+    closeables.add(p);
+    return p;
+  }
+
   public JavaProcess policyServer() {
     return policyServer;
   }
