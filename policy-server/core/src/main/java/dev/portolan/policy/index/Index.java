@@ -85,7 +85,9 @@ public final class Index implements AutoCloseable {
   /**
    * Subscribes to a key. The first value is computed on the writer thread (so no change can slip
    * between computing it and registering), then {@code onChange} runs; it runs again after every
-   * change of the value. It runs on the writer thread and must not block.
+   * change of the value. It runs on the writer thread and must not block. It may run before this
+   * method returns: a listener that needs the returned handle must tolerate not having it yet (see
+   * {@code StreamPump}, which re-checks after assigning it).
    */
   public <V> Subscription<V> subscribe(TopicKey<V> key, Runnable onChange) {
     Objects.requireNonNull(onChange);

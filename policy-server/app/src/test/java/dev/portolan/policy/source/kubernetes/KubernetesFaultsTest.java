@@ -26,6 +26,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -156,12 +157,21 @@ class KubernetesFaultsTest {
     client.resource(pod("gone-0", "10.42.3.11", "7000")).create();
     start(client, new ClusterSink(index, reports));
 
+    // Every value the topic publishes; the listener may run before subscribe() returns.
     List<InboundKey.Policy> seen = new CopyOnWriteArrayList<>();
-    Subscription<InboundKey.Policy>[] sub = new Subscription[1];
-    sub[0] =
-        index.subscribe(
-            new InboundKey("faults", "db-0", 7000), () -> seen.add(sub[0].current().value()));
-    await().until(() -> !seen.isEmpty() && seen.getLast().protocol().isOpaque());
+    AtomicReference<Subscription<InboundKey.Policy>> holder = new AtomicReference<>();
+    Runnable record =
+        () -> {
+          Subscription<InboundKey.Policy> s = holder.get();
+          if (s != null && s.current() != null) {
+            seen.add(s.current().value());
+          }
+        };
+    Subscription<InboundKey.Policy> sub =
+        index.subscribe(new InboundKey("faults", "db-0", 7000), record);
+    holder.set(sub);
+    record.run();
+    await().until(() -> sub.current() != null && sub.current().value().protocol().isOpaque());
 
     mock.stop();
     // While the API server is away the last known answers stay: nothing is removed.
@@ -181,9 +191,11 @@ class KubernetesFaultsTest {
     await()
         .atMost(Duration.ofSeconds(90))
         .until(() -> index.snapshot().pod("faults", "gone-0") == null);
-    await().atMost(Duration.ofSeconds(30)).until(() -> !seen.getLast().protocol().isOpaque());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !sub.current().value().protocol().isOpaque());
     // Never an empty intermediate answer for the Pod that stayed.
     assertThat(seen).allMatch(InboundKey.Policy::podExists);
-    sub[0].close();
+    sub.close();
   }
 }
