@@ -13,6 +13,7 @@ import java.util.Map;
  * @param namespace this pod's namespace (context token, WatchPort workload)
  * @param pod this pod's name
  * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
+ * @param workers data-path event loop threads
  */
 public record ProxyConfig(
     String policyServer,
@@ -27,7 +28,8 @@ public record ProxyConfig(
     Duration connectTimeout,
     Duration idleTimeout,
     Duration discoveryWait,
-    PortSet inboundPorts) {
+    PortSet inboundPorts,
+    int workers) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -43,7 +45,8 @@ public record ProxyConfig(
         durationOf(env, "PORTOLAN_CONNECT_TIMEOUT", Duration.ofSeconds(3)),
         durationOf(env, "PORTOLAN_IDLE_TIMEOUT", Duration.ofMinutes(10)),
         durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)),
-        portsOf(env, "PORTOLAN_INBOUND_PORTS"));
+        portsOf(env, "PORTOLAN_INBOUND_PORTS"),
+        intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()));
   }
 
   /** The pod's container ports (as the injector knows them), to learn their policies early. */

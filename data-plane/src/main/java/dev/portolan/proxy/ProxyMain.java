@@ -38,7 +38,9 @@ public final class ProxyMain {
     }
     Metrics metrics = new Metrics();
     Discovery discovery = new Discovery(config, metrics);
-    EventLoopGroup data = new MultiThreadIoEventLoopGroup(0, EpollIoHandler.newFactory());
+    // One event loop per core: connections stay on one thread (upstream joins the client's loop).
+    EventLoopGroup data =
+        new MultiThreadIoEventLoopGroup(config.workers(), EpollIoHandler.newFactory());
     EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 

@@ -58,8 +58,10 @@ public final class JavaProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-XX:TieredStopAtLevel=1");
+    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:+Use") && a.endsWith("GC"))) {
+      cmd.add("-XX:+UseSerialGC");
+      cmd.add("-XX:TieredStopAtLevel=1");
+    }
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classpath);
@@ -107,6 +109,10 @@ public final class JavaProcess implements AutoCloseable {
     synchronized (all) {
       return String.join("\n", all);
     }
+  }
+
+  public long pid() {
+    return process.pid();
   }
 
   public boolean isAlive() {

@@ -32,6 +32,7 @@ public final class TestBed implements AutoCloseable {
   private final String readableClasspath;
   private final StringBuilder yaml = new StringBuilder();
   private JavaProcess policyServer;
+  private List<String> proxyJvmArgs = List.of("-Xmx128m");
   private int nextLink;
 
   /** One pod: its namespace, address, and (if meshed) its proxy. */
@@ -114,6 +115,12 @@ public final class TestBed implements AutoCloseable {
   private final Map<String, Boolean> meshedPods = new LinkedHashMap<>();
   private final Map<String, String> podAnnotations = new LinkedHashMap<>();
   private final Map<String, String> podPorts = new LinkedHashMap<>();
+
+  /** JVM options for the proxies (benchmarks want the full JIT; tests start fast). */
+  public TestBed proxyJvm(List<String> args) {
+    proxyJvmArgs = List.copyOf(args);
+    return this;
+  }
 
   /**
    * Declares a Service with a cluster IP (reachable only through a client proxy: no kube-proxy).
@@ -219,7 +226,7 @@ public final class TestBed implements AutoCloseable {
     JavaProcess proxy =
         JavaProcess.start(
             prefix,
-            List.of("-Xmx128m"),
+            proxyJvmArgs,
             readableClasspath,
             Map.of(
                 "PORTOLAN_POLICY_SERVER",

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Data-plane benchmark in the network-namespace test bed (root; see bench/README.md).
+#   bench/dataplane.sh [requests per redis run, default 200000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 PATH=/usr/lib/jvm/temurin-25-jdk-amd64/bin:$PATH
+fi
+./mvnw -q -pl bench -am install -DskipTests -Dspotless.check.skip=true
+./mvnw -q -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/bench/target/bench.classpath"
+exec java -cp "bench/target/portolan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/bench.classpath)" \
+  dev.portolan.bench.DataPlaneBenchmark "$@"

@@ -1,0 +1,253 @@
+package dev.portolan.bench;
+
+import dev.portolan.proxy.testbed.Sh;
+import dev.portolan.proxy.testbed.TestBed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The proxy against real peers in the network-namespace test bed, side by side in one run:
+ * redis-benchmark direct, through one Portolan hop (client proxy), through HAProxy (mode tcp), and
+ * through the client+server Portolan pair; h2load HTTP/1.1 direct, through Portolan detection, and
+ * through HAProxy (mode http). Needs root, redis, haproxy, nginx, h2load.
+ */
+public final class DataPlaneBenchmark {
+  static final String CLIENT = "10.244.77.90";
+  static final String BARE = "10.244.77.91";
+  static final String PLAIN = "10.244.77.92";
+  static final String MESHED = "10.244.77.93";
+  static final String HAPROXY = "10.244.77.94";
+  static final String WEB = "10.244.77.95";
+  static final List<String> PROXY_JVM =
+      List.of(
+          "-XX:+UseSerialGC",
+          "-Xms32m",
+          "-Xmx64m",
+          "-XX:MaxDirectMemorySize=32m",
+          "-Xss512k",
+          "-XX:ReservedCodeCacheSize=32m",
+          "-XX:MaxMetaspaceSize=64m",
+          "-XX:CICompilerCount=2",
+          "-XX:+UseCompressedOops");
+
+  public static void main(String[] args) throws Exception {
+    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    Figures.machine();
+    System.out.println(
+        "peers: redis-server "
+            + version("redis-server", "--version")
+            + ", HAProxy "
+            + version("haproxy", "-v")
+            + ", nginx, h2load; proxies: "
+            + PROXY_JVM);
+    try (TestBed bed =
+        new TestBed()
+            .proxyJvm(PROXY_JVM)
+            .pod("client", CLIENT, true, "", "")
+            .pod("bare", BARE, false, "", "")
+            .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
+            .pod("meshed", MESHED, true, "", "{name: redis, containerPort: 6379}")
+            .pod("haproxy", HAPROXY, false, "", "")
+            .pod("web", WEB, false, "", "{name: http, containerPort: 8080}")
+            .start()) {
+      redis(bed, "plain");
+      redis(bed, "meshed");
+      nginx(bed);
+      haproxy(bed);
+
+      List<String> rows = new ArrayList<>();
+      long cpu0 = cpuTicks(bed.pod("client").proxy().pid());
+      rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests));
+      rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests));
+      rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests));
+      rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests));
+      rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4));
+      rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4));
+      rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4));
+      long cpu1 = cpuTicks(bed.pod("client").proxy().pid());
+
+      System.out.println("| load | path | throughput | latency |");
+      System.out.println("|---|---|---|---|");
+      rows.forEach(System.out::println);
+      long pid = bed.pod("client").proxy().pid();
+      System.out.printf(
+          "client proxy: VmHWM (peak RSS) %s, VmRSS %s, CPU %.1f s over all runs%n",
+          status(pid, "VmHWM"), status(pid, "VmRSS"), (cpu1 - cpu0) / 100.0);
+      pid = bed.pod("meshed").proxy().pid();
+      System.out.printf(
+          "server proxy (2 hops): VmHWM %s, VmRSS %s%n",
+          status(pid, "VmHWM"), status(pid, "VmRSS"));
+    }
+    System.exit(0);
+  }
+
+  static void redis(TestBed bed, String pod) throws InterruptedException {
+    bed.background(
+            pod,
+            "redis-server",
+            "--port",
+            "6379",
+            "--bind",
+            "0.0.0.0",
+            "--protected-mode",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no")
+        .awaitContaining("Ready to accept connections");
+  }
+
+  static void nginx(TestBed bed) throws Exception {
+    Path dir = Files.createTempDirectory("portolan-bench-nginx");
+    Path conf = dir.resolve("nginx.conf");
+    Files.writeString(
+        conf,
+        """
+        daemon off;
+        worker_processes 1;
+        pid %1$s/nginx.pid;
+        error_log stderr notice;
+        events { worker_connections 1024; }
+        http {
+          access_log off;
+          client_body_temp_path %1$s/body;
+          proxy_temp_path %1$s/proxy;
+          fastcgi_temp_path %1$s/fastcgi;
+          uwsgi_temp_path %1$s/uwsgi;
+          scgi_temp_path %1$s/scgi;
+          server { listen 8080; location / { return 200 "hello\\n"; } }
+        }
+        """
+            .formatted(dir));
+    bed.background("web", "nginx", "-c", conf.toString(), "-e", "stderr")
+        .awaitContaining("start worker process");
+  }
+
+  static void haproxy(TestBed bed) throws Exception {
+    Path conf = Files.createTempFile("portolan-bench-haproxy", ".cfg");
+    Files.writeString(
+        conf,
+        """
+        global
+          maxconn 4096
+        defaults
+          timeout connect 3s
+          timeout client 60s
+          timeout server 60s
+        frontend redis
+          mode tcp
+          bind 0.0.0.0:6379
+          default_backend redis
+        backend redis
+          mode tcp
+          server r %s:6379
+        frontend web
+          mode http
+          bind 0.0.0.0:8080
+          default_backend web
+        backend web
+          mode http
+          http-reuse always
+          server w %s:8080
+        """
+            .formatted(PLAIN, WEB));
+    bed.background("haproxy", "haproxy", "-db", "-f", conf.toString());
+    List<String> probe = new ArrayList<>(bed.pod("bare").ns().exec());
+    probe.addAll(List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"));
+    for (int i = 0; i < 100 && Sh.tryRun(probe).exit() != 0; i++) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private static final Pattern REDIS_LINE =
+      Pattern.compile("([A-Z_]+): ([0-9.]+) requests per second, p50=([0-9.]+) msec");
+
+  static List<String> redisRun(TestBed bed, String label, String from, String host, int n) {
+    String out =
+        bed.pod(from)
+            .run(
+                "redis-benchmark",
+                "-h",
+                host,
+                "-p",
+                "6379",
+                "-c",
+                "50",
+                "-n",
+                Integer.toString(n),
+                "-t",
+                "ping,set,get",
+                "-q")
+            .replace('\r', '\n');
+    List<String> rows = new ArrayList<>();
+    Matcher m = REDIS_LINE.matcher(out);
+    while (m.find()) {
+      if (m.group(1).equals("PING_MBULK")) {
+        continue;
+      }
+      rows.add(
+          "| redis "
+              + m.group(1)
+              + " (50 clients) | "
+              + label
+              + " | "
+              + m.group(2)
+              + " req/s | p50 "
+              + m.group(3)
+              + " ms |");
+    }
+    if (rows.isEmpty()) {
+      throw new IllegalStateException("redis-benchmark " + label + " printed no results:\n" + out);
+    }
+    return rows;
+  }
+
+  private static final Pattern H2LOAD_RPS = Pattern.compile("finished in [^,]+, ([0-9.]+) req/s");
+  private static final Pattern H2LOAD_TIME =
+      Pattern.compile("time for request:\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)");
+
+  static String httpRun(TestBed bed, String label, String from, String target, int n) {
+    String out =
+        bed.pod(from)
+            .run("h2load", "--h1", "-n", Integer.toString(n), "-c", "20", "http://" + target + "/");
+    Matcher rps = H2LOAD_RPS.matcher(out);
+    Matcher time = H2LOAD_TIME.matcher(out);
+    if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
+      throw new IllegalStateException("h2load " + label + " failed:\n" + out);
+    }
+    return "| HTTP/1.1 GET (h2load, 20 conns) | "
+        + label
+        + " | "
+        + rps.group(1)
+        + " req/s | mean "
+        + time.group(3)
+        + " |";
+  }
+
+  static long cpuTicks(long pid) throws Exception {
+    String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+  }
+
+  static String status(long pid, String key) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith(key + ":")) {
+        return line.substring(key.length() + 1).strip();
+      }
+    }
+    return "?";
+  }
+
+  static String version(String... cmd) {
+    String out = Sh.tryRun(List.of(cmd)).output().lines().findFirst().orElse("?");
+    Matcher m = Pattern.compile("v?=?([0-9]+\\.[0-9]+\\.[0-9]+)").matcher(out);
+    return m.find() ? m.group(1) : out;
+  }
+
+  private DataPlaneBenchmark() {}
+}
