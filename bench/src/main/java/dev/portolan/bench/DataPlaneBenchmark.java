@@ -1,5 +1,6 @@
 package dev.portolan.bench;
 
+import dev.portolan.proxy.peers.Redis;
 import dev.portolan.proxy.testbed.Sh;
 import dev.portolan.proxy.testbed.TestBed;
 import java.nio.file.Files;
@@ -54,8 +55,8 @@ public final class DataPlaneBenchmark {
             .pod("haproxy", HAPROXY, false, "", "")
             .pod("web", WEB, false, "", "{name: http, containerPort: 8080}")
             .start()) {
-      redis(bed, "plain");
-      redis(bed, "meshed");
+      Redis.server(bed, "plain", 6379);
+      Redis.server(bed, "meshed", 6379);
       nginx(bed);
       haproxy(bed);
 
@@ -83,23 +84,6 @@ public final class DataPlaneBenchmark {
           status(pid, "VmHWM"), status(pid, "VmRSS"));
     }
     System.exit(0);
-  }
-
-  static void redis(TestBed bed, String pod) throws InterruptedException {
-    bed.background(
-            pod,
-            "redis-server",
-            "--port",
-            "6379",
-            "--bind",
-            "0.0.0.0",
-            "--protected-mode",
-            "no",
-            "--save",
-            "",
-            "--appendonly",
-            "no")
-        .awaitContaining("Ready to accept connections");
   }
 
   static void nginx(TestBed bed) throws Exception {

@@ -6,10 +6,10 @@ import dev.portolan.proxy.testbed.JavaProcess;
 import dev.portolan.proxy.testbed.TestBed;
 
 /** A real redis-server in a pod, and redis-benchmark runs against it. */
-final class Redis {
+public final class Redis {
   private Redis() {}
 
-  static JavaProcess server(TestBed bed, String pod, int port) throws InterruptedException {
+  public static JavaProcess server(TestBed bed, String pod, int port) throws InterruptedException {
     JavaProcess p =
         bed.background(
             pod,
@@ -29,7 +29,7 @@ final class Redis {
   }
 
   /** Runs {@code -t ping,set,get} and asserts every test completed. */
-  static String benchmark(TestBed bed, String fromPod, String host, int port, int requests) {
+  public static String benchmark(TestBed bed, String fromPod, String host, int port, int requests) {
     String out =
         bed.pod(fromPod)
             .run(

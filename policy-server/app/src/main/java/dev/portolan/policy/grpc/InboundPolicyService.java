@@ -30,12 +30,8 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
 
   @Override
   public void getPort(PortSpec request, StreamObserver<Server> observer) {
-    InboundKey key;
-    try {
-      key = key(request);
-    } catch (BadRequestException e) {
-      observer.onError(
-          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    InboundKey key = keyOrReject(request, observer);
+    if (key == null) {
       return;
     }
     InboundKey.Policy policy = key.compute(index.resolver(), index.snapshot());
@@ -49,17 +45,24 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
 
   @Override
   public void watchPort(PortSpec request, StreamObserver<Server> observer) {
-    InboundKey key;
-    try {
-      key = key(request);
-    } catch (BadRequestException e) {
-      observer.onError(
-          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    InboundKey key = keyOrReject(request, observer);
+    if (key == null) {
       return;
     }
     var pump = new WatchPump((ServerCallStreamObserver<Server>) observer);
     streams.open(pump, key.toString());
     pump.start(index, key);
+  }
+
+  /** The request's key, or null after answering INVALID_ARGUMENT with the reason. */
+  private static InboundKey keyOrReject(PortSpec request, StreamObserver<Server> observer) {
+    try {
+      return key(request);
+    } catch (BadRequestException e) {
+      observer.onError(
+          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return null;
+    }
   }
 
   private static InboundKey key(PortSpec request) {
