@@ -29,6 +29,32 @@ public final class Metrics {
     return meter(family, "gauge", labelPairs);
   }
 
+  /** Latency buckets (ms) of {@code response_latency_ms}, as Linkerd's proxy uses. */
+  public static final long[] LATENCY_BUCKETS_MS = {
+    1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500, 1000, 2000, 3000, 4000, 5000, 10000,
+    20000, 30000, 40000, 50000
+  };
+
+  /** Records one observation of a histogram family: cumulative buckets, sum and count. */
+  public void observe(String family, long valueMs, String... labelPairs) {
+    for (long le : LATENCY_BUCKETS_MS) {
+      if (valueMs <= le) {
+        meter(family + "_bucket", "histogram", with(labelPairs, "le", Long.toString(le)))
+            .increment();
+      }
+    }
+    meter(family + "_bucket", "histogram", with(labelPairs, "le", "+Inf")).increment();
+    meter(family + "_sum", "histogram", labelPairs).add(valueMs);
+    meter(family + "_count", "histogram", labelPairs).increment();
+  }
+
+  private static String[] with(String[] pairs, String k, String v) {
+    String[] out = java.util.Arrays.copyOf(pairs, pairs.length + 2);
+    out[pairs.length] = k;
+    out[pairs.length + 1] = v;
+    return out;
+  }
+
   /** The current value, for tests and readiness; 0 when never touched. */
   public long value(String family, String... labelPairs) {
     Map<String, LongAdder> f = families.get(family);

@@ -2,6 +2,7 @@ package dev.portolan.proxy.relay;
 
 import dev.portolan.proxy.detect.Detection;
 import dev.portolan.proxy.detect.ProtocolClassifier;
+import dev.portolan.proxy.http.Http1Tap;
 import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -44,6 +45,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean upstreamStarted;
   private ScheduledFuture<?> windowTimer;
   private ScheduledFuture<?> deadlineTimer;
+  private String detected;
 
   public ProxyConnection(Settings s, Function<Channel, CompletableFuture<Route>> router) {
     this.s = s;
@@ -118,6 +120,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     cancelTimers();
     result(label);
+    detected = label;
     connect(ctx, false);
   }
 
@@ -181,6 +184,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   ctx.pipeline().remove(this);
                   if (racing) {
                     FirstSpeaker.watch(client, upstream, route.upstream(), s);
+                  }
+                  if ("http/1".equals(detected)) {
+                    Http1Tap tap =
+                        Http1Tap.install(
+                            client, upstream, s.metrics(), s.direction(), route.target());
+                    if (buffered != null && buffered.isReadable()) {
+                      tap.requestBytes(buffered.retainedDuplicate());
+                    }
                   }
                   if (buffered != null && buffered.isReadable()) {
                     read.add(buffered.readableBytes());

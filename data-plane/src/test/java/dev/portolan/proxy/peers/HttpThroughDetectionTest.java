@@ -57,6 +57,13 @@ class HttpThroughDetectionTest {
       assertThat(client)
           .contains("outbound_tcp_detect_results_total{result=\"http/1\"} 20")
           .contains("outbound_tcp_detect_results_total{result=\"http/2\"} 4");
+      // Request metrics from the HTTP/1 connections (each curl: one request, one 200).
+      assertThat(client)
+          .contains("request_total{direction=\"outbound\",target_addr=\"10.96.77.60:80\"} 20")
+          .contains(
+              "response_total{direction=\"outbound\",target_addr=\"10.96.77.60:80\",status_code=\"200\",classification=\"success\"} 20")
+          .contains(
+              "response_latency_ms_count{direction=\"outbound\",target_addr=\"10.96.77.60:80\"} 20");
       assertThat(bed.pod("web-0").metrics() + bed.pod("web-1").metrics())
           .contains("inbound_tcp_detect_results_total{result=\"http/1\"}")
           .contains("inbound_tcp_detect_results_total{result=\"http/2\"}");
