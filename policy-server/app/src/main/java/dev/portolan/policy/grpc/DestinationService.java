@@ -10,6 +10,7 @@ import dev.portolan.api.destination.WeightedAddrSet;
 import dev.portolan.policy.index.EndpointsKey;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.ProfileKey;
+import dev.portolan.policy.index.Versioned;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.resolve.Authority;
 import dev.portolan.policy.resolve.BadRequestException;
@@ -23,7 +24,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,11 +142,9 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
     }
 
     @Override
-    List<Update> emit(EndpointSet set, boolean first) {
-      Map<String, WeightedAddr> now = new LinkedHashMap<>();
-      for (Endpoint e : set.endpoints()) {
-        now.put(e.address(), Translator.weightedAddr(e));
-      }
+    List<Update> emit(Versioned<EndpointSet> v, boolean first) {
+      EndpointSet set = v.value();
+      Map<String, WeightedAddr> now = v.memo().get("wire", () -> translate(set));
       List<Update> out = new ArrayList<>(2);
       AddrSet.Builder removed = AddrSet.newBuilder();
       for (var e : sent.entrySet()) {
@@ -171,10 +170,19 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
       if (announceEmpty) {
         out.add(Update.newBuilder().setNoEndpoints(Translator.noEndpoints(set.exists())).build());
       }
-      sent = new HashMap<>(now);
+      sent = now;
       sentExists = set.exists();
       return out;
     }
+  }
+
+  private static Map<String, WeightedAddr> translate(EndpointSet set) {
+    Map<String, WeightedAddr> out = new LinkedHashMap<>();
+    for (Endpoint e : set.endpoints()) {
+      out.put(e.address(), Translator.weightedAddr(e));
+    }
+    // Shared by every stream of the topic: read-only.
+    return Collections.unmodifiableMap(out);
   }
 
   /** Re-sends the profile only when its message changes. */
@@ -186,8 +194,8 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
     }
 
     @Override
-    List<DestinationProfile> emit(Profile value, boolean first) {
-      DestinationProfile p = Translator.profile(value);
+    List<DestinationProfile> emit(Versioned<Profile> v, boolean first) {
+      DestinationProfile p = v.memo().get("wire", () -> Translator.profile(v.value()));
       if (p.equals(last)) {
         return List.of();
       }

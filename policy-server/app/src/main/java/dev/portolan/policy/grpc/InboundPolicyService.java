@@ -5,6 +5,7 @@ import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.index.InboundKey;
 import dev.portolan.policy.index.Index;
+import dev.portolan.policy.index.Versioned;
 import dev.portolan.policy.resolve.BadRequestException;
 import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.Status;
@@ -92,11 +93,12 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
     }
 
     @Override
-    List<Server> emit(InboundKey.Policy value, boolean first) {
+    List<Server> emit(Versioned<InboundKey.Policy> v, boolean first) {
+      InboundKey.Policy value = v.value();
       if (!value.podExists()) {
         return List.of();
       }
-      Server s = Translator.inboundServer(value.protocol());
+      Server s = v.memo().get("wire", () -> Translator.inboundServer(value.protocol()));
       if (s.equals(last)) {
         return List.of();
       }

@@ -45,8 +45,11 @@ abstract class StreamPump<V, M> implements Runnable {
     this.metrics = metrics;
   }
 
-  /** Messages that bring a subscriber from what it last received to {@code value}; may be none. */
-  abstract List<M> emit(V value, boolean first);
+  /**
+   * Messages that bring a subscriber from what it last received to {@code v.value()}; may be none.
+   * Work that is the same for every subscriber belongs in {@code v.memo()}.
+   */
+  abstract List<M> emit(Versioned<V> v, boolean first);
 
   /** Called instead of emit when a value means the stream must end (e.g. unknown Pod). */
   Status terminal(V value, boolean first) {
@@ -130,7 +133,7 @@ abstract class StreamPump<V, M> implements Runnable {
       fail(end);
       return;
     }
-    List<M> messages = emit(v.value(), first);
+    List<M> messages = emit(v, first);
     for (M m : messages) {
       call.onNext(m);
       // The first message answers the request; only later ones measure propagation.
