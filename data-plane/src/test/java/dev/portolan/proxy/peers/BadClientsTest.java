@@ -50,6 +50,27 @@ class BadClientsTest {
     }
   }
 
+  @Test
+  void a_refused_upstream_closes_the_client_connection_and_is_counted() throws Exception {
+    Sh.assumeRootWith("curl");
+    try (TestBed bed =
+        new TestBed()
+            .pod("client", "10.244.77.50", true, "", "")
+            .pod("server", SERVER, true, "", "{name: nothing, containerPort: 7001}")
+            .start()) {
+      // Nothing listens on 7001: the server's proxy cannot connect to the app and closes.
+      String out =
+          bed.pod("client")
+              .run("bash", "-c", "exec 3<>/dev/tcp/" + SERVER + "/7001 && (cat <&3; echo closed)");
+      assertThat(out).contains("closed");
+      assertThat(bed.pod("server").metrics())
+          .contains(
+              "tcp_close_total{direction=\"inbound\",target_addr=\""
+                  + SERVER
+                  + ":7001\",errno=\"connect_failed\"} 1");
+    }
+  }
+
   private static JavaProcess client(TestBed bed, String script) {
     List<String> cmd = new ArrayList<>(bed.pod("client").ns().exec());
     cmd.addAll(List.of("bash", "-c", "exec 3<>/dev/tcp/" + SERVER + "/7000; " + script));
