@@ -47,7 +47,7 @@ public final class DataPlaneBenchmark {
             + PROXY_JVM);
     try (TestBed bed =
         new TestBed()
-            .proxyJvm(PROXY_JVM)
+            .proxyJvm(proxyJvm())
             .pod("client", CLIENT, true, "", "")
             .pod("bare", BARE, false, "", "")
             .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
@@ -78,12 +78,35 @@ public final class DataPlaneBenchmark {
       System.out.printf(
           "client proxy: VmHWM (peak RSS) %s, VmRSS %s, CPU %.1f s over all runs%n",
           status(pid, "VmHWM"), status(pid, "VmRSS"), (cpu1 - cpu0) / 100.0);
+      if (System.getenv("NMT") != null) {
+        System.out.println(
+            Sh.tryRun(
+                    List.of(
+                        ProcessHandle.current()
+                            .info()
+                            .command()
+                            .orElse("java")
+                            .replace("/java", "/jcmd"),
+                        Long.toString(bed.pod("client").proxy().pid()),
+                        "VM.native_memory",
+                        "summary"))
+                .output());
+      }
       pid = bed.pod("meshed").proxy().pid();
       System.out.printf(
           "server proxy (2 hops): VmHWM %s, VmRSS %s%n",
           status(pid, "VmHWM"), status(pid, "VmRSS"));
     }
     System.exit(0);
+  }
+
+  /** {@code NMT=1} adds Native Memory Tracking and prints the client proxy's summary. */
+  static List<String> proxyJvm() {
+    List<String> jvm = new ArrayList<>(PROXY_JVM);
+    if (System.getenv("NMT") != null) {
+      jvm.add("-XX:NativeMemoryTracking=summary");
+    }
+    return jvm;
   }
 
   static void nginx(TestBed bed) throws Exception {

@@ -27,6 +27,11 @@ import java.util.Deque;
 public final class Http1Tap {
   private final Metrics metrics;
   private final String[] labels;
+  // Resolved once per connection: the hot path only increments.
+  private final java.util.concurrent.atomic.LongAdder requestTotal;
+  private final Metrics.Histogram latency;
+  private final java.util.Map<Integer, java.util.concurrent.atomic.LongAdder> responseTotals =
+      new java.util.HashMap<>(4);
   private final Deque<Pending> inFlight = new ArrayDeque<>();
   // The decoder asks "no body?" while it parses, ahead of what has been read out of it: it
   // consumes its own queue of "was the request HEAD?" answers, one per response it starts.
@@ -42,6 +47,8 @@ public final class Http1Tap {
   private Http1Tap(Metrics metrics, String direction, String target) {
     this.metrics = metrics;
     this.labels = new String[] {"direction", direction, "target_addr", target};
+    this.requestTotal = metrics.counter("request_total", labels);
+    this.latency = metrics.histogram("response_latency_ms", labels);
     this.responses =
         new EmbeddedChannel(
             new HttpResponseDecoder() {
@@ -109,7 +116,7 @@ public final class Http1Tap {
             stop();
             return;
           }
-          metrics.counter("request_total", labels).increment();
+          requestTotal.increment();
           boolean head = r.method().equals(HttpMethod.HEAD);
           inFlight.add(new Pending(System.nanoTime(), head, r.method().equals(HttpMethod.CONNECT)));
           headForDecoder.add(head);
@@ -154,14 +161,20 @@ public final class Http1Tap {
   }
 
   private void record(Pending p, int code) {
-    String status = Integer.toString(code);
-    String classification = code >= 500 ? "failure" : "success";
-    metrics
-        .counter("response_total", with("status_code", status, "classification", classification))
+    responseTotals
+        .computeIfAbsent(
+            code,
+            c ->
+                metrics.counter(
+                    "response_total",
+                    with(
+                        "status_code",
+                        Integer.toString(c),
+                        "classification",
+                        c >= 500 ? "failure" : "success")))
         .increment();
     if (p != null) {
-      metrics.observe(
-          "response_latency_ms", (System.nanoTime() - p.startNanos()) / 1_000_000, labels);
+      latency.observe((System.nanoTime() - p.startNanos()) / 1_000_000);
     }
   }
 

@@ -35,17 +35,39 @@ public final class Metrics {
     20000, 30000, 40000, 50000
   };
 
-  /** Records one observation of a histogram family: cumulative buckets, sum and count. */
-  public void observe(String family, long valueMs, String... labelPairs) {
-    for (long le : LATENCY_BUCKETS_MS) {
-      if (valueMs <= le) {
-        meter(family + "_bucket", "histogram", with(labelPairs, "le", Long.toString(le)))
-            .increment();
-      }
+  /**
+   * A histogram of {@code family} with the given labels: resolve it once (per connection) and
+   * observe many times, with no lookup or allocation per observation.
+   */
+  public Histogram histogram(String family, String... labelPairs) {
+    LongAdder[] buckets = new LongAdder[LATENCY_BUCKETS_MS.length + 1];
+    for (int i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+      buckets[i] =
+          meter(
+              family + "_bucket",
+              "histogram",
+              with(labelPairs, "le", Long.toString(LATENCY_BUCKETS_MS[i])));
     }
-    meter(family + "_bucket", "histogram", with(labelPairs, "le", "+Inf")).increment();
-    meter(family + "_sum", "histogram", labelPairs).add(valueMs);
-    meter(family + "_count", "histogram", labelPairs).increment();
+    buckets[LATENCY_BUCKETS_MS.length] =
+        meter(family + "_bucket", "histogram", with(labelPairs, "le", "+Inf"));
+    return new Histogram(
+        buckets,
+        meter(family + "_sum", "histogram", labelPairs),
+        meter(family + "_count", "histogram", labelPairs));
+  }
+
+  /** Cumulative Prometheus buckets over {@link #LATENCY_BUCKETS_MS}. */
+  public record Histogram(LongAdder[] buckets, LongAdder sum, LongAdder count) {
+    public void observe(long valueMs) {
+      for (int i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+        if (valueMs <= LATENCY_BUCKETS_MS[i]) {
+          buckets[i].increment();
+        }
+      }
+      buckets[LATENCY_BUCKETS_MS.length].increment();
+      sum.add(valueMs);
+      count.increment();
+    }
   }
 
   private static String[] with(String[] pairs, String k, String v) {
