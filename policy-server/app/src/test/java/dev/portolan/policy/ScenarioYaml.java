@@ -5,12 +5,7 @@ final class ScenarioYaml {
   private ScenarioYaml() {}
 
   static String ns(String name, String opaquePorts) {
-    return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "
-        + name
-        + "\n"
-        + (opaquePorts == null
-            ? ""
-            : "  annotations: {config.linkerd.io/opaque-ports: \"" + opaquePorts + "\"}\n");
+    return Yaml.namespace(name, opaquePorts);
   }
 
   /** A ready Pod; {@code annotations} is a YAML flow map body or "" ; meshed unless told. */
@@ -66,6 +61,6 @@ final class ScenarioYaml {
   }
 
   static String docs(String... docs) {
-    return String.join("---\n", docs);
+    return Yaml.docs(docs);
   }
 }
