@@ -100,4 +100,30 @@ class OriginalDestinationTest {
       }
     }
   }
+
+  @Test
+  void a_redirected_ipv6_connection_reports_where_it_was_going() throws Exception {
+    Sh.assumeRootWith("ip", "ip6tables");
+    try (NetNs ns = new NetNs("portolan-odst6")) {
+      ns.run(
+          "ip6tables",
+          "-t",
+          "nat",
+          "-A",
+          "OUTPUT",
+          "-p",
+          "tcp",
+          "--dport",
+          "8080",
+          "-j",
+          "REDIRECT",
+          "--to-ports",
+          "4143");
+      try (JavaProcess probe = JavaProcess.start(ns.exec(), OriginalDstProbe.class, "4143")) {
+        probe.awaitLine("listening");
+        ns.run("bash", "-c", "exec 3<>/dev/tcp/::1/8080; exec 3<&-");
+        assertThat(probe.awaitLine("redirected")).isEqualTo("redirected 0:0:0:0:0:0:0:1:8080");
+      }
+    }
+  }
 }
