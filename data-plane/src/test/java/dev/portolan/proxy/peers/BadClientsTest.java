@@ -71,6 +71,34 @@ class BadClientsTest {
     }
   }
 
+  @Test
+  void an_idle_connection_is_closed_after_the_idle_timeout() throws Exception {
+    Sh.assumeRootWith("redis-server");
+    try (TestBed bed =
+        new TestBed()
+            .proxyEnv(Map.of("PORTOLAN_IDLE_TIMEOUT", "2s"))
+            .pod("client", "10.244.77.50", true, "", "")
+            .pod("server", SERVER, true, "", "{name: redis, containerPort: 6379}")
+            .start()) {
+      Redis.server(bed, "server", 6379);
+      // One PING, then silence: the proxies close the pair once it has been idle 2 s.
+      String out =
+          bed.pod("client")
+              .run(
+                  "bash",
+                  "-c",
+                  "exec 3<>/dev/tcp/"
+                      + SERVER
+                      + "/6379; printf 'PING\\r\\n' >&3; timeout 20 cat <&3; echo \"exit=$?\"");
+      assertThat(out).contains("+PONG").contains("exit=0");
+      assertThat(bed.pod("client").metrics())
+          .contains(
+              "tcp_close_total{direction=\"outbound\",target_addr=\""
+                  + SERVER
+                  + ":6379\",errno=\"\"} 1");
+    }
+  }
+
   private static JavaProcess client(TestBed bed, String script) {
     List<String> cmd = new ArrayList<>(bed.pod("client").ns().exec());
     cmd.addAll(List.of("bash", "-c", "exec 3<>/dev/tcp/" + SERVER + "/7000; " + script));

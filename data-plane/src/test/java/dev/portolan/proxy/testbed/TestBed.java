@@ -33,6 +33,7 @@ public final class TestBed implements AutoCloseable {
   private final StringBuilder yaml = new StringBuilder();
   private JavaProcess policyServer;
   private List<String> proxyJvmArgs = List.of("-Xmx128m");
+  private Map<String, String> proxyEnv = Map.of();
   private int nextLink;
 
   /** One pod: its namespace, address, and (if meshed) its proxy. */
@@ -115,6 +116,12 @@ public final class TestBed implements AutoCloseable {
   private final Map<String, Boolean> meshedPods = new LinkedHashMap<>();
   private final Map<String, String> podAnnotations = new LinkedHashMap<>();
   private final Map<String, String> podPorts = new LinkedHashMap<>();
+
+  /** Extra environment for every proxy (e.g. a short PORTOLAN_IDLE_TIMEOUT). */
+  public TestBed proxyEnv(Map<String, String> env) {
+    proxyEnv = Map.copyOf(env);
+    return this;
+  }
 
   /** JVM options for the proxies (benchmarks want the full JIT; tests start fast). */
   public TestBed proxyJvm(List<String> args) {
@@ -225,21 +232,19 @@ public final class TestBed implements AutoCloseable {
         List.of("setpriv", "--reuid=" + PROXY_UID, "--regid=" + PROXY_UID, "--clear-groups"));
     JavaProcess proxy =
         JavaProcess.start(
-            prefix,
-            proxyJvmArgs,
-            readableClasspath,
-            Map.of(
-                "PORTOLAN_POLICY_SERVER",
-                NODE_IP + ":8086",
-                "PORTOLAN_NAMESPACE",
-                NAMESPACE,
-                "PORTOLAN_POD",
-                name,
-                "PORTOLAN_DISCOVERY_WAIT",
-                "10s"),
-            ProxyMain.class);
+            prefix, proxyJvmArgs, readableClasspath, proxyEnvFor(name), ProxyMain.class);
     closeables.add(proxy);
     return new Pod(name, ip, ns, proxy);
+  }
+
+  private Map<String, String> proxyEnvFor(String name) {
+    Map<String, String> env = new LinkedHashMap<>(proxyEnv);
+    env.put("PORTOLAN_POLICY_SERVER", NODE_IP + ":8086");
+    env.put("PORTOLAN_NAMESPACE", NAMESPACE);
+    env.put("PORTOLAN_POD", name);
+    env.putIfAbsent("PORTOLAN_DISCOVERY_WAIT", "2s");
+    env.put("PORTOLAN_INBOUND_PORTS", podPorts.getOrDefault(name, ""));
+    return env;
   }
 
   private static String annotationValue(String annotations, String key) {
