@@ -53,7 +53,12 @@ public final class DataPlaneBenchmark {
             .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
             .pod("meshed", MESHED, true, "", "{name: redis, containerPort: 6379}")
             .pod("haproxy", HAPROXY, false, "", "")
-            .pod("web", WEB, false, "", "{name: http, containerPort: 8080}")
+            .pod(
+                "web",
+                WEB,
+                false,
+                "",
+                "{name: http, containerPort: 8080}, {name: h2, containerPort: 8081}")
             .start()) {
       Redis.server(bed, "plain", 6379);
       Redis.server(bed, "meshed", 6379);
@@ -62,13 +67,18 @@ public final class DataPlaneBenchmark {
 
       List<String> rows = new ArrayList<>();
       long cpu0 = cpuTicks(bed.pod("client").proxy().pid());
-      rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests));
-      rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests));
-      rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests));
-      rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests));
+      if (System.getenv("ONLY_HTTP") == null) {
+        rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests));
+        rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests));
+        rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests));
+        rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests));
+      }
       rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4));
       rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4));
       rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4));
+      rows.add(h2Run(bed, "direct", "bare", WEB + ":8081", requests / 4));
+      rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4));
+      rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4));
       long cpu1 = cpuTicks(bed.pod("client").proxy().pid());
 
       System.out.println("| load | path | throughput | latency |");
@@ -127,7 +137,12 @@ public final class DataPlaneBenchmark {
           fastcgi_temp_path %1$s/fastcgi;
           uwsgi_temp_path %1$s/uwsgi;
           scgi_temp_path %1$s/scgi;
-          server { listen 8080; location / { return 200 "hello\\n"; } }
+          server {
+            listen 8080;
+            listen 8081 http2;
+            http2_max_concurrent_streams 1000;
+            location / { return 200 "hello\\n"; }
+          }
         }
         """
             .formatted(dir));
@@ -161,8 +176,16 @@ public final class DataPlaneBenchmark {
           mode http
           http-reuse always
           server w %s:8080
+        frontend web2
+          mode http
+          bind 0.0.0.0:8081 proto h2
+          default_backend web2
+        backend web2
+          mode http
+          http-reuse always
+          server w2 %s:8081 proto h2
         """
-            .formatted(PLAIN, WEB));
+            .formatted(PLAIN, WEB, WEB));
     bed.background("haproxy", "haproxy", "-db", "-f", conf.toString());
     List<String> probe = new ArrayList<>(bed.pod("bare").ns().exec());
     probe.addAll(List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"));
@@ -228,6 +251,33 @@ public final class DataPlaneBenchmark {
       throw new IllegalStateException("h2load " + label + " failed:\n" + out);
     }
     return "| HTTP/1.1 GET (h2load, 20 conns) | "
+        + label
+        + " | "
+        + rps.group(1)
+        + " req/s | mean "
+        + time.group(3)
+        + " |";
+  }
+
+  /** HTTP/2 prior knowledge: 20 connections, 10 concurrent streams each. */
+  static String h2Run(TestBed bed, String label, String from, String target, int n) {
+    String out =
+        bed.pod(from)
+            .run(
+                "h2load",
+                "-n",
+                Integer.toString(n),
+                "-c",
+                "20",
+                "-m",
+                "10",
+                "http://" + target + "/");
+    Matcher rps = H2LOAD_RPS.matcher(out);
+    Matcher time = H2LOAD_TIME.matcher(out);
+    if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
+      throw new IllegalStateException("h2load " + label + " failed:\n" + out);
+    }
+    return "| HTTP/2 GET (h2load, 20 conns × 10 streams) | "
         + label
         + " | "
         + rps.group(1)

@@ -1,7 +1,10 @@
 package dev.portolan.proxy;
 
 import dev.portolan.proxy.admin.AdminServer;
+import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.discovery.Discovery;
+import dev.portolan.proxy.http.Http1Upstreams;
+import dev.portolan.proxy.http.Http2Upstreams;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.outbound.OutboundRouter;
@@ -44,14 +47,23 @@ public final class ProxyMain {
     EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
+    P2c balancer = new P2c();
     OutboundRouter outbound =
         new OutboundRouter(
-            discovery, config.outboundPort(), config.inboundPort(), config.detectTimeout());
+            discovery,
+            balancer,
+            config.outboundPort(),
+            config.inboundPort(),
+            config.detectTimeout());
     InboundRouter inbound =
         new InboundRouter(
             discovery, config.inboundPort(), config.outboundPort(), config.adminPort());
-    ProxyConnection.Settings out = settings("outbound", config, metrics, serverFirst);
-    ProxyConnection.Settings in = settings("inbound", config, metrics, serverFirst);
+    Http1Upstreams http1 = new Http1Upstreams(config.connectTimeout(), config.idleTimeout());
+    Http2Upstreams http2 = new Http2Upstreams(config.connectTimeout(), config.idleTimeout());
+    ProxyConnection.Settings out =
+        settings("outbound", config, metrics, serverFirst, balancer, http1, http2);
+    ProxyConnection.Settings in =
+        settings("inbound", config, metrics, serverFirst, balancer, http1, http2);
 
     listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config);
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
@@ -75,9 +87,23 @@ public final class ProxyMain {
   }
 
   private static ProxyConnection.Settings settings(
-      String direction, ProxyConfig c, Metrics m, ServerFirstCache serverFirst) {
+      String direction,
+      ProxyConfig c,
+      Metrics m,
+      ServerFirstCache serverFirst,
+      P2c balancer,
+      Http1Upstreams http1,
+      Http2Upstreams http2) {
     return new ProxyConnection.Settings(
-        direction, c.serverFirstWindow(), c.connectTimeout(), c.idleTimeout(), m, serverFirst);
+        direction,
+        c.serverFirstWindow(),
+        c.connectTimeout(),
+        c.idleTimeout(),
+        m,
+        serverFirst,
+        balancer,
+        http1,
+        http2);
   }
 
   static Channel listen(

@@ -7,18 +7,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
- * Power of two choices over the connections in flight to each endpoint: pick two at random and take
- * the less loaded. (Peak-EWMA latency as the load measure is the next step.)
+ * Power of two choices over peak-EWMA cost (spec/data-plane.md §3 step 4): pick two endpoints at
+ * random and take the cheaper, where cost is the decaying latency estimate times (work in flight +
+ * 1). A slow answer raises the estimate at once (the peak); fast answers bring it down over about
+ * {@link #DECAY_NANOS}; with nothing observed the estimate decays toward zero, so an endpoint that
+ * was slow once is tried again. HTTP feeds it one sample per request, TCP only its connections in
+ * flight.
  */
 public final class P2c {
-  private final Map<InetSocketAddress, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  /** The estimate of an endpoint never measured (Linkerd's default too). */
+  static final double DEFAULT_RTT_NANOS = 30_000_000;
+
+  /** What a failed request counts as: a 1 s answer, so the next picks avoid the endpoint. */
+  public static final long FAILURE_PENALTY_NANOS = 1_000_000_000L;
+
+  /** Time constant of the decay. */
+  static final double DECAY_NANOS = 10_000_000_000d;
+
+  private final Map<InetSocketAddress, Load> loads = new ConcurrentHashMap<>();
 
   /** Chooses an endpoint, or null when there is none. */
-  public <T> T pick(
-      Collection<T> endpoints, java.util.function.Function<T, InetSocketAddress> address) {
+  public <T> T pick(Collection<T> endpoints, Function<T, InetSocketAddress> address) {
     if (endpoints.isEmpty()) {
       return null;
     }
@@ -34,18 +46,58 @@ public final class P2c {
     }
     T a = list.get(i);
     T b = list.get(j);
-    return load(address.apply(a)) <= load(address.apply(b)) ? a : b;
+    long now = System.nanoTime();
+    return load(address.apply(a)).cost(now) <= load(address.apply(b)).cost(now) ? a : b;
   }
 
-  private int load(InetSocketAddress a) {
-    AtomicInteger n = inFlight.get(a);
-    return n == null ? 0 : n.get();
+  /** The load record of an endpoint, created on first use and kept (endpoints are few). */
+  public Load load(InetSocketAddress a) {
+    return loads.computeIfAbsent(a, k -> new Load(System.nanoTime()));
   }
 
-  /** A connection to {@code a} opened; run the returned action when it closes. */
-  public Runnable opened(InetSocketAddress a) {
-    AtomicInteger n = inFlight.computeIfAbsent(a, k -> new AtomicInteger());
-    n.incrementAndGet();
-    return n::decrementAndGet;
+  /** Work in flight and the latency estimate of one endpoint; shared by all event loops. */
+  public static final class Load {
+    private int pending;
+    private double rttNanos = DEFAULT_RTT_NANOS;
+    private long stamp;
+
+    Load(long now) {
+      this.stamp = now;
+    }
+
+    /** One more request or connection in flight. */
+    public synchronized void start() {
+      pending++;
+    }
+
+    /** It ended without a latency sample (failure, or a TCP connection). */
+    public synchronized void end() {
+      pending--;
+    }
+
+    /** It ended and took {@code nanos}. */
+    public synchronized void end(long nanos, long now) {
+      pending--;
+      observe(nanos, now);
+    }
+
+    synchronized double cost(long now) {
+      observe(0, now); // with nothing new observed, the estimate relaxes toward zero
+      return rttNanos * (pending + 1);
+    }
+
+    synchronized int pending() {
+      return pending;
+    }
+
+    private void observe(double nanos, long now) {
+      if (nanos > rttNanos) {
+        rttNanos = nanos; // the peak counts at once
+      } else {
+        double keep = Math.exp(-Math.max(0, now - stamp) / DECAY_NANOS);
+        rttNanos = rttNanos * keep + nanos * (1 - keep);
+      }
+      stamp = now;
+    }
   }
 }

@@ -105,6 +105,16 @@ public final class Discovery implements AutoCloseable {
   }
 
   /**
+   * The endpoints of an authority as last known, without waiting: for per-request picks on a
+   * connection whose routing already awaited {@link #endpoints}. Empty when never answered.
+   */
+  public Map<InetSocketAddress, EndpointView> currentEndpoints(String authority) {
+    Watch<Update, Map<InetSocketAddress, EndpointView>> w = endpoints.get(authority);
+    Map<InetSocketAddress, EndpointView> v = w == null ? null : w.latest();
+    return v == null ? Map.of() : v;
+  }
+
+  /**
    * The inbound policy of one of this pod's ports; Detect when the control plane never answered.
    */
   public CompletableFuture<InboundPolicy> inbound(int port) {

@@ -10,7 +10,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Outbound (spec/data-plane.md §3): original destination → profile → for a Service its endpoints
@@ -20,14 +23,19 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class OutboundRouter {
   private final Discovery discovery;
-  private final P2c balancer = new P2c();
+  private final P2c balancer;
   private final int outboundPort;
   private final int inboundPort;
   private final Duration detectTimeout;
 
   public OutboundRouter(
-      Discovery discovery, int outboundPort, int inboundPort, Duration detectTimeout) {
+      Discovery discovery,
+      P2c balancer,
+      int outboundPort,
+      int inboundPort,
+      Duration detectTimeout) {
     this.discovery = discovery;
+    this.balancer = balancer;
     this.outboundPort = outboundPort;
     this.inboundPort = inboundPort;
     this.detectTimeout = detectTimeout;
@@ -45,21 +53,58 @@ public final class OutboundRouter {
         .profile(dst)
         .thenCompose(profile -> {
           if (!profile.fqn().isEmpty()) {
+            String authority = profile.fqn() + ":" + dst.getPort();
             return discovery
-                .endpoints(profile.fqn() + ":" + dst.getPort())
+                .endpoints(authority)
                 .thenApply(eps -> {
                   EndpointView e = balancer.pick(eps.values(), EndpointView::address);
-                  return route(profile, e, dst, target);
+                  return route(profile, e, dst, target, new Live(discovery, authority, dst));
                 });
           }
-          return CompletableFuture.completedFuture(route(profile, profile.endpoint(), dst, target));
+          return CompletableFuture.completedFuture(
+              route(profile, profile.endpoint(), dst, target, null));
         });
   }
 
-  private Route route(ProfileView profile, EndpointView e, InetSocketAddress dst, String target) {
+  private Route route(
+      ProfileView profile,
+      EndpointView e,
+      InetSocketAddress dst,
+      String target,
+      Supplier<List<InetSocketAddress>> live) {
     InetSocketAddress upstream = e == null ? dst : e.address();
     boolean opaque = profile.opaque() || (e != null && e.opaque());
-    return new Route(upstream, !opaque, detectTimeout, target);
+    return live == null
+        ? new Route(upstream, !opaque, detectTimeout, target)
+        : new Route(upstream, !opaque, detectTimeout, target, live);
+  }
+
+  /**
+   * A Service's endpoints as discovery knows them now; the original destination while it knows
+   * none. Used by one connection (one event loop): the list is rebuilt only when the set changed.
+   */
+  private static final class Live implements Supplier<List<InetSocketAddress>> {
+    private final Discovery discovery;
+    private final String authority;
+    private final List<InetSocketAddress> fallback;
+    private Map<InetSocketAddress, EndpointView> seen;
+    private List<InetSocketAddress> list;
+
+    Live(Discovery discovery, String authority, InetSocketAddress dst) {
+      this.discovery = discovery;
+      this.authority = authority;
+      this.fallback = List.of(dst);
+    }
+
+    @Override
+    public List<InetSocketAddress> get() {
+      Map<InetSocketAddress, EndpointView> now = discovery.currentEndpoints(authority);
+      if (now != seen) {
+        seen = now;
+        list = now.isEmpty() ? fallback : List.copyOf(now.keySet());
+      }
+      return list;
+    }
   }
 
   public P2c balancer() {

@@ -1,8 +1,13 @@
 package dev.portolan.proxy.relay;
 
+import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.detect.Detection;
 import dev.portolan.proxy.detect.ProtocolClassifier;
-import dev.portolan.proxy.http.Http1Tap;
+import dev.portolan.proxy.http.Http1Proxy;
+import dev.portolan.proxy.http.Http1Upstreams;
+import dev.portolan.proxy.http.Http2Proxy;
+import dev.portolan.proxy.http.Http2Upstreams;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -36,7 +41,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       Duration connectTimeout,
       Duration idleTimeout,
       Metrics metrics,
-      ServerFirstCache serverFirst) {}
+      ServerFirstCache serverFirst,
+      P2c balancer,
+      Http1Upstreams http1,
+      Http2Upstreams http2) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<Route>> router;
@@ -45,7 +53,6 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean upstreamStarted;
   private ScheduledFuture<?> windowTimer;
   private ScheduledFuture<?> deadlineTimer;
-  private String detected;
 
   public ProxyConnection(Settings s, Function<Channel, CompletableFuture<Route>> router) {
     this.s = s;
@@ -120,8 +127,38 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     cancelTimers();
     result(label);
-    detected = label;
-    connect(ctx, false);
+    if ("http/1".equals(label) || "http/2".equals(label)) {
+      http(ctx, label);
+    } else {
+      connect(ctx, false);
+    }
+  }
+
+  /** HTTP: hand the connection (and the bytes read so far) to the per-request proxy. */
+  private void http(ChannelHandlerContext ctx, String version) {
+    upstreamStarted = true;
+    Channel client = ctx.channel();
+    opened(client);
+    client.pipeline().addFirst("bytes", new ByteCounter(readBytes(), writtenBytes()));
+    ctx.pipeline().remove(this);
+    ByteBuf bytes = buffered;
+    buffered = null;
+    if (version.equals("http/1")) {
+      Http1Proxy.install(client, bytes, route, s.direction(), s.balancer(), s.http1(), s.metrics());
+    } else {
+      Http2Proxy.install(client, bytes, route, s.direction(), s.balancer(), s.http2(), s.metrics());
+    }
+  }
+
+  private LongAdder readBytes() {
+    return s.metrics()
+        .counter("tcp_read_bytes_total", "direction", s.direction(), "target_addr", route.target());
+  }
+
+  private LongAdder writtenBytes() {
+    return s.metrics()
+        .counter(
+            "tcp_write_bytes_total", "direction", s.direction(), "target_addr", route.target());
   }
 
   /** The client said nothing within the window: connect and let the server speak. */
@@ -136,14 +173,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private void connect(ChannelHandlerContext ctx, boolean racing) {
     upstreamStarted = true;
     Channel client = ctx.channel();
-    LongAdder read =
-        s.metrics()
-            .counter(
-                "tcp_read_bytes_total", "direction", s.direction(), "target_addr", route.target());
-    LongAdder written =
-        s.metrics()
-            .counter(
-                "tcp_write_bytes_total", "direction", s.direction(), "target_addr", route.target());
+    LongAdder read = readBytes();
+    LongAdder written = writtenBytes();
     new Bootstrap()
         .group(client.eventLoop())
         .channel(EpollSocketChannel.class)
@@ -180,18 +211,18 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                     return;
                   }
                   Channel upstream = f.channel();
-                  opened(client, upstream);
+                  opened(client);
+                  P2c.Load load = s.balancer().load(route.upstream());
+                  load.start(); // TCP balances on connections in flight
+                  client
+                      .closeFuture()
+                      .addListener(x -> {
+                        load.end();
+                        upstream.close();
+                      });
                   ctx.pipeline().remove(this);
                   if (racing) {
                     FirstSpeaker.watch(client, upstream, route.upstream(), s);
-                  }
-                  if ("http/1".equals(detected)) {
-                    Http1Tap tap =
-                        Http1Tap.install(
-                            client, upstream, s.metrics(), s.direction(), route.target());
-                    if (buffered != null && buffered.isReadable()) {
-                      tap.requestBytes(buffered.retainedDuplicate());
-                    }
                   }
                   if (buffered != null && buffered.isReadable()) {
                     read.add(buffered.readableBytes());
@@ -204,7 +235,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                 });
   }
 
-  private void opened(Channel client, Channel upstream) {
+  private void opened(Channel client) {
     Metrics m = s.metrics();
     m.counter("tcp_open_total", "direction", s.direction(), "target_addr", route.target())
         .increment();
@@ -224,7 +255,6 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   "errno",
                   "")
               .increment();
-          upstream.close();
         });
   }
 

@@ -1,0 +1,565 @@
+package dev.portolan.proxy.http;
+
+import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.relay.Relay;
+import dev.portolan.proxy.relay.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Proxies one client's HTTP/1.x connection request by request (spec/data-plane.md §2, §3): every
+ * request picks its endpoint by P2C over peak-EWMA and borrows a kept-alive connection to it, so
+ * one client connection spreads over all endpoints. Requests are served one at a time in arrival
+ * order (pipelined requests wait, decoded, until the previous response is complete), bodies and
+ * responses stream with backpressure (the next read is requested when the previous write is done),
+ * and a 101 or a successful CONNECT turns both connections into a byte relay.
+ *
+ * <p>Errors the proxy answers itself: 400 for a request that does not parse, 502 when the endpoint
+ * cannot be reached or closes before answering (a request without a body that met a kept-alive
+ * connection closing under it is retried once on a new connection). Each carries {@code
+ * l5d-proxy-error} with the reason and closes the client connection.
+ */
+public final class Http1Proxy extends ChannelInboundHandlerAdapter {
+  private final Route route;
+  private final P2c balancer;
+  private final Http1Upstreams upstreams;
+  private final HttpMeters meters;
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+  private Channel client;
+  private Exchange ex;
+  private boolean writing;
+  private boolean clientEof;
+  private boolean closing;
+
+  public Http1Proxy(
+      Route route, String direction, P2c balancer, Http1Upstreams upstreams, Metrics metrics) {
+    this.route = route;
+    this.balancer = balancer;
+    this.upstreams = upstreams;
+    this.meters = new HttpMeters(metrics, direction, route.target());
+  }
+
+  /**
+   * Turns a detected client connection into an HTTP/1 proxy; {@code detected} holds the bytes read
+   * during detection (ownership passes). Call on the channel's event loop, with the detecting
+   * handler already out of the pipeline.
+   */
+  public static void install(
+      Channel client,
+      ByteBuf detected,
+      Route route,
+      String direction,
+      P2c balancer,
+      Http1Upstreams upstreams,
+      Metrics metrics) {
+    Http1Proxy proxy = new Http1Proxy(route, direction, balancer, upstreams, metrics);
+    proxy.client = client;
+    client.pipeline().addLast("http1-codec", new HttpServerCodec());
+    client.pipeline().addLast("http1-proxy", proxy);
+    if (detected != null && detected.isReadable()) {
+      client.pipeline().fireChannelRead(detected);
+      client.pipeline().fireChannelReadComplete();
+    } else {
+      if (detected != null) {
+        detected.release();
+      }
+      client.read();
+    }
+  }
+
+  /** One request and its response. */
+  final class Exchange {
+    final HttpRequest request;
+    InetSocketAddress endpoint;
+    P2c.Load load;
+    final long start = System.nanoTime();
+    final boolean connect;
+    Channel upstream;
+    boolean reused;
+    boolean retried;
+    boolean redialled;
+    boolean requestDone;
+    HttpResponse response;
+    boolean sampled;
+    // Set once a 101 or CONNECT answer turned this exchange into a tunnel: bytes the upstream
+    // codec passes on meanwhile are kept here for the relay.
+    List<Object> tunnelled;
+
+    Exchange(HttpRequest request, InetSocketAddress endpoint) {
+      this.request = request;
+      this.endpoint = endpoint;
+      this.load = balancer.load(endpoint);
+      this.connect = HttpMethod.CONNECT.equals(request.method());
+      load.start();
+    }
+
+    void fromUpstream(Object msg) {
+      if (tunnelled != null) {
+        keepBytes(msg, tunnelled);
+        return;
+      }
+      if (ex != this || closing) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      onResponse(msg);
+    }
+
+    void upstreamClosed() {
+      if (ex == this && !closing) {
+        onUpstreamClosed();
+      }
+    }
+
+    /**
+     * Feeds the balancer once: the latency to the response head; for an endpoint that failed to
+     * answer, {@link P2c#FAILURE_PENALTY_NANOS} as if it had been that slow (it decays like any
+     * sample); nothing when the client went away.
+     */
+    void sample(boolean answered, boolean endpointFailed) {
+      if (!sampled) {
+        sampled = true;
+        long now = System.nanoTime();
+        if (answered) {
+          load.end(now - start, now);
+        } else if (endpointFailed) {
+          load.end(P2c.FAILURE_PENALTY_NANOS, now);
+        } else {
+          load.end();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    queue.add(msg);
+    pump();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // A read may end inside a message: ask for more while a request is wanted.
+    if (!writing) {
+      maybeRead();
+    }
+  }
+
+  /** Moves queued client messages along as far as the current state allows. */
+  private void pump() {
+    boolean wrote = false;
+    while (!closing) {
+      if (ex == null) {
+        Object m = queue.poll();
+        if (m == null) {
+          break;
+        }
+        if (m instanceof HttpRequest r) {
+          begin(r);
+        } else {
+          ReferenceCountUtil.release(m); // the rest of a request that was already refused
+        }
+        continue;
+      }
+      if (ex.upstream == null || ex.requestDone) {
+        break; // connecting, or waiting for the response
+      }
+      Object m = queue.poll();
+      if (m == null) {
+        break;
+      }
+      if (m instanceof HttpContent c) {
+        if (c.decoderResult().isFailure()) {
+          c.release();
+          refuse(HttpResponseStatus.BAD_REQUEST, "malformed request body");
+          return;
+        }
+        ex.requestDone = m instanceof LastHttpContent;
+        ex.upstream.write(m);
+        wrote = true;
+      } else {
+        ReferenceCountUtil.release(m);
+      }
+    }
+    if (wrote && ex != null) {
+      writing = true;
+      Exchange e = ex;
+      e.upstream
+          .writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    writing = false;
+                    if (!f.isSuccess()) {
+                      e.upstream.close(); // reported through upstreamClosed
+                    } else {
+                      maybeRead();
+                    }
+                  });
+    } else if (!writing) {
+      maybeRead();
+    }
+  }
+
+  private void maybeRead() {
+    if (closing || !queue.isEmpty() || clientEof) {
+      return;
+    }
+    if (ex == null || (ex.upstream != null && !ex.requestDone)) {
+      client.read();
+    }
+  }
+
+  private void begin(HttpRequest r) {
+    if (r.decoderResult().isFailure()) {
+      refuse(HttpResponseStatus.BAD_REQUEST, "malformed request: " + r.decoderResult().cause());
+      return;
+    }
+    meters.request();
+    List<InetSocketAddress> endpoints = route.endpoints().get();
+    InetSocketAddress endpoint = balancer.pick(endpoints, a -> a);
+    ex = new Exchange(r, endpoint);
+    Channel idle = upstreams.poll(endpoint);
+    if (idle != null) {
+      attach(ex, idle, true);
+    } else {
+      dial(ex);
+    }
+  }
+
+  private void dial(Exchange e) {
+    upstreams
+        .connect(client.eventLoop(), e.endpoint)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (ex != e || closing) {
+                    f.channel().close();
+                  } else if (!f.isSuccess()) {
+                    connectFailed(e, f.cause());
+                  } else {
+                    attach(e, f.channel(), false);
+                  }
+                });
+  }
+
+  /**
+   * Nothing of the request was sent, so it can go elsewhere: once, to another endpoint, with the
+   * failed one penalised; otherwise 502.
+   */
+  private void connectFailed(Exchange e, Throwable cause) {
+    InetSocketAddress failed = e.endpoint;
+    List<InetSocketAddress> others =
+        route.endpoints().get().stream().filter(a -> !a.equals(failed)).toList();
+    if (e.redialled || others.isEmpty()) {
+      fail(e, "connect to " + failed + " failed: " + cause.getMessage());
+      return;
+    }
+    e.redialled = true;
+    e.sample(false, true);
+    e.endpoint = balancer.pick(others, a -> a);
+    e.load = balancer.load(e.endpoint);
+    e.sampled = false;
+    e.load.start();
+    Channel idle = upstreams.poll(e.endpoint);
+    if (idle != null) {
+      attach(e, idle, true);
+    } else {
+      dial(e);
+    }
+  }
+
+  private void attach(Exchange e, Channel upstream, boolean reused) {
+    e.upstream = upstream;
+    e.reused = reused;
+    Http1Upstreams.bind(upstream, e);
+    upstream.write(e.request);
+    if (e.requestDone) {
+      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT); // a retry of a request without a body
+    }
+    upstream.flush();
+    upstream.read();
+    pump();
+  }
+
+  private void onResponse(Object msg) {
+    Exchange e = ex;
+    if (msg instanceof HttpObject h && h.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(msg);
+      e.upstream.close();
+      if (e.response == null) {
+        fail(e, "malformed response from " + e.endpoint);
+      } else {
+        client.close();
+      }
+      return;
+    }
+    if (msg instanceof HttpResponse r) {
+      int code = r.status().code();
+      boolean tunnel = code == 101 || (e.connect && code / 100 == 2);
+      if (code / 100 == 1 && !tunnel) {
+        toClient(msg, e); // interim (100 Continue): the final response follows
+        return;
+      }
+      e.response = r;
+      e.sample(true, false);
+      record(code, e);
+      if (tunnel) {
+        tunnel(e, r);
+        return;
+      }
+      toClient(msg, e);
+      return;
+    }
+    if (e.response == null) {
+      ReferenceCountUtil.release(msg); // end of an interim response
+      e.upstream.read();
+      return;
+    }
+    if (msg instanceof LastHttpContent) {
+      finish(e, (LastHttpContent) msg);
+    } else {
+      toClient(msg, e);
+    }
+  }
+
+  private void toClient(Object msg, Exchange e) {
+    client
+        .writeAndFlush(msg)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    e.upstream.close();
+                    client.close();
+                  } else if (ex == e) {
+                    e.upstream.read();
+                  }
+                });
+  }
+
+  /** The response is complete: return the upstream, then serve the next request or close. */
+  private void finish(Exchange e, LastHttpContent last) {
+    ex = null;
+    Http1Upstreams.bind(e.upstream, null);
+    boolean clean = e.requestDone && HttpUtil.isKeepAlive(e.response);
+    if (clean && HttpUtil.isKeepAlive(e.request)) {
+      upstreams.offer(e.endpoint, e.upstream);
+    } else {
+      e.upstream.close();
+    }
+    boolean keepClient = clean && HttpUtil.isKeepAlive(e.request) && !clientEof;
+    ChannelFuture done = client.writeAndFlush(last);
+    if (!keepClient) {
+      closing = true;
+      releaseQueue();
+      done.addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    writing = true;
+    done.addListener(
+        (ChannelFutureListener)
+            f -> {
+              writing = false;
+              if (!f.isSuccess()) {
+                client.close();
+              } else {
+                pump(); // a pipelined request may be waiting
+              }
+            });
+  }
+
+  private void onUpstreamClosed() {
+    Exchange e = ex;
+    if (e.response != null) {
+      client.close(); // cut in the middle of a response: nothing honest to add
+      return;
+    }
+    boolean bodyless =
+        !HttpUtil.isTransferEncodingChunked(e.request)
+            && HttpUtil.getContentLength(e.request, 0) == 0;
+    if (e.reused && !e.retried && e.requestDone && bodyless) {
+      // A kept-alive connection the server closed as we reused it: try once on a fresh one.
+      e.retried = true;
+      e.upstream = null;
+      dial(e);
+      return;
+    }
+    fail(e, "connection to " + e.endpoint + " closed before a response");
+  }
+
+  /** No response can come: answer 502 ourselves and close. */
+  private void fail(Exchange e, String reason) {
+    e.sample(false, true);
+    record(502, e);
+    answer(HttpResponseStatus.BAD_GATEWAY, reason);
+  }
+
+  /** The client sent something we cannot pass on. */
+  private void refuse(HttpResponseStatus status, String reason) {
+    if (ex != null) {
+      ex.sample(false, false);
+      if (ex.upstream != null) {
+        ex.upstream.close();
+      }
+    }
+    answer(status, reason);
+  }
+
+  private void answer(HttpResponseStatus status, String reason) {
+    ex = null;
+    closing = true;
+    releaseQueue();
+    String text = reason.replaceAll("[\\r\\n]", " ");
+    DefaultFullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            status,
+            Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
+        .set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+        .set("l5d-proxy-error", text);
+    client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * 101 Switching Protocols, or 2xx to CONNECT: pass the response on, then take both HTTP codecs
+   * out and relay bytes. Bytes either codec had already read are handed over first.
+   */
+  private void tunnel(Exchange e, HttpResponse r) {
+    closing = true; // this handler's HTTP work is over
+    Channel upstream = e.upstream;
+    e.tunnelled = new ArrayList<>();
+    releaseQueue();
+    client.write(r);
+    client
+        .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess() || !upstream.isActive()) {
+                    upstream.close();
+                    client.close();
+                    return;
+                  }
+                  List<Object> toUpstream = new ArrayList<>();
+                  List<Object> toClient = e.tunnelled;
+                  Collector fromClient = new Collector(toUpstream);
+                  Collector fromUpstream = new Collector(toClient);
+                  client.pipeline().replace("http1-proxy", "http1-leftover", fromClient);
+                  upstream.pipeline().replace("upstream", "http1-leftover", fromUpstream);
+                  client.pipeline().remove("http1-codec");
+                  upstream.pipeline().remove("codec");
+                  client.pipeline().remove("http1-leftover");
+                  upstream.pipeline().remove("http1-leftover");
+                  toUpstream.forEach(upstream::write);
+                  toClient.forEach(client::write);
+                  upstream.flush();
+                  client.flush();
+                  Relay.join(client, upstream, new LongAdder(), new LongAdder());
+                });
+  }
+
+  /** Catches what a codec being removed still held (as bytes) for the relay to send first. */
+  private static final class Collector extends ChannelInboundHandlerAdapter {
+    private final List<Object> into;
+
+    Collector(List<Object> into) {
+      this.into = into;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      keepBytes(msg, into);
+    }
+  }
+
+  private static void keepBytes(Object msg, List<Object> into) {
+    if (msg instanceof ByteBuf b) {
+      into.add(b);
+    } else if (msg instanceof HttpContent c && c.content().isReadable()) {
+      into.add(c.content());
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void record(int code, Exchange e) {
+    meters.response(code, code >= 500);
+    meters.latency(e.start);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      clientEof = true; // answer what was asked, then close
+      if (ex == null && queue.isEmpty()) {
+        client.close();
+      }
+    } else if (evt instanceof IdleStateEvent) {
+      client.close();
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    releaseQueue();
+    Exchange e = ex;
+    ex = null;
+    if (e != null) {
+      e.sample(false, false);
+      if (e.upstream != null) {
+        e.upstream.close();
+      }
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void releaseQueue() {
+    for (Object m; (m = queue.poll()) != null; ) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.portolan.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.relay.Route;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP/2 proxy on loopback between grpc-java clients and grpc-java servers (h2c, prior
+ * knowledge): streams of one client connection spread over endpoints, trailers and status cross, an
+ * unreachable endpoint is avoided.
+ */
+class Http2ProxyTest {
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+  private final List<Server> servers = new ArrayList<>();
+  private final Metrics metrics = new Metrics();
+  private Channel listener;
+  private ManagedChannel client;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (client != null) {
+      client.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (listener != null) {
+      listener.close().sync();
+    }
+    for (Server s : servers) {
+      s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  /** A grpc-java health server: SERVING for the service named {@code name}, NOT_SERVING else. */
+  private InetSocketAddress server(String name, String other) throws Exception {
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus(name, ServingStatus.SERVING);
+    health.setStatus(other, ServingStatus.NOT_SERVING);
+    Server s =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(health.getHealthService())
+            .build()
+            .start();
+    servers.add(s);
+    return new InetSocketAddress("127.0.0.1", s.getPort());
+  }
+
+  private HealthGrpc.HealthFutureStub proxy(List<InetSocketAddress> endpoints) throws Exception {
+    Route route =
+        new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
+    P2c balancer = new P2c();
+    Http2Upstreams upstreams = new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30));
+    listener =
+        new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerSocketChannel.class)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(
+                new ChannelInitializer<EpollSocketChannel>() {
+                  @Override
+                  protected void initChannel(EpollSocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new ChannelInboundHandlerAdapter() {
+                              @Override
+                              public void channelActive(ChannelHandlerContext ctx) {
+                                ctx.pipeline().remove(this);
+                                Http2Proxy.install(
+                                    ctx.channel(),
+                                    null,
+                                    route,
+                                    "outbound",
+                                    balancer,
+                                    upstreams,
+                                    metrics);
+                              }
+                            });
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .sync()
+            .channel();
+    InetSocketAddress p = (InetSocketAddress) listener.localAddress();
+    client = NettyChannelBuilder.forAddress(p).usePlaintext().build();
+    return HealthGrpc.newFutureStub(client);
+  }
+
+  private static HealthCheckRequest ask(String service) {
+    return HealthCheckRequest.newBuilder().setService(service).build();
+  }
+
+  @Test
+  void concurrent_calls_on_one_connection_spread_over_both_endpoints() throws Exception {
+    HealthGrpc.HealthFutureStub stub = proxy(List.of(server("a", "b"), server("b", "a")));
+    List<ListenableFuture<HealthCheckResponse>> calls = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      calls.add(stub.withDeadlineAfter(10, TimeUnit.SECONDS).check(ask("a")));
+    }
+    int servedByA = 0;
+    for (var c : calls) {
+      if (c.get(10, TimeUnit.SECONDS).getStatus() == ServingStatus.SERVING) {
+        servedByA++;
+      }
+    }
+    assertThat(servedByA).isBetween(1, 99);
+    assertThat(metrics.value("request_total", "direction", "outbound", "target_addr", "svc:80"))
+        .isEqualTo(100);
+    assertThat(
+            metrics.value(
+                "response_total",
+                "direction",
+                "outbound",
+                "target_addr",
+                "svc:80",
+                "status_code",
+                "200",
+                "classification",
+                "success"))
+        .isEqualTo(100);
+  }
+
+  @Test
+  void a_grpc_error_status_in_the_trailers_is_a_failure() throws Exception {
+    HealthGrpc.HealthFutureStub stub = proxy(List.of(server("a", "b")));
+    var call = stub.withDeadlineAfter(10, TimeUnit.SECONDS).check(ask("nobody"));
+    assertThat(call)
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableThat()
+        .withMessageContaining("NOT_FOUND");
+    assertThat(
+            metrics.value(
+                "response_total",
+                "direction",
+                "outbound",
+                "target_addr",
+                "svc:80",
+                "status_code",
+                "200",
+                "classification",
+                "failure"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void an_unreachable_endpoint_is_skipped_and_alone_it_is_unavailable() throws Exception {
+    int closed;
+    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = ss.getLocalPort();
+    }
+    InetSocketAddress dead = new InetSocketAddress("127.0.0.1", closed);
+    HealthGrpc.HealthFutureStub stub = proxy(List.of(dead, server("b", "a")));
+    for (int i = 0; i < 10; i++) {
+      assertThat(stub.withDeadlineAfter(10, TimeUnit.SECONDS).check(ask("b")).get().getStatus())
+          .isEqualTo(ServingStatus.SERVING);
+    }
+  }
+
+  @Test
+  void with_no_endpoint_reachable_the_call_fails_with_the_proxy_error() throws Exception {
+    int closed;
+    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = ss.getLocalPort();
+    }
+    HealthGrpc.HealthFutureStub stub = proxy(List.of(new InetSocketAddress("127.0.0.1", closed)));
+    assertThat(stub.withDeadlineAfter(10, TimeUnit.SECONDS).check(ask("b")))
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableThat()
+        .withMessageContaining("502");
+    assertThat(
+            metrics.value(
+                "response_total",
+                "direction",
+                "outbound",
+                "target_addr",
+                "svc:80",
+                "status_code",
+                "502",
+                "classification",
+                "failure"))
+        .isEqualTo(1);
+  }
+}
