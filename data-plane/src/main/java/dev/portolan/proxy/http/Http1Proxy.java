@@ -108,6 +108,8 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     boolean redialled;
     boolean requestDone;
     HttpResponse response;
+    boolean keepClient;
+    boolean unflushed;
     boolean sampled;
     // Set once a 101 or CONNECT answer turned this exchange into a tunnel: bytes the upstream
     // codec passes on meanwhile are kept here for the relay.
@@ -131,6 +133,12 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
         return;
       }
       onResponse(msg);
+    }
+
+    void readComplete() {
+      if (ex == this && !closing && tunnelled == null) {
+        upstreamReadComplete(this);
+      }
     }
 
     void upstreamClosed() {
@@ -340,12 +348,29 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
         tunnel(e, r);
         return;
       }
+      // Keep-alive is hop by hop: the client's connection lives by the client's request, not
+      // by whether the endpoint keeps its own connection (that one is just not pooled).
+      boolean delimitedByClose =
+          !HttpUtil.isContentLengthSet(r)
+              && !HttpUtil.isTransferEncodingChunked(r)
+              && code != 204
+              && code != 304
+              && !HttpMethod.HEAD.equals(e.request.method());
+      e.keepClient =
+          e.requestDone && HttpUtil.isKeepAlive(e.request) && !clientEof && !delimitedByClose;
+      if (!e.keepClient) {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      } else if (r.protocolVersion().equals(HttpVersion.HTTP_1_0)
+          || e.request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      } else {
+        r.headers().remove(HttpHeaderNames.CONNECTION);
+      }
       toClient(msg, e);
       return;
     }
     if (e.response == null) {
       ReferenceCountUtil.release(msg); // end of an interim response
-      e.upstream.read();
       return;
     }
     if (msg instanceof LastHttpContent) {
@@ -355,19 +380,32 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Response parts are written as they are decoded and flushed once per upstream read (see {@link
+   * #upstreamReadComplete}); the upstream is read again only while the client keeps up.
+   */
   private void toClient(Object msg, Exchange e) {
-    client
-        .writeAndFlush(msg)
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (!f.isSuccess()) {
-                    e.upstream.close();
-                    client.close();
-                  } else if (ex == e) {
-                    e.upstream.read();
-                  }
-                });
+    client.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    e.unflushed = true;
+  }
+
+  private void upstreamReadComplete(Exchange e) {
+    if (e.unflushed) {
+      e.unflushed = false;
+      client.flush();
+    }
+    if (ex == e && client.isWritable()) {
+      e.upstream.read();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Exchange e = ex;
+    if (e != null && e.upstream != null && client.isWritable()) {
+      e.upstream.read();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   /** The response is complete: return the upstream, then serve the next request or close. */
@@ -380,7 +418,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     } else {
       e.upstream.close();
     }
-    boolean keepClient = clean && HttpUtil.isKeepAlive(e.request) && !clientEof;
+    boolean keepClient = e.keepClient && !clientEof;
     ChannelFuture done = client.writeAndFlush(last);
     if (!keepClient) {
       closing = true;

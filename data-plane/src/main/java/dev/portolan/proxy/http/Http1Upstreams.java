@@ -118,6 +118,13 @@ public final class Http1Upstreams {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (owner != null) {
+        owner.readComplete();
+      }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (owner != null) {
         owner.upstreamClosed();

@@ -108,6 +108,11 @@ public final class Http2Proxy {
     private boolean responseEnded;
     private boolean requestEnded;
     private boolean discarding;
+    // A request that is only headers can be sent again if its stream died before any answer
+    // (a GOAWAY racing it, a connection closing under it): once.
+    private Http2Headers bodyless;
+    private boolean resent;
+    private UpstreamStream upstreamReading;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -137,13 +142,35 @@ public final class Http2Proxy {
         early.add(msg);
         if (!opening) {
           opening = true;
+          if (msg instanceof Http2HeadersFrame h && h.isEndStream()) {
+            bodyless = h.headers();
+          }
           start = System.nanoTime();
           meters.request();
           dial(route.endpoints().get());
         }
         return; // no more reads until the upstream stream exists
       }
-      forward(msg, up, ctx.channel());
+      requestEnded |= endsStream(msg);
+      forward(msg, up);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (up != null) {
+        up.flush();
+        if (!requestEnded && up.isWritable()) {
+          ctx.read();
+        }
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (up != null && ctx.channel().isWritable() && upstreamReading != null) {
+        upstreamReading.resume();
+      }
+      ctx.fireChannelWritabilityChanged();
     }
 
     private void dial(List<InetSocketAddress> candidates) {
@@ -152,7 +179,7 @@ public final class Http2Proxy {
       load.start();
       sampled = false;
       upstreams
-          .open(self.eventLoop(), endpoint, new UpstreamStream(this))
+          .open(self.eventLoop(), endpoint, upstreamReading = new UpstreamStream(this))
           .addListener(f -> {
             if (!f.isSuccess()) {
               dialFailed(f.cause());
@@ -251,7 +278,18 @@ public final class Http2Proxy {
       meters.response(status, failure);
     }
 
-    void upstreamGone() {
+    void upstreamGone(Channel from) {
+      if (from != up) {
+        return; // a stream already given up on
+      }
+      if (status == 0 && bodyless != null && !resent && self.isActive()) {
+        resent = true;
+        sample(false, false);
+        up = null;
+        early.add(new DefaultHttp2HeadersFrame(bodyless, true));
+        dial(route.endpoints().get());
+        return;
+      }
       if (!responseEnded && self != null && self.isActive()) {
         if (status == 0) {
           sample(false, true);
@@ -282,15 +320,22 @@ public final class Http2Proxy {
   /** The upstream half of one stream. */
   private static final class UpstreamStream extends ChannelInboundHandlerAdapter {
     private final ClientStream client;
+    private Channel self;
+    private boolean ended;
 
     UpstreamStream(ClientStream client) {
       this.client = client;
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      self = ctx.channel();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2ResetFrame r) {
-        client.upstreamGone();
+      if (msg instanceof Http2ResetFrame) {
+        client.upstreamGone(ctx.channel());
         return;
       }
       if (!(msg instanceof Http2HeadersFrame) && !(msg instanceof Http2DataFrame)) {
@@ -299,12 +344,36 @@ public final class Http2Proxy {
         return;
       }
       client.response(msg);
-      forward(msg, client.self, ctx.channel());
+      ended |= endsStream(msg);
+      forward(msg, client.self);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      client.self.flush();
+      if (!ended && client.self.isWritable()) {
+        ctx.read();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (ctx.channel().isWritable() && !client.requestEnded) {
+        client.self.read();
+      }
+      ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The client can take more: read the next response frames. */
+    void resume() {
+      if (!ended && self != null) {
+        self.read();
+      }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      client.upstreamGone();
+      client.upstreamGone(ctx.channel());
       ctx.fireChannelInactive();
     }
 
@@ -314,19 +383,12 @@ public final class Http2Proxy {
     }
   }
 
-  /** Writes a copy of {@code msg} to {@code to}; reads the next frame of {@code from} when done. */
-  private static void forward(Object msg, Channel to, Channel from) {
-    boolean end = endsStream(msg);
-    to.writeAndFlush(copy(msg))
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (!f.isSuccess()) {
-                    from.close();
-                  } else if (!end) {
-                    from.read();
-                  }
-                });
+  /**
+   * Writes a copy of {@code msg} to {@code to}; the flush comes at the end of the read batch, and
+   * the next read only while {@code to} is writable (or when it becomes so).
+   */
+  private static void forward(Object msg, Channel to) {
+    to.write(copy(msg)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
   }
 
   private static boolean endsStream(Object msg) {

@@ -94,14 +94,17 @@ public final class Http2Upstreams {
                             .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                             .encoderEnforceMaxConcurrentStreams(true)
                             .build())
-                    .addLast(new Http2MultiplexHandler(new Refuse()))
-                    .addLast(new Retire(a));
+                    .addLast(new Retire(a))
+                    .addLast(new Http2MultiplexHandler(new Refuse()));
               }
             })
         .connect(a);
   }
 
-  /** Takes a connection out of use once the server sends GOAWAY or it goes idle. */
+  /**
+   * Takes a connection out of use once the server sends GOAWAY (before the multiplexer fails the
+   * streams it refused, so their retries open a new connection) or it goes idle.
+   */
   private final class Retire extends ChannelInboundHandlerAdapter {
     private final InetSocketAddress a;
 
@@ -114,7 +117,7 @@ public final class Http2Upstreams {
       if (msg instanceof Http2GoAwayFrame) {
         forget(ctx.channel());
       }
-      ReferenceCountUtil.release(msg);
+      ctx.fireChannelRead(msg);
     }
 
     @Override

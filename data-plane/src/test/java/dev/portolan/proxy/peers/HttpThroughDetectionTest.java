@@ -124,6 +124,9 @@ class HttpThroughDetectionTest {
         events {}
         http {
           access_log off;
+          # Connections retire often: the proxies must not lose a request to a GOAWAY or a
+          # Connection: close.
+          keepalive_requests 50;
           client_body_temp_path %1$s/body;
           proxy_temp_path %1$s/proxy;
           fastcgi_temp_path %1$s/fastcgi;
