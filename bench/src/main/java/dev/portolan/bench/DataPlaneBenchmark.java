@@ -84,6 +84,12 @@ public final class DataPlaneBenchmark {
       System.out.println("| load | path | throughput | latency |");
       System.out.println("|---|---|---|---|");
       rows.forEach(System.out::println);
+      // Connections the client proxy opened, to show pooling at work.
+      bed.pod("client")
+          .metrics()
+          .lines()
+          .filter(l -> l.startsWith("http_upstream_open_total") || l.startsWith("tcp_open_total"))
+          .forEach(l -> System.out.println("client proxy: " + l));
       long pid = bed.pod("client").proxy().pid();
       System.out.printf(
           "client proxy: VmHWM (peak RSS) %s, VmRSS %s, CPU %.1f s over all runs%n",

@@ -58,8 +58,10 @@ public final class ProxyMain {
     InboundRouter inbound =
         new InboundRouter(
             discovery, config.inboundPort(), config.outboundPort(), config.adminPort());
-    Http1Upstreams http1 = new Http1Upstreams(config.connectTimeout(), config.idleTimeout());
-    Http2Upstreams http2 = new Http2Upstreams(config.connectTimeout(), config.idleTimeout());
+    Http1Upstreams http1 =
+        new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
+    Http2Upstreams http2 =
+        new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     ProxyConnection.Settings out =
         settings("outbound", config, metrics, serverFirst, balancer, http1, http2);
     ProxyConnection.Settings in =

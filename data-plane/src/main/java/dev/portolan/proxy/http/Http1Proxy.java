@@ -52,6 +52,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private final P2c balancer;
   private final Http1Upstreams upstreams;
   private final HttpMeters meters;
+  private final String direction;
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private Channel client;
   private Exchange ex;
@@ -65,6 +66,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     this.balancer = balancer;
     this.upstreams = upstreams;
     this.meters = new HttpMeters(metrics, direction, route.target());
+    this.direction = direction;
   }
 
   /**
@@ -269,7 +271,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
 
   private void dial(Exchange e) {
     upstreams
-        .connect(client.eventLoop(), e.endpoint)
+        .connect(client.eventLoop(), e.endpoint, direction)
         .addListener(
             (ChannelFutureListener)
                 f -> {

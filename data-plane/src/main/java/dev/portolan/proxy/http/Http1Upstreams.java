@@ -1,5 +1,6 @@
 package dev.portolan.proxy.http;
 
+import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -30,6 +31,7 @@ public final class Http1Upstreams {
   /** Idle connections kept per endpoint and event loop. */
   static final int MAX_IDLE_PER_ENDPOINT = 64;
 
+  private final Metrics metrics;
   private final Duration connectTimeout;
   private final Duration idleTimeout;
   private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle =
@@ -40,7 +42,8 @@ public final class Http1Upstreams {
         }
       };
 
-  public Http1Upstreams(Duration connectTimeout, Duration idleTimeout) {
+  public Http1Upstreams(Duration connectTimeout, Duration idleTimeout, Metrics metrics) {
+    this.metrics = metrics;
     this.connectTimeout = connectTimeout;
     this.idleTimeout = idleTimeout;
   }
@@ -71,7 +74,8 @@ public final class Http1Upstreams {
   }
 
   /** Opens a connection to {@code a} on {@code loop}. */
-  ChannelFuture connect(EventLoop loop, InetSocketAddress a) {
+  ChannelFuture connect(EventLoop loop, InetSocketAddress a, String direction) {
+    opened(metrics, direction, a, "http/1");
     return new Bootstrap()
         .group(loop)
         .channel(EpollSocketChannel.class)
@@ -96,6 +100,20 @@ public final class Http1Upstreams {
               }
             })
         .connect(a);
+  }
+
+  /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
+  static void opened(Metrics metrics, String direction, InetSocketAddress a, String protocol) {
+    metrics
+        .counter(
+            "http_upstream_open_total",
+            "direction",
+            direction,
+            "endpoint",
+            a.getAddress().getHostAddress() + ":" + a.getPort(),
+            "protocol",
+            protocol)
+        .increment();
   }
 
   /** The exchange currently using a connection, or none while it is idle. */

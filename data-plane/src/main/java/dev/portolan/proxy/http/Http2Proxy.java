@@ -45,6 +45,7 @@ public final class Http2Proxy {
   private final P2c balancer;
   private final Http2Upstreams upstreams;
   private final HttpMeters meters;
+  private final String direction;
 
   private Http2Proxy(
       Route route, P2c balancer, Http2Upstreams upstreams, Metrics metrics, String direction) {
@@ -52,6 +53,7 @@ public final class Http2Proxy {
     this.balancer = balancer;
     this.upstreams = upstreams;
     this.meters = new HttpMeters(metrics, direction, route.target());
+    this.direction = direction;
   }
 
   /**
@@ -179,7 +181,7 @@ public final class Http2Proxy {
       load.start();
       sampled = false;
       upstreams
-          .open(self.eventLoop(), endpoint, upstreamReading = new UpstreamStream(this))
+          .open(self.eventLoop(), endpoint, upstreamReading = new UpstreamStream(this), direction)
           .addListener(f -> {
             if (!f.isSuccess()) {
               dialFailed(f.cause());

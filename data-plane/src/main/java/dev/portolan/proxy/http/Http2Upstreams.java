@@ -1,5 +1,6 @@
 package dev.portolan.proxy.http;
 
+import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  * the connection's buffering encoder rather than fail.
  */
 public final class Http2Upstreams {
+  private final Metrics metrics;
   private final Duration connectTimeout;
   private final Duration idleTimeout;
   private final FastThreadLocal<Map<InetSocketAddress, ChannelFuture>> connections =
@@ -45,7 +47,8 @@ public final class Http2Upstreams {
         }
       };
 
-  public Http2Upstreams(Duration connectTimeout, Duration idleTimeout) {
+  public Http2Upstreams(Duration connectTimeout, Duration idleTimeout, Metrics metrics) {
+    this.metrics = metrics;
     this.connectTimeout = connectTimeout;
     this.idleTimeout = idleTimeout;
   }
@@ -54,11 +57,13 @@ public final class Http2Upstreams {
    * Opens a stream to {@code a} whose frames go to {@code handler} (the stream does not read until
    * asked: AUTO_READ is off). Call on {@code loop}.
    */
-  Future<Http2StreamChannel> open(EventLoop loop, InetSocketAddress a, ChannelHandler handler) {
+  Future<Http2StreamChannel> open(
+      EventLoop loop, InetSocketAddress a, ChannelHandler handler, String direction) {
     Map<InetSocketAddress, ChannelFuture> byEndpoint = connections.get();
     ChannelFuture c = byEndpoint.get(a);
     if (c == null || (c.isDone() && (!c.isSuccess() || !c.channel().isActive()))) {
       c = connect(loop, a);
+      Http1Upstreams.opened(metrics, direction, a, "http/2");
       byEndpoint.put(a, c);
     }
     Promise<Http2StreamChannel> stream = loop.newPromise();

@@ -13,9 +13,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Inbound (spec/data-plane.md §4): a redirected connection to port P is relayed to the app at
- * 127.0.0.1:P under P's policy — opaque relays at once, detect classifies first. Direct connections
- * (opaque transport) need mTLS and the transport header, which are not served yet: they are
- * refused, as are connections aimed at the proxy's own ports (loop guard).
+ * 127.0.0.1:P under P's policy — opaque relays at once, detect classifies first, a declared HTTP/1,
+ * HTTP/2 or gRPC port goes straight to its codec. Direct connections (opaque transport) need mTLS
+ * and the transport header, which are not served yet: they are refused, as are connections aimed at
+ * the proxy's own ports (loop guard).
  */
 public final class InboundRouter {
   private final Discovery discovery;
@@ -45,7 +46,12 @@ public final class InboundRouter {
             switch (policy) {
               case InboundPolicy.Opaque o -> new Route(app, false, Duration.ZERO, target);
               case InboundPolicy.Detect d -> new Route(app, true, d.timeout(), target);
-              case InboundPolicy.Declared d -> new Route(app, false, Duration.ZERO, target);
+              case InboundPolicy.Declared d ->
+                  switch (d.protocol()) {
+                    case "http/1" -> Route.ofDeclared(app, "http/1", target);
+                    case "http/2", "grpc" -> Route.ofDeclared(app, "http/2", target);
+                    default -> new Route(app, false, Duration.ZERO, target); // tls: opaque
+                  };
             });
   }
 }

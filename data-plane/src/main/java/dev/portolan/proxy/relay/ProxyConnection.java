@@ -80,6 +80,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (!ctx.channel().isActive()) {
       return;
     }
+    if (r.declared() != null) {
+      http(ctx, r.declared());
+      return;
+    }
     if (!r.detect() || s.serverFirst().isServerFirst(r.upstream())) {
       result(r.detect() ? "server_first" : null);
       connect(ctx, false);

@@ -14,17 +14,35 @@ import java.util.function.Supplier;
  * @param target the {@code target_addr} metric label
  * @param endpoints the current endpoints, asked again for every HTTP request (per-request balancing
  *     follows endpoint changes on a long-lived connection); never empty
+ * @param declared {@code http/1} or {@code http/2} when policy declares the protocol: served by
+ *     that codec at once, without detection; null otherwise
  */
 public record Route(
     InetSocketAddress upstream,
     boolean detect,
     Duration detectTimeout,
     String target,
-    Supplier<List<InetSocketAddress>> endpoints) {
+    Supplier<List<InetSocketAddress>> endpoints,
+    String declared) {
+
+  /** A route to the given endpoints whose protocol is detected (or opaque). */
+  public Route(
+      InetSocketAddress upstream,
+      boolean detect,
+      Duration detectTimeout,
+      String target,
+      Supplier<List<InetSocketAddress>> endpoints) {
+    this(upstream, detect, detectTimeout, target, endpoints, null);
+  }
 
   /** A route with one possible upstream. */
   public Route(InetSocketAddress upstream, boolean detect, Duration detectTimeout, String target) {
-    this(upstream, detect, detectTimeout, target, single(upstream));
+    this(upstream, detect, detectTimeout, target, single(upstream), null);
+  }
+
+  /** A route whose protocol policy declares: no detection, straight to its codec. */
+  public static Route ofDeclared(InetSocketAddress upstream, String protocol, String target) {
+    return new Route(upstream, false, Duration.ZERO, target, single(upstream), protocol);
   }
 
   private static Supplier<List<InetSocketAddress>> single(InetSocketAddress upstream) {

@@ -109,7 +109,8 @@ class Http1ProxyTest {
     Route route =
         new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
     P2c balancer = new P2c();
-    Http1Upstreams upstreams = new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30));
+    Http1Upstreams upstreams =
+        new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     listener =
         new ServerBootstrap()
             .group(group)

@@ -80,7 +80,8 @@ class Http2ProxyTest {
     Route route =
         new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
     P2c balancer = new P2c();
-    Http2Upstreams upstreams = new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30));
+    Http2Upstreams upstreams =
+        new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     listener =
         new ServerBootstrap()
             .group(group)

@@ -130,6 +130,27 @@ public final class TestBed implements AutoCloseable {
   }
 
   /**
+   * Declares a {@code Server} (policy.linkerd.io/v1beta3) selecting the pods of {@code app} on a
+   * port, with a proxy protocol ({@code opaque}, {@code HTTP/1}, {@code HTTP/2}, {@code gRPC}…).
+   */
+  public TestBed server(String name, String app, int port, String proxyProtocol) {
+    yaml.append(
+        """
+        ---
+        apiVersion: policy.linkerd.io/v1beta3
+        kind: Server
+        metadata: {name: %s, namespace: %s, creationTimestamp: "2026-01-01T00:00:00Z"}
+        spec:
+          podSelector:
+            matchLabels: {app: %s}
+          port: %d
+          proxyProtocol: %s
+        """
+            .formatted(name, NAMESPACE, app, port, proxyProtocol));
+    return this;
+  }
+
+  /**
    * Declares a Service with a cluster IP (reachable only through a client proxy: no kube-proxy).
    */
   public TestBed service(String name, String app, String clusterIp, int port, int targetPort) {
