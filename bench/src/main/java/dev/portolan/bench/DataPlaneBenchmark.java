@@ -26,14 +26,18 @@ public final class DataPlaneBenchmark {
   static final List<String> PROXY_JVM =
       List.of(
           "-XX:+UseSerialGC",
-          "-Xms32m",
-          "-Xmx64m",
+          "-Xms8m",
+          "-Xmx32m",
+          "-XX:MinHeapFreeRatio=10",
+          "-XX:MaxHeapFreeRatio=20",
           "-XX:MaxDirectMemorySize=32m",
           "-Xss512k",
-          "-XX:ReservedCodeCacheSize=32m",
+          "-XX:-TieredCompilation",
+          "-XX:CICompilerCount=1",
+          "-XX:ReservedCodeCacheSize=16m",
           "-XX:MaxMetaspaceSize=64m",
-          "-XX:CICompilerCount=2",
-          "-XX:+UseCompressedOops");
+          "-Xshare:off",
+          "-XX:+UseCompactObjectHeaders");
 
   public static void main(String[] args) throws Exception {
     int requests = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
@@ -44,10 +48,11 @@ public final class DataPlaneBenchmark {
             + ", HAProxy "
             + version("haproxy", "-v")
             + ", nginx, h2load; proxies: "
-            + PROXY_JVM);
+            + proxyJvm());
     try (TestBed bed =
         new TestBed()
             .proxyJvm(proxyJvm())
+            .proxyEnv(proxyEnv())
             .pod("client", CLIENT, true, "", "")
             .pod("bare", BARE, false, "", "")
             .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
@@ -67,18 +72,25 @@ public final class DataPlaneBenchmark {
 
       List<String> rows = new ArrayList<>();
       long cpu0 = cpuTicks(bed.pod("client").proxy().pid());
-      if (System.getenv("ONLY_HTTP") == null) {
+      String only = System.getenv().getOrDefault("ONLY", "");
+      long clientPid = bed.pod("client").proxy().pid();
+      if (!only.equals("http")) {
         rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests));
         rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests));
         rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests));
         rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests));
+        System.out.printf(
+            "client proxy after the redis runs: VmHWM (peak RSS) %s, VmRSS %s%n",
+            status(clientPid, "VmHWM"), status(clientPid, "VmRSS"));
       }
-      rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4));
-      rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4));
-      rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4));
-      rows.add(h2Run(bed, "direct", "bare", WEB + ":8081", requests / 4));
-      rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4));
-      rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4));
+      if (!only.equals("redis")) {
+        rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4));
+        rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4));
+        rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4));
+        rows.add(h2Run(bed, "direct", "bare", WEB + ":8081", requests / 4));
+        rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4));
+        rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4));
+      }
       long cpu1 = cpuTicks(bed.pod("client").proxy().pid());
 
       System.out.println("| load | path | throughput | latency |");
@@ -116,9 +128,20 @@ public final class DataPlaneBenchmark {
     System.exit(0);
   }
 
-  /** {@code NMT=1} adds Native Memory Tracking and prints the client proxy's summary. */
+  /** {@code MALLOC_ARENA_MAX}, when set for the benchmark, is passed on to the proxies. */
+  static java.util.Map<String, String> proxyEnv() {
+    String arenas = System.getenv("MALLOC_ARENA_MAX");
+    return arenas == null ? java.util.Map.of() : java.util.Map.of("MALLOC_ARENA_MAX", arenas);
+  }
+
+  /**
+   * The proxies' JVM options: {@link #PROXY_JVM}, or {@code PROXY_JVM="…"} (space separated) to try
+   * others; {@code NMT=1} adds Native Memory Tracking and prints the client proxy's summary.
+   */
   static List<String> proxyJvm() {
-    List<String> jvm = new ArrayList<>(PROXY_JVM);
+    String override = System.getenv("PROXY_JVM");
+    List<String> jvm =
+        new ArrayList<>(override == null ? PROXY_JVM : List.of(override.trim().split("\\s+")));
     if (System.getenv("NMT") != null) {
       jvm.add("-XX:NativeMemoryTracking=summary");
     }
@@ -205,6 +228,21 @@ public final class DataPlaneBenchmark {
       Pattern.compile("([A-Z_]+): ([0-9.]+) requests per second, p50=([0-9.]+) msec");
 
   static List<String> redisRun(TestBed bed, String label, String from, String host, int n) {
+    // Unmeasured warm-up on the same path (a quarter of the requests, PING only).
+    bed.pod(from)
+        .run(
+            "redis-benchmark",
+            "-h",
+            host,
+            "-p",
+            "6379",
+            "-c",
+            "50",
+            "-n",
+            Integer.toString(Math.max(1000, n / 4)),
+            "-t",
+            "ping",
+            "-q");
     String out =
         bed.pod(from)
             .run(

@@ -40,11 +40,11 @@ public final class ProxyMain {
       return;
     }
     Metrics metrics = new Metrics();
-    Discovery discovery = new Discovery(config, metrics);
     // One event loop per core: connections stay on one thread (upstream joins the client's loop).
     EventLoopGroup data =
         new MultiThreadIoEventLoopGroup(config.workers(), EpollIoHandler.newFactory());
     EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    Discovery discovery = new Discovery(config, metrics, admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
     P2c balancer = new P2c();

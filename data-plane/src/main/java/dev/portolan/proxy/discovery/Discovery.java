@@ -16,7 +16,9 @@ import dev.portolan.proxy.discovery.Views.InboundPolicy;
 import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.metrics.Metrics;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -52,11 +54,18 @@ public final class Discovery implements AutoCloseable {
   private final Map<Integer, Watch<Server, InboundPolicy>> policies = new ConcurrentHashMap<>();
   private final String contextToken;
 
-  public Discovery(ProxyConfig config, Metrics metrics) {
+  /**
+   * @param loop the event loop group the gRPC channel runs on (the proxy's admin loop: discovery
+   *     never competes with the data path); its callbacks run there too, they only fold values
+   */
+  public Discovery(ProxyConfig config, Metrics metrics, EventLoopGroup loop) {
     this.config = config;
     this.metrics = metrics;
     this.channel =
         NettyChannelBuilder.forTarget(config.policyServer())
+            .eventLoopGroup(loop)
+            .channelType(EpollSocketChannel.class)
+            .directExecutor()
             .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)
             .build();
