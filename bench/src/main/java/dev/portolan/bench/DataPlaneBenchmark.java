@@ -227,38 +227,27 @@ public final class DataPlaneBenchmark {
   private static final Pattern REDIS_LINE =
       Pattern.compile("([A-Z_]+): ([0-9.]+) requests per second, p50=([0-9.]+) msec");
 
+  private static String[] redisBenchmark(String host, int n, String tests) {
+    return new String[] {
+      "redis-benchmark",
+      "-h",
+      host,
+      "-p",
+      "6379",
+      "-c",
+      "50",
+      "-n",
+      Integer.toString(n),
+      "-t",
+      tests,
+      "-q"
+    };
+  }
+
   static List<String> redisRun(TestBed bed, String label, String from, String host, int n) {
     // Unmeasured warm-up on the same path (a quarter of the requests, PING only).
-    bed.pod(from)
-        .run(
-            "redis-benchmark",
-            "-h",
-            host,
-            "-p",
-            "6379",
-            "-c",
-            "50",
-            "-n",
-            Integer.toString(Math.max(1000, n / 4)),
-            "-t",
-            "ping",
-            "-q");
-    String out =
-        bed.pod(from)
-            .run(
-                "redis-benchmark",
-                "-h",
-                host,
-                "-p",
-                "6379",
-                "-c",
-                "50",
-                "-n",
-                Integer.toString(n),
-                "-t",
-                "ping,set,get",
-                "-q")
-            .replace('\r', '\n');
+    bed.pod(from).run(redisBenchmark(host, Math.max(1000, n / 4), "ping"));
+    String out = bed.pod(from).run(redisBenchmark(host, n, "ping,set,get")).replace('\r', '\n');
     List<String> rows = new ArrayList<>();
     Matcher m = REDIS_LINE.matcher(out);
     while (m.find()) {
@@ -286,48 +275,46 @@ public final class DataPlaneBenchmark {
   private static final Pattern H2LOAD_TIME =
       Pattern.compile("time for request:\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)");
 
+  /** HTTP/1.1: 20 connections. */
   static String httpRun(TestBed bed, String label, String from, String target, int n) {
-    // One unmeasured run first: every path (and the JIT of the proxy's HTTP code) warmed alike.
-    bed.pod(from)
-        .run("h2load", "--h1", "-n", Integer.toString(n), "-c", "20", "http://" + target + "/");
-    String out =
-        bed.pod(from)
-            .run("h2load", "--h1", "-n", Integer.toString(n), "-c", "20", "http://" + target + "/");
-    Matcher rps = H2LOAD_RPS.matcher(out);
-    Matcher time = H2LOAD_TIME.matcher(out);
-    if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
-      throw new IllegalStateException("h2load " + label + " failed:\n" + out);
-    }
-    return "| HTTP/1.1 GET (h2load, 20 conns) | "
-        + label
-        + " | "
-        + rps.group(1)
-        + " req/s | mean "
-        + time.group(3)
-        + " |";
+    return h2load(
+        bed, "HTTP/1.1 GET (h2load, 20 conns)", label, from, target, n, "--h1", "-c", "20");
   }
 
   /** HTTP/2 prior knowledge: 20 connections, 10 concurrent streams each. */
   static String h2Run(TestBed bed, String label, String from, String target, int n) {
-    bed.pod(from)
-        .run("h2load", "-n", Integer.toString(n), "-c", "20", "-m", "10", "http://" + target + "/");
-    String out =
-        bed.pod(from)
-            .run(
-                "h2load",
-                "-n",
-                Integer.toString(n),
-                "-c",
-                "20",
-                "-m",
-                "10",
-                "http://" + target + "/");
+    return h2load(
+        bed,
+        "HTTP/2 GET (h2load, 20 conns × 10 streams)",
+        label,
+        from,
+        target,
+        n,
+        "-c",
+        "20",
+        "-m",
+        "10");
+  }
+
+  /**
+   * One unmeasured h2load run (every path, and the proxy's JIT, warmed alike), then the measured
+   * one: a table row with throughput and mean time per request.
+   */
+  private static String h2load(
+      TestBed bed, String load, String label, String from, String target, int n, String... opts) {
+    List<String> cmd = new ArrayList<>(List.of("h2load", "-n", Integer.toString(n)));
+    cmd.addAll(List.of(opts));
+    cmd.add("http://" + target + "/");
+    bed.pod(from).run(cmd.toArray(String[]::new));
+    String out = bed.pod(from).run(cmd.toArray(String[]::new));
     Matcher rps = H2LOAD_RPS.matcher(out);
     Matcher time = H2LOAD_TIME.matcher(out);
     if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
       throw new IllegalStateException("h2load " + label + " failed:\n" + out);
     }
-    return "| HTTP/2 GET (h2load, 20 conns × 10 streams) | "
+    return "| "
+        + load
+        + " | "
         + label
         + " | "
         + rps.group(1)

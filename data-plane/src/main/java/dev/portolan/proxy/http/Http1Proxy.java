@@ -86,13 +86,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     proxy.client = client;
     client.pipeline().addLast("http1-codec", new HttpServerCodec());
     client.pipeline().addLast("http1-proxy", proxy);
-    if (detected != null && detected.isReadable()) {
-      client.pipeline().fireChannelRead(detected);
-      client.pipeline().fireChannelReadComplete();
-    } else {
-      if (detected != null) {
-        detected.release();
-      }
+    if (!Handoff.replay(client, detected)) {
       client.read();
     }
   }

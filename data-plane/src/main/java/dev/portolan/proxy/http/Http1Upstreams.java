@@ -1,7 +1,6 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,7 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -76,12 +74,8 @@ public final class Http1Upstreams {
   /** Opens a connection to {@code a} on {@code loop}. */
   ChannelFuture connect(EventLoop loop, InetSocketAddress a, String direction) {
     opened(metrics, direction, a, "http/1");
-    return new Bootstrap()
-        .group(loop)
-        .channel(EpollSocketChannel.class)
+    return Handoff.dial(loop, connectTimeout)
         .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
         .handler(
             new ChannelInitializer<Channel>() {
               @Override

@@ -84,12 +84,7 @@ public final class Http2Proxy {
                   }
                 }))
         .addLast("h2-end", new CloseOnEof());
-    if (detected != null && detected.isReadable()) {
-      client.pipeline().fireChannelRead(detected);
-      client.pipeline().fireChannelReadComplete();
-    } else if (detected != null) {
-      detected.release();
-    }
+    Handoff.replay(client, detected);
     // Each stream reads only as fast as its peer writes, and HTTP/2 windows bound what the
     // connection itself may receive: reading it freely holds no more than those windows.
     client.config().setAutoRead(true);

@@ -1,7 +1,6 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -10,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -83,11 +81,7 @@ public final class Http2Upstreams {
   }
 
   private ChannelFuture connect(EventLoop loop, InetSocketAddress a) {
-    return new Bootstrap()
-        .group(loop)
-        .channel(EpollSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+    return Handoff.dial(loop, connectTimeout)
         .handler(
             new ChannelInitializer<Channel>() {
               @Override

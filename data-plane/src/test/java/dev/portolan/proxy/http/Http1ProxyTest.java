@@ -9,9 +9,7 @@ import dev.portolan.proxy.relay.Route;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -112,36 +110,9 @@ class Http1ProxyTest {
     Http1Upstreams upstreams =
         new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     listener =
-        new ServerBootstrap()
-            .group(group)
-            .channel(EpollServerSocketChannel.class)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(
-                new ChannelInitializer<EpollSocketChannel>() {
-                  @Override
-                  protected void initChannel(EpollSocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            new ChannelInboundHandlerAdapter() {
-                              @Override
-                              public void channelActive(ChannelHandlerContext ctx) {
-                                ctx.pipeline().remove(this);
-                                Http1Proxy.install(
-                                    ctx.channel(),
-                                    null,
-                                    route,
-                                    "outbound",
-                                    balancer,
-                                    upstreams,
-                                    metrics);
-                              }
-                            });
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
+        Listener.start(
+            group,
+            ch -> Http1Proxy.install(ch, null, route, "outbound", balancer, upstreams, metrics));
     return (InetSocketAddress) listener.localAddress();
   }
 
@@ -169,18 +140,7 @@ class Http1ProxyTest {
     assertThat(by.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
     assertThat(metrics.value("request_total", "direction", "outbound", "target_addr", "svc:80"))
         .isEqualTo(40);
-    assertThat(
-            metrics.value(
-                "response_total",
-                "direction",
-                "outbound",
-                "target_addr",
-                "svc:80",
-                "status_code",
-                "200",
-                "classification",
-                "success"))
-        .isEqualTo(40);
+    assertThat(Listener.responses(metrics, 200, "success")).isEqualTo(40);
     assertThat(
             metrics.value(
                 "response_latency_ms_count", "direction", "outbound", "target_addr", "svc:80"))
@@ -235,18 +195,7 @@ class Http1ProxyTest {
     assertThat(answer).startsWith("HTTP/1.1 502").contains("l5d-proxy-error: connect to");
     String bad = exchange(p, "GET / HTTP/1.1\r\nHost svc no colon\r\n\r\n");
     assertThat(bad).startsWith("HTTP/1.1 400").contains("l5d-proxy-error: malformed request");
-    assertThat(
-            metrics.value(
-                "response_total",
-                "direction",
-                "outbound",
-                "target_addr",
-                "svc:80",
-                "status_code",
-                "502",
-                "classification",
-                "failure"))
-        .isEqualTo(1);
+    assertThat(Listener.responses(metrics, 502, "failure")).isEqualTo(1);
   }
 
   @Test
@@ -296,18 +245,7 @@ class Http1ProxyTest {
       assertThat(echoed.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hello through the mesh");
       socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
     }
-    assertThat(
-            metrics.value(
-                "response_total",
-                "direction",
-                "outbound",
-                "target_addr",
-                "svc:80",
-                "status_code",
-                "101",
-                "classification",
-                "success"))
-        .isEqualTo(1);
+    assertThat(Listener.responses(metrics, 101, "success")).isEqualTo(1);
   }
 
   /** Netty's own WebSocket server, echoing text frames. */

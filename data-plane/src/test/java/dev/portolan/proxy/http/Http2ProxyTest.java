@@ -15,17 +15,10 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -83,36 +76,9 @@ class Http2ProxyTest {
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     listener =
-        new ServerBootstrap()
-            .group(group)
-            .channel(EpollServerSocketChannel.class)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(
-                new ChannelInitializer<EpollSocketChannel>() {
-                  @Override
-                  protected void initChannel(EpollSocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            new ChannelInboundHandlerAdapter() {
-                              @Override
-                              public void channelActive(ChannelHandlerContext ctx) {
-                                ctx.pipeline().remove(this);
-                                Http2Proxy.install(
-                                    ctx.channel(),
-                                    null,
-                                    route,
-                                    "outbound",
-                                    balancer,
-                                    upstreams,
-                                    metrics);
-                              }
-                            });
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
+        Listener.start(
+            group,
+            ch -> Http2Proxy.install(ch, null, route, "outbound", balancer, upstreams, metrics));
     InetSocketAddress p = (InetSocketAddress) listener.localAddress();
     client = NettyChannelBuilder.forAddress(p).usePlaintext().build();
     return HealthGrpc.newFutureStub(client);
@@ -138,18 +104,7 @@ class Http2ProxyTest {
     assertThat(servedByA).isBetween(1, 99);
     assertThat(metrics.value("request_total", "direction", "outbound", "target_addr", "svc:80"))
         .isEqualTo(100);
-    assertThat(
-            metrics.value(
-                "response_total",
-                "direction",
-                "outbound",
-                "target_addr",
-                "svc:80",
-                "status_code",
-                "200",
-                "classification",
-                "success"))
-        .isEqualTo(100);
+    assertThat(Listener.responses(metrics, 200, "success")).isEqualTo(100);
   }
 
   @Test
@@ -160,18 +115,7 @@ class Http2ProxyTest {
         .failsWithin(Duration.ofSeconds(10))
         .withThrowableThat()
         .withMessageContaining("NOT_FOUND");
-    assertThat(
-            metrics.value(
-                "response_total",
-                "direction",
-                "outbound",
-                "target_addr",
-                "svc:80",
-                "status_code",
-                "200",
-                "classification",
-                "failure"))
-        .isEqualTo(1);
+    assertThat(Listener.responses(metrics, 200, "failure")).isEqualTo(1);
   }
 
   @Test
@@ -199,17 +143,6 @@ class Http2ProxyTest {
         .failsWithin(Duration.ofSeconds(10))
         .withThrowableThat()
         .withMessageContaining("502");
-    assertThat(
-            metrics.value(
-                "response_total",
-                "direction",
-                "outbound",
-                "target_addr",
-                "svc:80",
-                "status_code",
-                "502",
-                "classification",
-                "failure"))
-        .isEqualTo(1);
+    assertThat(Listener.responses(metrics, 502, "failure")).isEqualTo(1);
   }
 }

@@ -1,0 +1,40 @@
+package dev.portolan.proxy.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
+import java.time.Duration;
+
+/** What the HTTP proxies share at their edges: taking over a connection, dialling an endpoint. */
+final class Handoff {
+  private Handoff() {}
+
+  /**
+   * Passes the bytes read during detection through the pipeline, which now holds the codec
+   * (ownership passes). Returns whether there were any.
+   */
+  static boolean replay(Channel client, ByteBuf detected) {
+    if (detected == null) {
+      return false;
+    }
+    if (!detected.isReadable()) {
+      detected.release();
+      return false;
+    }
+    client.pipeline().fireChannelRead(detected);
+    client.pipeline().fireChannelReadComplete();
+    return true;
+  }
+
+  /** A connection to an endpoint, on the client's event loop. */
+  static Bootstrap dial(EventLoop loop, Duration connectTimeout) {
+    return new Bootstrap()
+        .group(loop)
+        .channel(EpollSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+  }
+}

@@ -1,0 +1,62 @@
+package dev.portolan.proxy.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import java.util.function.Consumer;
+
+/**
+ * A loopback listener whose accepted connections are handed, once active, to an HTTP proxy's {@code
+ * install} — as the detecting handler does in the proxy, minus detection.
+ */
+final class Listener {
+  private Listener() {}
+
+  static Channel start(EventLoopGroup group, Consumer<Channel> install)
+      throws InterruptedException {
+    return new ServerBootstrap()
+        .group(group)
+        .channel(EpollServerSocketChannel.class)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .childHandler(
+            new ChannelInitializer<EpollSocketChannel>() {
+              @Override
+              protected void initChannel(EpollSocketChannel ch) {
+                ch.pipeline()
+                    .addLast(
+                        new ChannelInboundHandlerAdapter() {
+                          @Override
+                          public void channelActive(ChannelHandlerContext ctx) {
+                            ctx.pipeline().remove(this);
+                            install.accept(ctx.channel());
+                          }
+                        });
+              }
+            })
+        .bind("127.0.0.1", 0)
+        .sync()
+        .channel();
+  }
+
+  /** {@code response_total} of the tests' route ({@code svc:80}, outbound). */
+  static long responses(
+      dev.portolan.proxy.metrics.Metrics metrics, int status, String classification) {
+    return metrics.value(
+        "response_total",
+        "direction",
+        "outbound",
+        "target_addr",
+        "svc:80",
+        "status_code",
+        Integer.toString(status),
+        "classification",
+        classification);
+  }
+}
