@@ -15,6 +15,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -24,6 +25,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +59,11 @@ class Http2ProxyTest {
   }
 
   /** A grpc-java health server: SERVING for the service named {@code name}, NOT_SERVING else. */
+  private final List<HealthStatusManager> healths = new ArrayList<>();
+
   private InetSocketAddress server(String name, String other) throws Exception {
     HealthStatusManager health = new HealthStatusManager();
+    healths.add(health);
     health.setStatus(name, ServingStatus.SERVING);
     health.setStatus(other, ServingStatus.NOT_SERVING);
     Server s =
@@ -105,6 +111,37 @@ class Http2ProxyTest {
     assertThat(metrics.value("request_total", "direction", "outbound", "target_addr", "svc:80"))
         .isEqualTo(100);
     assertThat(Listener.responses(metrics, 200, "success")).isEqualTo(100);
+  }
+
+  @Test
+  void a_long_lived_server_stream_carries_every_update_through_the_proxy() throws Exception {
+    HealthGrpc.HealthFutureStub stub = proxy(List.of(server("a", "b")));
+    BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
+    HealthGrpc.newStub(client)
+        .watch(
+            ask("a"),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(HealthCheckResponse r) {
+                seen.add(r.getStatus());
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+    HealthStatusManager health = healths.getFirst();
+    for (int i = 0; i < 20; i++) {
+      ServingStatus next = i % 2 == 0 ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+      health.setStatus("a", next);
+      assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(next);
+    }
+    // Other calls share the connection meanwhile.
+    assertThat(stub.check(ask("b")).get(10, TimeUnit.SECONDS).getStatus())
+        .isEqualTo(ServingStatus.NOT_SERVING);
   }
 
   @Test
