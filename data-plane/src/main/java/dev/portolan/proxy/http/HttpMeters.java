@@ -11,19 +11,16 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class HttpMeters {
   private final Metrics metrics;
-  private final String direction;
-  private final String target;
+  private final String[] labels;
   private final LongAdder requests;
   private final Metrics.Histogram latency;
   private final Map<String, LongAdder> responses = new HashMap<>(4);
 
   HttpMeters(Metrics metrics, String direction, String target) {
     this.metrics = metrics;
-    this.direction = direction;
-    this.target = target;
-    this.requests = metrics.counter("request_total", "direction", direction, "target_addr", target);
-    this.latency =
-        metrics.histogram("response_latency_ms", "direction", direction, "target_addr", target);
+    this.labels = Metrics.src(direction, target);
+    this.requests = metrics.counter("request_total", labels);
+    this.latency = metrics.histogram("response_latency_ms", labels);
   }
 
   void request() {
@@ -44,14 +41,12 @@ final class HttpMeters {
             k ->
                 metrics.counter(
                     "response_total",
-                    "direction",
-                    direction,
-                    "target_addr",
-                    target,
-                    "status_code",
-                    Integer.toString(status),
-                    "classification",
-                    failure ? "failure" : "success"))
+                    Metrics.plus(
+                        labels,
+                        "status_code",
+                        Integer.toString(status),
+                        "classification",
+                        failure ? "failure" : "success")))
         .increment();
   }
 }

@@ -29,6 +29,24 @@ public final class Metrics {
     return meter(family, "gauge", labelPairs);
   }
 
+  /**
+   * The labels every connection and request metric carries (spec/data-plane.md §6): direction,
+   * target_addr, {@code peer="src"} (counted on the connection the proxy accepted) and {@code
+   * tls="disabled"} (no mTLS in the data path yet).
+   */
+  public static String[] src(String direction, String target) {
+    return new String[] {
+      "direction", direction, "target_addr", target, "peer", "src", "tls", "disabled"
+    };
+  }
+
+  /** {@code base} followed by more label pairs. */
+  public static String[] plus(String[] base, String... more) {
+    String[] out = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, out, base.length, more.length);
+    return out;
+  }
+
   /** Latency buckets (ms) of {@code response_latency_ms}, as Linkerd's proxy uses. */
   public static final long[] LATENCY_BUCKETS_MS = {
     1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500, 1000, 2000, 3000, 4000, 5000, 10000,

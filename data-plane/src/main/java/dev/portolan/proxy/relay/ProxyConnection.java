@@ -154,15 +154,16 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private String[] labels() {
+    return Metrics.src(s.direction(), route.target());
+  }
+
   private LongAdder readBytes() {
-    return s.metrics()
-        .counter("tcp_read_bytes_total", "direction", s.direction(), "target_addr", route.target());
+    return s.metrics().counter("tcp_read_bytes_total", labels());
   }
 
   private LongAdder writtenBytes() {
-    return s.metrics()
-        .counter(
-            "tcp_write_bytes_total", "direction", s.direction(), "target_addr", route.target());
+    return s.metrics().counter("tcp_write_bytes_total", labels());
   }
 
   /** The client said nothing within the window: connect and let the server speak. */
@@ -202,13 +203,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   if (!f.isSuccess()) {
                     s.metrics()
                         .counter(
-                            "tcp_close_total",
-                            "direction",
-                            s.direction(),
-                            "target_addr",
-                            route.target(),
-                            "errno",
-                            "connect_failed")
+                            "tcp_close_total", Metrics.plus(labels(), "errno", "connect_failed"))
                         .increment();
                     release();
                     client.close();
@@ -241,24 +236,15 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   private void opened(Channel client) {
     Metrics m = s.metrics();
-    m.counter("tcp_open_total", "direction", s.direction(), "target_addr", route.target())
-        .increment();
-    LongAdder open =
-        m.gauge("tcp_open_connections", "direction", s.direction(), "target_addr", route.target());
+    String[] labels = labels();
+    m.counter("tcp_open_total", labels).increment();
+    LongAdder open = m.gauge("tcp_open_connections", labels);
     open.increment();
     client
         .closeFuture()
         .addListener(f -> {
           open.decrement();
-          m.counter(
-                  "tcp_close_total",
-                  "direction",
-                  s.direction(),
-                  "target_addr",
-                  route.target(),
-                  "errno",
-                  "")
-              .increment();
+          m.counter("tcp_close_total", Metrics.plus(labels, "errno", "")).increment();
         });
   }
 

@@ -67,7 +67,7 @@ class BadClientsTest {
           .contains(
               "tcp_close_total{direction=\"inbound\",target_addr=\""
                   + SERVER
-                  + ":7001\",errno=\"connect_failed\"} 1");
+                  + ":7001\",peer=\"src\",tls=\"disabled\",errno=\"connect_failed\"} 1");
     }
   }
 
@@ -95,7 +95,7 @@ class BadClientsTest {
           .contains(
               "tcp_close_total{direction=\"outbound\",target_addr=\""
                   + SERVER
-                  + ":6379\",errno=\"\"} 1");
+                  + ":6379\",peer=\"src\",tls=\"disabled\",errno=\"\"} 1");
     }
   }
 

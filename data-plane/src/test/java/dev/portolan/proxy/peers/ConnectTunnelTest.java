@@ -64,7 +64,10 @@ class ConnectTunnelTest {
           .contains("outbound_tcp_detect_results_total{result=\"http/1\"} 1");
       assertThat(bed.pod("tinyproxy").metrics())
           .contains("inbound_tcp_detect_results_total{result=\"http/1\"} 1")
-          .contains("tcp_open_total{direction=\"outbound\",target_addr=\"" + REDIS + ":6379\"}");
+          .contains(
+              "tcp_open_total{direction=\"outbound\",target_addr=\""
+                  + REDIS
+                  + ":6379\",peer=\"src\",tls=\"disabled\"}");
     } finally {
       Files.deleteIfExists(conf);
     }

@@ -31,13 +31,15 @@ class GrpcThroughTheMeshTest {
       assertThat(bed.pod("client").metrics())
           .contains("outbound_tcp_detect_results_total{result=\"http/2\"} 1");
       assertThat(bed.pod("client").metrics())
-          .contains("request_total{direction=\"outbound\",target_addr=\"10.96.77.70:9090\"} 50")
           .contains(
-              "response_total{direction=\"outbound\",target_addr=\"10.96.77.70:9090\",status_code=\"200\",classification=\"success\"} 50");
+              "request_total{direction=\"outbound\",target_addr=\"10.96.77.70:9090\",peer=\"src\",tls=\"disabled\"} 50")
+          .contains(
+              "response_total{direction=\"outbound\",target_addr=\"10.96.77.70:9090\",peer=\"src\",tls=\"disabled\",status_code=\"200\",classification=\"success\"} 50");
       // Declared: no detection on the server side, the HTTP/2 codec at once, requests counted.
       assertThat(bed.pod("api").metrics())
           .doesNotContain("inbound_tcp_detect_results_total")
-          .contains("request_total{direction=\"inbound\",target_addr=\"10.244.77.71:9090\"} 50");
+          .contains(
+              "request_total{direction=\"inbound\",target_addr=\"10.244.77.71:9090\",peer=\"src\",tls=\"disabled\"} 50");
     }
   }
 }

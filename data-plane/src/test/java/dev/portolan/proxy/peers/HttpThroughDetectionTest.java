@@ -80,16 +80,18 @@ class HttpThroughDetectionTest {
           .contains("outbound_tcp_detect_results_total{result=\"http/2\"} 4");
       // Request metrics: 29 connections, 440 requests, 440 answers.
       assertThat(client)
-          .contains("request_total{direction=\"outbound\",target_addr=\"10.96.77.60:80\"} 440")
           .contains(
-              "response_total{direction=\"outbound\",target_addr=\"10.96.77.60:80\",status_code=\"200\",classification=\"success\"} 440")
+              "request_total{direction=\"outbound\",target_addr=\"10.96.77.60:80\",peer=\"src\",tls=\"disabled\"} 440")
           .contains(
-              "response_latency_ms_count{direction=\"outbound\",target_addr=\"10.96.77.60:80\"} 440");
+              "response_total{direction=\"outbound\",target_addr=\"10.96.77.60:80\",peer=\"src\",tls=\"disabled\",status_code=\"200\",classification=\"success\"} 440")
+          .contains(
+              "response_latency_ms_count{direction=\"outbound\",target_addr=\"10.96.77.60:80\",peer=\"src\",tls=\"disabled\"} 440");
       // HTTP/2: every stream counted and balanced on its own.
       assertThat(client)
-          .contains("request_total{direction=\"outbound\",target_addr=\"10.96.77.61:81\"} 400")
           .contains(
-              "response_total{direction=\"outbound\",target_addr=\"10.96.77.61:81\",status_code=\"200\",classification=\"success\"} 400");
+              "request_total{direction=\"outbound\",target_addr=\"10.96.77.61:81\",peer=\"src\",tls=\"disabled\"} 400")
+          .contains(
+              "response_total{direction=\"outbound\",target_addr=\"10.96.77.61:81\",peer=\"src\",tls=\"disabled\",status_code=\"200\",classification=\"success\"} 400");
       for (String pod : new String[] {"web-0", "web-1"}) {
         String m = bed.pod(pod).metrics();
         assertThat(inboundRequests(m, 8080)).as(pod + " http/1").isGreaterThan(10);

@@ -65,7 +65,8 @@ class MariaDbThroughTheMeshTest {
         assertThat(out.strip()).isEqualTo("42");
       }
       assertThat(bed.pod("client").metrics())
-          .contains("tcp_open_total{direction=\"outbound\",target_addr=\"10.96.77.80:3306\"}")
+          .contains(
+              "tcp_open_total{direction=\"outbound\",target_addr=\"10.96.77.80:3306\",peer=\"src\",tls=\"disabled\"}")
           .doesNotContain("outbound_tcp_detect_results_total");
       assertThat(bed.pod("db").metrics()).doesNotContain("inbound_tcp_detect_results_total");
     } finally {

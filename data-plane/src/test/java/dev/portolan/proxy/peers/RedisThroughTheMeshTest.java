@@ -67,13 +67,21 @@ class RedisThroughTheMeshTest {
       String client = bed.pod("client").metrics();
       assertThat(client)
           .contains(
-              "tcp_open_total{direction=\"outbound\",target_addr=\"" + CLUSTER_IP + ":6379\"}")
-          .contains("tcp_open_total{direction=\"outbound\",target_addr=\"" + REDIS_IP + ":6379\"}")
+              "tcp_open_total{direction=\"outbound\",target_addr=\""
+                  + CLUSTER_IP
+                  + ":6379\",peer=\"src\",tls=\"disabled\"}")
+          .contains(
+              "tcp_open_total{direction=\"outbound\",target_addr=\""
+                  + REDIS_IP
+                  + ":6379\",peer=\"src\",tls=\"disabled\"}")
           .doesNotContain("outbound_tcp_detect_results_total");
       System.out.println(client);
       String redis = bed.pod("redis").metrics();
       assertThat(redis)
-          .contains("tcp_open_total{direction=\"inbound\",target_addr=\"" + REDIS_IP + ":6379\"}")
+          .contains(
+              "tcp_open_total{direction=\"inbound\",target_addr=\""
+                  + REDIS_IP
+                  + ":6379\",peer=\"src\",tls=\"disabled\"}")
           .doesNotContain("inbound_tcp_detect_results_total");
     }
   }

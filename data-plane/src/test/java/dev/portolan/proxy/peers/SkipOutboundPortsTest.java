@@ -27,7 +27,8 @@ class SkipOutboundPortsTest {
       assertThat(bed.pod("client").metrics()).doesNotContain(":6379");
       // The server side still has its proxy: the bypass is the client's choice alone.
       assertThat(bed.pod("redis").metrics())
-          .contains("tcp_open_total{direction=\"inbound\",target_addr=\"10.244.77.21:6379\"}");
+          .contains(
+              "tcp_open_total{direction=\"inbound\",target_addr=\"10.244.77.21:6379\",peer=\"src\",tls=\"disabled\"}");
     }
   }
 }
