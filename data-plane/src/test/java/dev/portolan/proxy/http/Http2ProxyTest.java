@@ -7,7 +7,9 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.relay.Route;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -15,11 +17,17 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -152,6 +160,81 @@ class Http2ProxyTest {
     // Other calls share the connection meanwhile.
     assertThat(stub.check(ask("b")).get(10, TimeUnit.SECONDS).getStatus())
         .isEqualTo(ServingStatus.NOT_SERVING);
+  }
+
+  /** A bytes-in, bytes-out gRPC method (grpc-java with a byte[] marshaller). */
+  private static final MethodDescriptor<byte[], byte[]> ECHO =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("portolan.test.Echo/Echo")
+          .setRequestMarshaller(Bytes.INSTANCE)
+          .setResponseMarshaller(Bytes.INSTANCE)
+          .build();
+
+  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream in) {
+      try {
+        return in.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @Test
+  void large_messages_cross_both_ways_under_http2_flow_control() throws Exception {
+    Server echo =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .maxInboundMessageSize(64 << 20)
+            .addService(
+                ServerServiceDefinition.builder("portolan.test.Echo")
+                    .addMethod(
+                        ECHO,
+                        ServerCalls.asyncUnaryCall((req, out) -> {
+                          byte[] reversed = new byte[req.length];
+                          for (int i = 0; i < req.length; i++) {
+                            reversed[i] = req[req.length - 1 - i];
+                          }
+                          out.onNext(reversed);
+                          out.onCompleted();
+                        }))
+                    .build())
+            .build()
+            .start();
+    servers.add(echo);
+    proxy(List.of(new InetSocketAddress("127.0.0.1", echo.getPort())));
+    byte[] big = new byte[8 << 20]; // 128 times the default 64 KiB stream window
+    new java.util.Random(7).nextBytes(big);
+    for (int round = 0; round < 3; round++) {
+      byte[] back =
+          ClientCalls.blockingUnaryCall(
+              client,
+              ECHO,
+              io.grpc.CallOptions.DEFAULT
+                  .withDeadlineAfter(30, TimeUnit.SECONDS)
+                  .withMaxInboundMessageSize(64 << 20),
+              big);
+      assertThat(back).hasSize(big.length);
+      assertThat(back[0]).isEqualTo(big[big.length - 1]);
+      assertThat(back[big.length - 1]).isEqualTo(big[0]);
+      assertThat(java.util.Arrays.equals(reverse(back), big)).isTrue();
+    }
+  }
+
+  private static byte[] reverse(byte[] b) {
+    byte[] r = new byte[b.length];
+    for (int i = 0; i < b.length; i++) {
+      r[i] = b[b.length - 1 - i];
+    }
+    return r;
   }
 
   @Test
