@@ -1,5 +1,6 @@
 package dev.portolan.proxy.http;
 
+import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -45,19 +46,16 @@ final class Listener {
         .channel();
   }
 
-  /** {@code response_total} of the tests' route ({@code svc:80}, outbound). */
-  static long responses(
-      dev.portolan.proxy.metrics.Metrics metrics, int status, String classification) {
-    return metrics.value(
+  /** A family of the tests' route ({@code svc:80}, outbound), with more labels if given. */
+  static long value(Metrics metrics, String family, String... more) {
+    return metrics.value(family, Metrics.plus(Metrics.src("outbound", "svc:80"), more));
+  }
+
+  /** {@code response_total} of the tests' route. */
+  static long responses(Metrics metrics, int status, String classification) {
+    return value(
+        metrics,
         "response_total",
-        "direction",
-        "outbound",
-        "target_addr",
-        "svc:80",
-        "peer",
-        "src",
-        "tls",
-        "disabled",
         "status_code",
         Integer.toString(status),
         "classification",
