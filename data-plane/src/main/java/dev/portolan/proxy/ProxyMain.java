@@ -5,6 +5,7 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.http.Http1Upstreams;
 import dev.portolan.proxy.http.Http2Upstreams;
+import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.outbound.OutboundRouter;
@@ -63,9 +64,9 @@ public final class ProxyMain {
     Http2Upstreams http2 =
         new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     ProxyConnection.Settings out =
-        settings("outbound", config, metrics, serverFirst, balancer, http1, http2);
+        settings(config, serverFirst, new HttpProxies("outbound", balancer, http1, http2, metrics));
     ProxyConnection.Settings in =
-        settings("inbound", config, metrics, serverFirst, balancer, http1, http2);
+        settings(config, serverFirst, new HttpProxies("inbound", balancer, http1, http2, metrics));
 
     listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config);
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
@@ -89,23 +90,16 @@ public final class ProxyMain {
   }
 
   private static ProxyConnection.Settings settings(
-      String direction,
-      ProxyConfig c,
-      Metrics m,
-      ServerFirstCache serverFirst,
-      P2c balancer,
-      Http1Upstreams http1,
-      Http2Upstreams http2) {
+      ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http) {
     return new ProxyConnection.Settings(
-        direction,
+        http.direction(),
         c.serverFirstWindow(),
         c.connectTimeout(),
         c.idleTimeout(),
-        m,
+        http.metrics(),
         serverFirst,
-        balancer,
-        http1,
-        http2);
+        http.balancer(),
+        http);
   }
 
   static Channel listen(

@@ -22,7 +22,7 @@ public final class P2c {
   static final double DEFAULT_RTT_NANOS = 30_000_000;
 
   /** What a failed request counts as: a 1 s answer, so the next picks avoid the endpoint. */
-  public static final long FAILURE_PENALTY_NANOS = 1_000_000_000L;
+  static final long FAILURE_PENALTY_NANOS = 1_000_000_000L;
 
   /** Time constant of the decay. */
   static final double DECAY_NANOS = 10_000_000_000d;
@@ -50,6 +50,66 @@ public final class P2c {
     return load(address.apply(a)).cost(now) <= load(address.apply(b)).cost(now) ? a : b;
   }
 
+  /** One more request or connection to {@code a}, begun at {@code startNanos}. */
+  public Pending begin(InetSocketAddress a, long startNanos) {
+    Load load = load(a);
+    load.start();
+    return new Pending(a, load, startNanos);
+  }
+
+  /** A pick among {@code all} but {@code failed}, or null when there is no other. */
+  public InetSocketAddress pickOther(List<InetSocketAddress> all, InetSocketAddress failed) {
+    List<InetSocketAddress> others = all.stream().filter(a -> !a.equals(failed)).toList();
+    return pick(others, a -> a);
+  }
+
+  /**
+   * Work in flight to one endpoint, told to the balancer exactly once however it ends: the latency
+   * when answered, {@link #FAILURE_PENALTY_NANOS} when the endpoint failed to answer (it decays
+   * like any sample), nothing when the client went away.
+   */
+  public static final class Pending {
+    private final InetSocketAddress endpoint;
+    private final Load load;
+    private final long startNanos;
+    private boolean ended;
+
+    private Pending(InetSocketAddress endpoint, Load load, long startNanos) {
+      this.endpoint = endpoint;
+      this.load = load;
+      this.startNanos = startNanos;
+    }
+
+    public InetSocketAddress endpoint() {
+      return endpoint;
+    }
+
+    public void answered() {
+      if (end()) {
+        long now = System.nanoTime();
+        load.end(now - startNanos, now);
+      }
+    }
+
+    public void failed() {
+      if (end()) {
+        load.end(FAILURE_PENALTY_NANOS, System.nanoTime());
+      }
+    }
+
+    public void abandoned() {
+      if (end()) {
+        load.end();
+      }
+    }
+
+    private boolean end() {
+      boolean first = !ended;
+      ended = true;
+      return first;
+    }
+  }
+
   /** The load record of an endpoint, created on first use and kept (endpoints are few). */
   public Load load(InetSocketAddress a) {
     return loads.computeIfAbsent(a, k -> new Load(System.nanoTime()));
@@ -66,17 +126,17 @@ public final class P2c {
     }
 
     /** One more request or connection in flight. */
-    public synchronized void start() {
+    synchronized void start() {
       pending++;
     }
 
     /** It ended without a latency sample (failure, or a TCP connection). */
-    public synchronized void end() {
+    synchronized void end() {
       pending--;
     }
 
     /** It ended and took {@code nanos}. */
-    public synchronized void end(long nanos, long now) {
+    synchronized void end(long nanos, long now) {
       pending--;
       observe(nanos, now);
     }

@@ -1,11 +1,13 @@
 package dev.portolan.proxy.http;
 
+import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /** What the HTTP proxies share at their edges: taking over a connection, dialling an endpoint. */
@@ -36,5 +38,19 @@ final class Handoff {
         .channel(EpollSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+  }
+
+  /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
+  static void opened(Metrics metrics, String direction, InetSocketAddress a, String protocol) {
+    metrics
+        .counter(
+            "http_upstream_open_total",
+            "direction",
+            direction,
+            "endpoint",
+            a.getAddress().getHostAddress() + ":" + a.getPort(),
+            "protocol",
+            protocol)
+        .increment();
   }
 }

@@ -1,8 +1,6 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
-import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.relay.Relay;
 import dev.portolan.proxy.relay.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Proxies one client's HTTP/1.x connection request by request (spec/data-plane.md §2, §3): every
@@ -60,29 +57,17 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private boolean clientEof;
   private boolean closing;
 
-  public Http1Proxy(
-      Route route, String direction, P2c balancer, Http1Upstreams upstreams, Metrics metrics) {
+  private Http1Proxy(Route route, HttpProxies shared) {
     this.route = route;
-    this.balancer = balancer;
-    this.upstreams = upstreams;
-    this.meters = new HttpMeters(metrics, direction, route.target());
-    this.direction = direction;
+    this.balancer = shared.balancer();
+    this.upstreams = shared.http1();
+    this.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
+    this.direction = shared.direction();
   }
 
-  /**
-   * Turns a detected client connection into an HTTP/1 proxy; {@code detected} holds the bytes read
-   * during detection (ownership passes). Call on the channel's event loop, with the detecting
-   * handler already out of the pipeline.
-   */
-  public static void install(
-      Channel client,
-      ByteBuf detected,
-      Route route,
-      String direction,
-      P2c balancer,
-      Http1Upstreams upstreams,
-      Metrics metrics) {
-    Http1Proxy proxy = new Http1Proxy(route, direction, balancer, upstreams, metrics);
+  /** See {@link HttpProxies#take}. */
+  static void install(Channel client, ByteBuf detected, Route route, HttpProxies shared) {
+    Http1Proxy proxy = new Http1Proxy(route, shared);
     proxy.client = client;
     client.pipeline().addLast("http1-codec", new HttpServerCodec());
     client.pipeline().addLast("http1-proxy", proxy);
@@ -94,10 +79,9 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   /** One request and its response. */
   final class Exchange {
     final HttpRequest request;
-    InetSocketAddress endpoint;
-    P2c.Load load;
     final long start = System.nanoTime();
     final boolean connect;
+    P2c.Pending pick;
     Channel upstream;
     boolean reused;
     boolean retried;
@@ -106,22 +90,23 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     HttpResponse response;
     boolean keepClient;
     boolean unflushed;
-    boolean sampled;
     // Set once a 101 or CONNECT answer turned this exchange into a tunnel: bytes the upstream
     // codec passes on meanwhile are kept here for the relay.
     List<Object> tunnelled;
 
     Exchange(HttpRequest request, InetSocketAddress endpoint) {
       this.request = request;
-      this.endpoint = endpoint;
-      this.load = balancer.load(endpoint);
       this.connect = HttpMethod.CONNECT.equals(request.method());
-      load.start();
+      this.pick = balancer.begin(endpoint, start);
+    }
+
+    InetSocketAddress endpoint() {
+      return pick.endpoint();
     }
 
     void fromUpstream(Object msg) {
       if (tunnelled != null) {
-        keepBytes(msg, tunnelled);
+        Http1Tunnel.keepBytes(msg, tunnelled);
         return;
       }
       if (ex != this || closing) {
@@ -140,25 +125,6 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     void upstreamClosed() {
       if (ex == this && !closing) {
         onUpstreamClosed();
-      }
-    }
-
-    /**
-     * Feeds the balancer once: the latency to the response head; for an endpoint that failed to
-     * answer, {@link P2c#FAILURE_PENALTY_NANOS} as if it had been that slow (it decays like any
-     * sample); nothing when the client went away.
-     */
-    void sample(boolean answered, boolean endpointFailed) {
-      if (!sampled) {
-        sampled = true;
-        long now = System.nanoTime();
-        if (answered) {
-          load.end(now - start, now);
-        } else if (endpointFailed) {
-          load.end(P2c.FAILURE_PENALTY_NANOS, now);
-        } else {
-          load.end();
-        }
       }
     }
   }
@@ -252,20 +218,23 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       return;
     }
     meters.request();
-    List<InetSocketAddress> endpoints = route.endpoints().get();
-    InetSocketAddress endpoint = balancer.pick(endpoints, a -> a);
-    ex = new Exchange(r, endpoint);
-    Channel idle = upstreams.poll(endpoint);
+    ex = new Exchange(r, balancer.pick(route.endpoints().get(), a -> a));
+    connect(ex);
+  }
+
+  /** A kept-alive connection to the exchange's endpoint if one is idle, else a new one. */
+  private void connect(Exchange e) {
+    Channel idle = upstreams.poll(e.endpoint());
     if (idle != null) {
-      attach(ex, idle, true);
+      attach(e, idle, true);
     } else {
-      dial(ex);
+      dial(e);
     }
   }
 
   private void dial(Exchange e) {
     upstreams
-        .connect(client.eventLoop(), e.endpoint, direction)
+        .connect(client.eventLoop(), e.endpoint(), direction)
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -284,25 +253,17 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
    * failed one penalised; otherwise 502.
    */
   private void connectFailed(Exchange e, Throwable cause) {
-    InetSocketAddress failed = e.endpoint;
-    List<InetSocketAddress> others =
-        route.endpoints().get().stream().filter(a -> !a.equals(failed)).toList();
-    if (e.redialled || others.isEmpty()) {
+    InetSocketAddress failed = e.endpoint();
+    InetSocketAddress other =
+        e.redialled ? null : balancer.pickOther(route.endpoints().get(), failed);
+    if (other == null) {
       fail(e, "connect to " + failed + " failed: " + cause.getMessage());
       return;
     }
     e.redialled = true;
-    e.sample(false, true);
-    e.endpoint = balancer.pick(others, a -> a);
-    e.load = balancer.load(e.endpoint);
-    e.sampled = false;
-    e.load.start();
-    Channel idle = upstreams.poll(e.endpoint);
-    if (idle != null) {
-      attach(e, idle, true);
-    } else {
-      dial(e);
-    }
+    e.pick.failed();
+    e.pick = balancer.begin(other, e.start);
+    connect(e);
   }
 
   private void attach(Exchange e, Channel upstream, boolean reused) {
@@ -324,7 +285,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       e.upstream.close();
       if (e.response == null) {
-        fail(e, "malformed response from " + e.endpoint);
+        fail(e, "malformed response from " + e.endpoint());
       } else {
         client.close();
       }
@@ -338,7 +299,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
         return;
       }
       e.response = r;
-      e.sample(true, false);
+      e.pick.answered();
       record(code, e);
       if (tunnel) {
         tunnel(e, r);
@@ -410,7 +371,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     Http1Upstreams.bind(e.upstream, null);
     boolean clean = e.requestDone && HttpUtil.isKeepAlive(e.response);
     if (clean && HttpUtil.isKeepAlive(e.request)) {
-      upstreams.offer(e.endpoint, e.upstream);
+      upstreams.offer(e.endpoint(), e.upstream);
     } else {
       e.upstream.close();
     }
@@ -451,12 +412,12 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       dial(e);
       return;
     }
-    fail(e, "connection to " + e.endpoint + " closed before a response");
+    fail(e, "connection to " + e.endpoint() + " closed before a response");
   }
 
   /** No response can come: answer 502 ourselves and close. */
   private void fail(Exchange e, String reason) {
-    e.sample(false, true);
+    e.pick.failed();
     record(502, e);
     answer(HttpResponseStatus.BAD_GATEWAY, reason);
   }
@@ -464,7 +425,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   /** The client sent something we cannot pass on. */
   private void refuse(HttpResponseStatus status, String reason) {
     if (ex != null) {
-      ex.sample(false, false);
+      ex.pick.abandoned();
       if (ex.upstream != null) {
         ex.upstream.close();
       }
@@ -490,66 +451,12 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /**
-   * 101 Switching Protocols, or 2xx to CONNECT: pass the response on, then take both HTTP codecs
-   * out and relay bytes. Bytes either codec had already read are handed over first.
-   */
+  /** 101 Switching Protocols, or 2xx to CONNECT: from here on, bytes (see {@link Http1Tunnel}). */
   private void tunnel(Exchange e, HttpResponse r) {
     closing = true; // this handler's HTTP work is over
-    Channel upstream = e.upstream;
     e.tunnelled = new ArrayList<>();
     releaseQueue();
-    client.write(r);
-    client
-        .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (!f.isSuccess() || !upstream.isActive()) {
-                    upstream.close();
-                    client.close();
-                    return;
-                  }
-                  List<Object> toUpstream = new ArrayList<>();
-                  List<Object> toClient = e.tunnelled;
-                  Collector fromClient = new Collector(toUpstream);
-                  Collector fromUpstream = new Collector(toClient);
-                  client.pipeline().replace("http1-proxy", "http1-leftover", fromClient);
-                  upstream.pipeline().replace("upstream", "http1-leftover", fromUpstream);
-                  client.pipeline().remove("http1-codec");
-                  upstream.pipeline().remove("codec");
-                  client.pipeline().remove("http1-leftover");
-                  upstream.pipeline().remove("http1-leftover");
-                  toUpstream.forEach(upstream::write);
-                  toClient.forEach(client::write);
-                  upstream.flush();
-                  client.flush();
-                  Relay.join(client, upstream, new LongAdder(), new LongAdder());
-                });
-  }
-
-  /** Catches what a codec being removed still held (as bytes) for the relay to send first. */
-  private static final class Collector extends ChannelInboundHandlerAdapter {
-    private final List<Object> into;
-
-    Collector(List<Object> into) {
-      this.into = into;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      keepBytes(msg, into);
-    }
-  }
-
-  private static void keepBytes(Object msg, List<Object> into) {
-    if (msg instanceof ByteBuf b) {
-      into.add(b);
-    } else if (msg instanceof HttpContent c && c.content().isReadable()) {
-      into.add(c.content());
-    } else {
-      ReferenceCountUtil.release(msg);
-    }
+    Http1Tunnel.open(client, e.upstream, r, e.tunnelled);
   }
 
   private void record(int code, Exchange e) {
@@ -578,7 +485,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     Exchange e = ex;
     ex = null;
     if (e != null) {
-      e.sample(false, false);
+      e.pick.abandoned();
       if (e.upstream != null) {
         e.upstream.close();
       }

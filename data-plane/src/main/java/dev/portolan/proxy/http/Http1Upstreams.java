@@ -73,7 +73,7 @@ public final class Http1Upstreams {
 
   /** Opens a connection to {@code a} on {@code loop}. */
   ChannelFuture connect(EventLoop loop, InetSocketAddress a, String direction) {
-    opened(metrics, direction, a, "http/1");
+    Handoff.opened(metrics, direction, a, "http/1");
     return Handoff.dial(loop, connectTimeout)
         .option(ChannelOption.AUTO_READ, false)
         .handler(
@@ -94,20 +94,6 @@ public final class Http1Upstreams {
               }
             })
         .connect(a);
-  }
-
-  /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
-  static void opened(Metrics metrics, String direction, InetSocketAddress a, String protocol) {
-    metrics
-        .counter(
-            "http_upstream_open_total",
-            "direction",
-            direction,
-            "endpoint",
-            a.getAddress().getHostAddress() + ":" + a.getPort(),
-            "protocol",
-            protocol)
-        .increment();
   }
 
   /** The exchange currently using a connection, or none while it is idle. */

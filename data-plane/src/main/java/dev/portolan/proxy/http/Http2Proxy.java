@@ -1,7 +1,6 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
-import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.relay.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -47,29 +46,17 @@ public final class Http2Proxy {
   private final HttpMeters meters;
   private final String direction;
 
-  private Http2Proxy(
-      Route route, P2c balancer, Http2Upstreams upstreams, Metrics metrics, String direction) {
+  private Http2Proxy(Route route, HttpProxies shared) {
     this.route = route;
-    this.balancer = balancer;
-    this.upstreams = upstreams;
-    this.meters = new HttpMeters(metrics, direction, route.target());
-    this.direction = direction;
+    this.balancer = shared.balancer();
+    this.upstreams = shared.http2();
+    this.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
+    this.direction = shared.direction();
   }
 
-  /**
-   * Turns a detected client connection into an HTTP/2 proxy; {@code detected} (the preface and
-   * whatever followed) passes to the codec. Call on the channel's event loop, with the detecting
-   * handler already out of the pipeline.
-   */
-  public static void install(
-      Channel client,
-      ByteBuf detected,
-      Route route,
-      String direction,
-      P2c balancer,
-      Http2Upstreams upstreams,
-      Metrics metrics) {
-    Http2Proxy proxy = new Http2Proxy(route, balancer, upstreams, metrics, direction);
+  /** See {@link HttpProxies#take}. */
+  static void install(Channel client, ByteBuf detected, Route route, HttpProxies shared) {
+    Http2Proxy proxy = new Http2Proxy(route, shared);
     client
         .pipeline()
         .addLast("h2-codec", Http2FrameCodecBuilder.forServer().build())
@@ -97,9 +84,7 @@ public final class Http2Proxy {
     private Channel up;
     private boolean opening;
     private boolean redialled;
-    private InetSocketAddress endpoint;
-    private P2c.Load load;
-    private boolean sampled;
+    private P2c.Pending pick;
     private long start;
     private int status;
     private boolean responseEnded;
@@ -144,7 +129,7 @@ public final class Http2Proxy {
           }
           start = System.nanoTime();
           meters.request();
-          dial(route.endpoints().get());
+          dial(balancer.pick(route.endpoints().get(), a -> a));
         }
         return; // no more reads until the upstream stream exists
       }
@@ -170,11 +155,8 @@ public final class Http2Proxy {
       ctx.fireChannelWritabilityChanged();
     }
 
-    private void dial(List<InetSocketAddress> candidates) {
-      endpoint = balancer.pick(candidates, a -> a);
-      load = balancer.load(endpoint);
-      load.start();
-      sampled = false;
+    private void dial(InetSocketAddress endpoint) {
+      pick = balancer.begin(endpoint, start);
       upstreams
           .open(self.eventLoop(), endpoint, upstreamReading = new UpstreamStream(this), direction)
           .addListener(f -> {
@@ -201,13 +183,13 @@ public final class Http2Proxy {
     }
 
     private void dialFailed(Throwable cause) {
-      InetSocketAddress failed = endpoint;
-      sample(false, true);
-      List<InetSocketAddress> others =
-          route.endpoints().get().stream().filter(a -> !a.equals(failed)).toList();
-      if (!redialled && !others.isEmpty() && self.isActive()) {
+      InetSocketAddress failed = pick.endpoint();
+      pick.failed();
+      InetSocketAddress other =
+          redialled ? null : balancer.pickOther(route.endpoints().get(), failed);
+      if (other != null && self.isActive()) {
         redialled = true;
-        dial(others);
+        dial(other);
         return;
       }
       boolean ended = early.stream().anyMatch(Http2Proxy::endsStream);
@@ -230,21 +212,6 @@ public final class Http2Proxy {
       self.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
     }
 
-    /** Feeds the balancer once per stream. */
-    void sample(boolean answered, boolean endpointFailed) {
-      if (!sampled && load != null) {
-        sampled = true;
-        long now = System.nanoTime();
-        if (answered) {
-          load.end(now - start, now);
-        } else if (endpointFailed) {
-          load.end(P2c.FAILURE_PENALTY_NANOS, now);
-        } else {
-          load.end();
-        }
-      }
-    }
-
     /** A response frame from upstream: metrics on its way to the client. */
     void response(Object msg) {
       if (msg instanceof Http2HeadersFrame h) {
@@ -253,7 +220,7 @@ public final class Http2Proxy {
           int code = parseStatus(s);
           if (code >= 200) {
             status = code;
-            sample(true, false);
+            pick.answered();
             meters.latency(start);
           }
         }
@@ -281,15 +248,15 @@ public final class Http2Proxy {
       }
       if (status == 0 && bodyless != null && !resent && self.isActive()) {
         resent = true;
-        sample(false, false);
+        pick.abandoned();
         up = null;
         early.add(new DefaultHttp2HeadersFrame(bodyless, true));
-        dial(route.endpoints().get());
+        dial(balancer.pick(route.endpoints().get(), a -> a));
         return;
       }
       if (!responseEnded && self != null && self.isActive()) {
         if (status == 0) {
-          sample(false, true);
+          pick.failed();
           meters.response(502, true);
         }
         self.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM.code()))
@@ -301,7 +268,9 @@ public final class Http2Proxy {
     public void channelInactive(ChannelHandlerContext ctx) {
       early.forEach(ReferenceCountUtil::release);
       early.clear();
-      sample(false, false);
+      if (pick != null) {
+        pick.abandoned(); // no-op when it ended already
+      }
       if (up != null && up.isActive() && !responseEnded) {
         up.close(); // the client went away: cancel upstream (RST_STREAM CANCEL)
       }

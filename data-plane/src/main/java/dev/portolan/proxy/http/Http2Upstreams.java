@@ -61,7 +61,7 @@ public final class Http2Upstreams {
     ChannelFuture c = byEndpoint.get(a);
     if (c == null || (c.isDone() && (!c.isSuccess() || !c.channel().isActive()))) {
       c = connect(loop, a);
-      Http1Upstreams.opened(metrics, direction, a, "http/2");
+      Handoff.opened(metrics, direction, a, "http/2");
       byEndpoint.put(a, c);
     }
     Promise<Http2StreamChannel> stream = loop.newPromise();

@@ -3,10 +3,7 @@ package dev.portolan.proxy.relay;
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.detect.Detection;
 import dev.portolan.proxy.detect.ProtocolClassifier;
-import dev.portolan.proxy.http.Http1Proxy;
-import dev.portolan.proxy.http.Http1Upstreams;
-import dev.portolan.proxy.http.Http2Proxy;
-import dev.portolan.proxy.http.Http2Upstreams;
+import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import io.netty.bootstrap.Bootstrap;
@@ -43,8 +40,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       Metrics metrics,
       ServerFirstCache serverFirst,
       P2c balancer,
-      Http1Upstreams http1,
-      Http2Upstreams http2) {}
+      HttpProxies http) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<Route>> router;
@@ -147,11 +143,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.pipeline().remove(this);
     ByteBuf bytes = buffered;
     buffered = null;
-    if (version.equals("http/1")) {
-      Http1Proxy.install(client, bytes, route, s.direction(), s.balancer(), s.http1(), s.metrics());
-    } else {
-      Http2Proxy.install(client, bytes, route, s.direction(), s.balancer(), s.http2(), s.metrics());
-    }
+    s.http().take(client, bytes, route, version);
   }
 
   private String[] labels() {
@@ -211,12 +203,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   }
                   Channel upstream = f.channel();
                   opened(client);
-                  P2c.Load load = s.balancer().load(route.upstream());
-                  load.start(); // TCP balances on connections in flight
+                  // TCP balances on connections in flight (no latency sample).
+                  P2c.Pending pick = s.balancer().begin(route.upstream(), System.nanoTime());
                   client
                       .closeFuture()
                       .addListener(x -> {
-                        load.end();
+                        pick.abandoned();
                         upstream.close();
                       });
                   ctx.pipeline().remove(this);

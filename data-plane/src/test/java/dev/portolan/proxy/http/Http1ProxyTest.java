@@ -106,13 +106,10 @@ class Http1ProxyTest {
   private InetSocketAddress proxy(List<InetSocketAddress> endpoints) throws Exception {
     Route route =
         new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
-    P2c balancer = new P2c();
     Http1Upstreams upstreams =
         new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    listener =
-        Listener.start(
-            group,
-            ch -> Http1Proxy.install(ch, null, route, "outbound", balancer, upstreams, metrics));
+    HttpProxies http = new HttpProxies("outbound", new P2c(), upstreams, null, metrics);
+    listener = Listener.start(group, ch -> http.take(ch, null, route, "http/1"));
     return (InetSocketAddress) listener.localAddress();
   }
 

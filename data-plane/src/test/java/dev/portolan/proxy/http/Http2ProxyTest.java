@@ -86,13 +86,10 @@ class Http2ProxyTest {
   private HealthGrpc.HealthFutureStub proxy(List<InetSocketAddress> endpoints) throws Exception {
     Route route =
         new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
-    P2c balancer = new P2c();
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    listener =
-        Listener.start(
-            group,
-            ch -> Http2Proxy.install(ch, null, route, "outbound", balancer, upstreams, metrics));
+    HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
+    listener = Listener.start(group, ch -> http.take(ch, null, route, "http/2"));
     InetSocketAddress p = (InetSocketAddress) listener.localAddress();
     client = NettyChannelBuilder.forAddress(p).usePlaintext().build();
     return HealthGrpc.newFutureStub(client);
