@@ -48,10 +48,13 @@ public final class DataPlaneBenchmark {
             + ", HAProxy "
             + version("haproxy", "-v")
             + ", nginx, h2load; proxies: "
-            + proxyJvm());
+            + proxyJvm()
+            + " "
+            + proxyEnv());
     try (TestBed bed =
         new TestBed()
             .proxyJvm(proxyJvm())
+            .proxyClasspath(proxyClasspath())
             .proxyEnv(proxyEnv())
             .pod("client", CLIENT, true, "", "")
             .pod("bare", BARE, false, "", "")
@@ -68,33 +71,39 @@ public final class DataPlaneBenchmark {
       Redis.server(bed, "plain", 6379);
       Redis.server(bed, "meshed", 6379);
       nginx(bed);
-      haproxy(bed);
+      long haproxyPid = haproxy(bed);
 
       List<String> rows = new ArrayList<>();
       long cpu0 = cpuTicks(bed.pod("client").proxy().pid());
       String only = System.getenv().getOrDefault("ONLY", "");
       long clientPid = bed.pod("client").proxy().pid();
       if (!only.equals("http")) {
-        rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests));
-        rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests));
-        rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests));
-        rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests));
+        rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests, 0));
+        RssSampler oneHop = new RssSampler(clientPid);
+        rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests, clientPid));
+        oneHop.stop();
+        rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests, haproxyPid));
+        rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests, clientPid));
+        System.out.printf(
+            "client proxy during the 1-hop redis run: VmRSS sampled every 200 ms: max %d kB,"
+                + " median %d kB%n",
+            oneHop.max(), oneHop.median());
         System.out.printf(
             "client proxy after the redis runs: VmHWM (peak RSS) %s, VmRSS %s%n",
             status(clientPid, "VmHWM"), status(clientPid, "VmRSS"));
       }
       if (!only.equals("redis")) {
-        rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4));
-        rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4));
-        rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4));
-        rows.add(h2Run(bed, "direct", "bare", WEB + ":8081", requests / 4));
-        rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4));
-        rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4));
+        rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4, 0));
+        rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4, clientPid));
+        rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4, haproxyPid));
+        rows.add(h2Run(bed, "direct", "bare", WEB + ":8081", requests / 4, 0));
+        rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4, clientPid));
+        rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4, haproxyPid));
       }
       long cpu1 = cpuTicks(bed.pod("client").proxy().pid());
 
-      System.out.println("| load | path | throughput | latency |");
-      System.out.println("|---|---|---|---|");
+      System.out.println("| load | path | throughput | latency | proxy CPU |");
+      System.out.println("|---|---|---|---|---|");
       rows.forEach(System.out::println);
       // Connections the client proxy opened, to show pooling at work.
       bed.pod("client")
@@ -128,10 +137,29 @@ public final class DataPlaneBenchmark {
     System.exit(0);
   }
 
-  /** {@code MALLOC_ARENA_MAX}, when set for the benchmark, is passed on to the proxies. */
+  /**
+   * The proxy's own runtime classpath ({@code PROXY_CLASSPATH}, written by bench/dataplane.sh): the
+   * data-plane jar and its runtime dependencies, as deployed, without the test bed's (Spring,
+   * fabric8, JUnit). Without it, the benchmark's classpath.
+   */
+  static String proxyClasspath() {
+    String cp = System.getenv("PROXY_CLASSPATH");
+    return cp == null || cp.isBlank() ? System.getProperty("java.class.path") : cp;
+  }
+
+  /**
+   * {@code MALLOC_ARENA_MAX} and every {@code PORTOLAN_*} variable set for the benchmark (e.g.
+   * {@code PORTOLAN_WORKERS=1}) are passed on to the proxies.
+   */
   static java.util.Map<String, String> proxyEnv() {
-    String arenas = System.getenv("MALLOC_ARENA_MAX");
-    return arenas == null ? java.util.Map.of() : java.util.Map.of("MALLOC_ARENA_MAX", arenas);
+    java.util.Map<String, String> env = new java.util.TreeMap<>();
+    System.getenv()
+        .forEach((k, v) -> {
+          if (k.equals("MALLOC_ARENA_MAX") || k.startsWith("PORTOLAN_")) {
+            env.put(k, v);
+          }
+        });
+    return env;
   }
 
   /**
@@ -180,7 +208,8 @@ public final class DataPlaneBenchmark {
         .awaitContaining("start worker process");
   }
 
-  static void haproxy(TestBed bed) throws Exception {
+  /** Starts HAProxy in its pod; returns its pid (one process, threads inside). */
+  static long haproxy(TestBed bed) throws Exception {
     Path conf = Files.createTempFile("portolan-bench-haproxy", ".cfg");
     Files.writeString(
         conf,
@@ -216,12 +245,13 @@ public final class DataPlaneBenchmark {
           server w2 %s:8081 proto h2
         """
             .formatted(PLAIN, WEB, WEB));
-    bed.background("haproxy", "haproxy", "-db", "-f", conf.toString());
+    long pid = bed.background("haproxy", "haproxy", "-db", "-f", conf.toString()).pid();
     List<String> probe = new ArrayList<>(bed.pod("bare").ns().exec());
     probe.addAll(List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"));
     for (int i = 0; i < 100 && Sh.tryRun(probe).exit() != 0; i++) {
       Thread.onSpinWait();
     }
+    return pid;
   }
 
   private static final Pattern REDIS_LINE =
@@ -244,10 +274,21 @@ public final class DataPlaneBenchmark {
     };
   }
 
-  static List<String> redisRun(TestBed bed, String label, String from, String host, int n) {
+  /**
+   * One path: a warm-up, then the measured run. {@code proxyPid} (0: none) is the proxy whose CPU
+   * time over the measured run is reported per request (user + system, all four commands).
+   */
+  static List<String> redisRun(
+      TestBed bed, String label, String from, String host, int n, long proxyPid) throws Exception {
     // Unmeasured warm-up on the same path (a quarter of the requests, PING only).
     bed.pod(from).run(redisBenchmark(host, Math.max(1000, n / 4), "ping"));
+    long cpu0 = proxyPid == 0 ? 0 : cpuTicks(proxyPid);
     String out = bed.pod(from).run(redisBenchmark(host, n, "ping,set,get")).replace('\r', '\n');
+    // PING_INLINE, PING_MBULK, SET, GET: 4n requests; ticks are 10 ms.
+    String cpu =
+        proxyPid == 0
+            ? "—"
+            : String.format("%.1f µs/req", (cpuTicks(proxyPid) - cpu0) * 10_000.0 / (4.0 * n));
     List<String> rows = new ArrayList<>();
     Matcher m = REDIS_LINE.matcher(out);
     while (m.find()) {
@@ -263,7 +304,9 @@ public final class DataPlaneBenchmark {
               + m.group(2)
               + " req/s | p50 "
               + m.group(3)
-              + " ms |");
+              + " ms | "
+              + cpu
+              + " |");
     }
     if (rows.isEmpty()) {
       throw new IllegalStateException("redis-benchmark " + label + " printed no results:\n" + out);
@@ -276,13 +319,24 @@ public final class DataPlaneBenchmark {
       Pattern.compile("time for request:\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)");
 
   /** HTTP/1.1: 20 connections. */
-  static String httpRun(TestBed bed, String label, String from, String target, int n) {
+  static String httpRun(TestBed bed, String label, String from, String target, int n, long proxyPid)
+      throws Exception {
     return h2load(
-        bed, "HTTP/1.1 GET (h2load, 20 conns)", label, from, target, n, "--h1", "-c", "20");
+        bed,
+        "HTTP/1.1 GET (h2load, 20 conns)",
+        label,
+        from,
+        target,
+        n,
+        proxyPid,
+        "--h1",
+        "-c",
+        "20");
   }
 
   /** HTTP/2 prior knowledge: 20 connections, 10 concurrent streams each. */
-  static String h2Run(TestBed bed, String label, String from, String target, int n) {
+  static String h2Run(TestBed bed, String label, String from, String target, int n, long proxyPid)
+      throws Exception {
     return h2load(
         bed,
         "HTTP/2 GET (h2load, 20 conns × 10 streams)",
@@ -290,6 +344,7 @@ public final class DataPlaneBenchmark {
         from,
         target,
         n,
+        proxyPid,
         "-c",
         "20",
         "-m",
@@ -301,12 +356,25 @@ public final class DataPlaneBenchmark {
    * one: a table row with throughput and mean time per request.
    */
   private static String h2load(
-      TestBed bed, String load, String label, String from, String target, int n, String... opts) {
+      TestBed bed,
+      String load,
+      String label,
+      String from,
+      String target,
+      int n,
+      long proxyPid,
+      String... opts)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of("h2load", "-n", Integer.toString(n)));
     cmd.addAll(List.of(opts));
     cmd.add("http://" + target + "/");
     bed.pod(from).run(cmd.toArray(String[]::new));
+    long cpu0 = proxyPid == 0 ? 0 : cpuTicks(proxyPid);
     String out = bed.pod(from).run(cmd.toArray(String[]::new));
+    String cpu =
+        proxyPid == 0
+            ? "—"
+            : String.format("%.1f µs/req", (cpuTicks(proxyPid) - cpu0) * 10_000.0 / n);
     Matcher rps = H2LOAD_RPS.matcher(out);
     Matcher time = H2LOAD_TIME.matcher(out);
     if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
@@ -320,7 +388,47 @@ public final class DataPlaneBenchmark {
         + rps.group(1)
         + " req/s | mean "
         + time.group(3)
+        + " | "
+        + cpu
         + " |";
+  }
+
+  /** Samples a process's VmRSS every 200 ms on a daemon thread until stopped. */
+  static final class RssSampler {
+    private final List<Long> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Thread thread;
+
+    RssSampler(long pid) {
+      thread =
+          Thread.ofPlatform()
+              .daemon()
+              .start(() -> {
+                try {
+                  while (!Thread.currentThread().isInterrupted()) {
+                    samples.add(Long.parseLong(status(pid, "VmRSS").split("\\s+")[0]));
+                    Thread.sleep(200);
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                  // the process ended: keep what was sampled
+                }
+              });
+    }
+
+    void stop() throws InterruptedException {
+      thread.interrupt();
+      thread.join();
+    }
+
+    long max() {
+      return samples.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    long median() {
+      long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+      return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    }
   }
 
   static long cpuTicks(long pid) throws Exception {

@@ -3,6 +3,7 @@ package dev.portolan.proxy;
 import dev.portolan.policy.model.ParsedPorts;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortSet;
+import dev.portolan.proxy.net.Transport;
 import java.time.Duration;
 import java.util.Map;
 
@@ -14,6 +15,7 @@ import java.util.Map;
  * @param pod this pod's name
  * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
  * @param workers data-path event loop threads
+ * @param transport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
  */
 public record ProxyConfig(
     String policyServer,
@@ -29,7 +31,8 @@ public record ProxyConfig(
     Duration idleTimeout,
     Duration discoveryWait,
     PortSet inboundPorts,
-    int workers) {
+    int workers,
+    Transport transport) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -46,7 +49,8 @@ public record ProxyConfig(
         durationOf(env, "PORTOLAN_IDLE_TIMEOUT", Duration.ofMinutes(10)),
         durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)),
         portsOf(env, "PORTOLAN_INBOUND_PORTS"),
-        intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()));
+        intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()),
+        Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")));
   }
 
   /** The pod's container ports (as the injector knows them), to learn their policies early. */

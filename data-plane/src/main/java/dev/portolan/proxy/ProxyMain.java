@@ -18,9 +18,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -41,10 +38,18 @@ public final class ProxyMain {
       return;
     }
     Metrics metrics = new Metrics();
+    metrics
+        .gauge(
+            "proxy_info",
+            "transport",
+            config.transport().label(),
+            "workers",
+            Integer.toString(config.workers()))
+        .increment();
     // One event loop per core: connections stay on one thread (upstream joins the client's loop).
     EventLoopGroup data =
-        new MultiThreadIoEventLoopGroup(config.workers(), EpollIoHandler.newFactory());
-    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        new MultiThreadIoEventLoopGroup(config.workers(), config.transport().handlers());
+    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.transport().handlers());
     Discovery discovery = new Discovery(config, metrics, admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
@@ -70,15 +75,19 @@ public final class ProxyMain {
 
     listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config);
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
-    AdminServer.start(admin, config.bindAddress(), config.adminPort(), metrics, () -> true);
+    AdminServer.start(
+        admin, config.transport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
     System.out.printf(
-        "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s%n",
+        "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s"
+            + " transport=%s workers=%d%n",
         config.inboundPort(),
         config.outboundPort(),
         config.adminPort(),
         config.policyServer(),
         config.namespace(),
-        config.pod());
+        config.pod(),
+        config.transport().label(),
+        config.workers());
     System.out.flush();
     Runtime.getRuntime()
         .addShutdownHook(
@@ -112,15 +121,15 @@ public final class ProxyMain {
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(EpollServerSocketChannel.class)
+        .channel(config.transport().serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(
-            new ChannelInitializer<EpollSocketChannel>() {
+            new ChannelInitializer<Channel>() {
               @Override
-              protected void initChannel(EpollSocketChannel ch) {
+              protected void initChannel(Channel ch) {
                 ch.pipeline()
                     .addLast(
                         new IdleStateHandler(

@@ -1,6 +1,7 @@
 package dev.portolan.proxy.admin;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -9,8 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -26,15 +25,20 @@ public final class AdminServer {
   private AdminServer() {}
 
   public static Channel start(
-      EventLoopGroup group, String host, int port, Metrics metrics, BooleanSupplier ready)
+      EventLoopGroup group,
+      Transport transport,
+      String host,
+      int port,
+      Metrics metrics,
+      BooleanSupplier ready)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(EpollServerSocketChannel.class)
+        .channel(transport.serverChannel())
         .childHandler(
-            new ChannelInitializer<EpollSocketChannel>() {
+            new ChannelInitializer<Channel>() {
               @Override
-              protected void initChannel(EpollSocketChannel ch) {
+              protected void initChannel(Channel ch) {
                 ch.pipeline()
                     .addLast(new HttpServerCodec())
                     .addLast(new HttpObjectAggregator(8192))

@@ -18,7 +18,6 @@ import dev.portolan.proxy.metrics.Metrics;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -64,7 +63,7 @@ public final class Discovery implements AutoCloseable {
     this.channel =
         NettyChannelBuilder.forTarget(config.policyServer())
             .eventLoopGroup(loop)
-            .channelType(EpollSocketChannel.class)
+            .channelType(config.transport().socketChannel())
             .directExecutor()
             .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)

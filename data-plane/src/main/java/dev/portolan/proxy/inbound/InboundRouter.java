@@ -3,9 +3,9 @@ package dev.portolan.proxy.inbound;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.InboundPolicy;
 import dev.portolan.proxy.net.OriginalDestination;
+import dev.portolan.proxy.net.Transport;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,8 +32,8 @@ public final class InboundRouter {
   }
 
   public CompletableFuture<Route> route(Channel ch) {
-    EpollSocketChannel c = (EpollSocketChannel) ch;
-    InetSocketAddress dst = OriginalDestination.orLocal(c.fd().intValue(), c.localAddress());
+    InetSocketAddress dst =
+        OriginalDestination.orLocal(Transport.fd(ch), (InetSocketAddress) ch.localAddress());
     int port = dst.getPort();
     if (OriginalDestination.isDirect(dst, inboundPort, outboundPort, adminPort)) {
       return CompletableFuture.completedFuture(null);

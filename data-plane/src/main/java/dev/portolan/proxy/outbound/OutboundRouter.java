@@ -5,9 +5,9 @@ import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.net.OriginalDestination;
+import dev.portolan.proxy.net.Transport;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -42,8 +42,8 @@ public final class OutboundRouter {
   }
 
   public CompletableFuture<Route> route(Channel ch) {
-    EpollSocketChannel c = (EpollSocketChannel) ch;
-    InetSocketAddress dst = OriginalDestination.orLocal(c.fd().intValue(), c.localAddress());
+    InetSocketAddress dst =
+        OriginalDestination.orLocal(Transport.fd(ch), (InetSocketAddress) ch.localAddress());
     if (OriginalDestination.isDirect(dst, outboundPort, inboundPort)) {
       // Loop guard: nobody should address the outbound listener itself.
       return CompletableFuture.completedFuture(null);

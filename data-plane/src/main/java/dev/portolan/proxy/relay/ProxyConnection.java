@@ -6,6 +6,7 @@ import dev.portolan.proxy.detect.ProtocolClassifier;
 import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -174,7 +174,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     LongAdder written = writtenBytes();
     new Bootstrap()
         .group(client.eventLoop())
-        .channel(EpollSocketChannel.class)
+        .channel(Transport.of(client.eventLoop()).socketChannel())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.TCP_NODELAY, true)

@@ -7,18 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The proxy runs as UID 2102, which cannot read jars under a private home directory: link (or copy)
  * them into a world-readable temporary directory once per JVM.
  */
 final class ReadableClasspath {
-  private static String cached;
+  private static final Map<String, String> CACHE = new HashMap<>();
 
   private ReadableClasspath() {}
 
   static synchronized String of(String classpath) {
+    String cached = CACHE.get(classpath);
     if (cached != null) {
       return cached;
     }
@@ -44,6 +47,7 @@ final class ReadableClasspath {
       }
       dir.toFile().deleteOnExit();
       cached = String.join(File.pathSeparator, out);
+      CACHE.put(classpath, cached);
       return cached;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

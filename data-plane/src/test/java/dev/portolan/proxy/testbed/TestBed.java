@@ -30,6 +30,7 @@ public final class TestBed implements AutoCloseable {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Map<String, Pod> pods = new LinkedHashMap<>();
   private final String readableClasspath;
+  private String proxyClasspath;
   private final StringBuilder yaml = new StringBuilder();
   private JavaProcess policyServer;
   private List<String> proxyJvmArgs = List.of("-Xmx128m");
@@ -124,6 +125,16 @@ public final class TestBed implements AutoCloseable {
   }
 
   /** JVM options for the proxies (benchmarks want the full JIT; tests start fast). */
+  /**
+   * The proxies' classpath (default: this JVM's, test classes included). A benchmark passes the
+   * proxy's own runtime classpath so that it loads, and pays memory for, what a deployed proxy
+   * would.
+   */
+  public TestBed proxyClasspath(String classpath) {
+    proxyClasspath = ReadableClasspath.of(classpath);
+    return this;
+  }
+
   public TestBed proxyJvm(List<String> args) {
     proxyJvmArgs = List.copyOf(args);
     return this;
@@ -253,7 +264,11 @@ public final class TestBed implements AutoCloseable {
         List.of("setpriv", "--reuid=" + PROXY_UID, "--regid=" + PROXY_UID, "--clear-groups"));
     JavaProcess proxy =
         JavaProcess.start(
-            prefix, proxyJvmArgs, readableClasspath, proxyEnvFor(name), ProxyMain.class);
+            prefix,
+            proxyJvmArgs,
+            proxyClasspath != null ? proxyClasspath : readableClasspath,
+            proxyEnvFor(name),
+            ProxyMain.class);
     closeables.add(proxy);
     return new Pod(name, ip, ns, proxy);
   }

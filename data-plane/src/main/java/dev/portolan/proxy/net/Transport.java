@@ -1,0 +1,87 @@
+package dev.portolan.proxy.net;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.Locale;
+
+/**
+ * The Linux socket transport under every event loop of the proxy: io_uring where the kernel offers
+ * it (fewer system calls per relayed message: submissions and completions are batched per loop
+ * turn), epoll otherwise. Container runtimes often forbid io_uring in their seccomp profile, so
+ * {@code auto} falls back to epoll rather than fail.
+ */
+public enum Transport {
+  IO_URING,
+  EPOLL;
+
+  /**
+   * @param setting {@code auto} (io_uring if available, else epoll), {@code io_uring} or {@code
+   *     epoll}
+   * @throws IllegalArgumentException on another value, or when the asked transport is unavailable
+   */
+  public static Transport choose(String setting) {
+    return switch (setting.trim().toLowerCase(Locale.ROOT)) {
+      case "auto", "" -> IoUring.isAvailable() ? IO_URING : EPOLL;
+      case "io_uring", "io-uring", "iouring" -> {
+        if (!IoUring.isAvailable()) {
+          throw new IllegalArgumentException(
+              "PORTOLAN_TRANSPORT=io_uring: io_uring is not available here ("
+                  + IoUring.unavailabilityCause()
+                  + "); use auto or epoll");
+        }
+        yield IO_URING;
+      }
+      case "epoll" -> {
+        if (!Epoll.isAvailable()) {
+          throw new IllegalArgumentException(
+              "PORTOLAN_TRANSPORT=epoll: epoll is not available here ("
+                  + Epoll.unavailabilityCause()
+                  + ")");
+        }
+        yield EPOLL;
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "PORTOLAN_TRANSPORT: '" + setting + "' is not one of auto, io_uring, epoll");
+    };
+  }
+
+  /** The name shown in logs and metrics. */
+  public String label() {
+    return this == IO_URING ? "io_uring" : "epoll";
+  }
+
+  public IoHandlerFactory handlers() {
+    return this == IO_URING ? IoUringIoHandler.newFactory() : EpollIoHandler.newFactory();
+  }
+
+  public Class<? extends ServerChannel> serverChannel() {
+    return this == IO_URING ? IoUringServerSocketChannel.class : EpollServerSocketChannel.class;
+  }
+
+  public Class<? extends Channel> socketChannel() {
+    return this == IO_URING ? IoUringSocketChannel.class : EpollSocketChannel.class;
+  }
+
+  /** The transport of an event loop: upstream connections are made on their client's loop. */
+  public static Transport of(EventLoop loop) {
+    return loop instanceof IoEventLoop io && io.isIoType(IoUringIoHandler.class) ? IO_URING : EPOLL;
+  }
+
+  /** The socket's file descriptor (for {@code getsockopt(SO_ORIGINAL_DST)}). */
+  public static int fd(Channel ch) {
+    return ((UnixChannel) ch).fd().intValue();
+  }
+}
