@@ -13,14 +13,19 @@ import java.util.Map;
  * @param policyServer host:port of the policy-server's gRPC API
  * @param namespace this pod's namespace (context token, WatchPort workload)
  * @param pod this pod's name
+ * @param serviceAccount this pod's ServiceAccount: with the namespace, its mesh identity (the name
+ *     its certificate will carry once mTLS lands)
  * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
  * @param workers data-path event loop threads
  * @param transport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
+ * @param logLevel {@code PORTOLAN_LOG_LEVEL}, applied by {@link LogLevel#apply()} before anything
+ *     logs
  */
 public record ProxyConfig(
     String policyServer,
     String namespace,
     String pod,
+    String serviceAccount,
     String bindAddress,
     int inboundPort,
     int outboundPort,
@@ -32,13 +37,15 @@ public record ProxyConfig(
     Duration discoveryWait,
     PortSet inboundPorts,
     int workers,
-    Transport transport) {
+    Transport transport,
+    LogLevel logLevel) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
         env.getOrDefault("PORTOLAN_POLICY_SERVER", "127.0.0.1:8086"),
         env.getOrDefault("PORTOLAN_NAMESPACE", "default"),
         env.getOrDefault("PORTOLAN_POD", "unknown"),
+        env.getOrDefault("PORTOLAN_SERVICE_ACCOUNT", "default"),
         env.getOrDefault("PORTOLAN_BIND_ADDRESS", "0.0.0.0"),
         intOf(env, "PORTOLAN_INBOUND_PORT", 4143),
         intOf(env, "PORTOLAN_OUTBOUND_PORT", 4140),
@@ -50,7 +57,13 @@ public record ProxyConfig(
         durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)),
         portsOf(env, "PORTOLAN_INBOUND_PORTS"),
         intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()),
-        Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")));
+        Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
+        logLevelOf(env));
+  }
+
+  /** Read on its own first: it has to be applied before the transport probe creates loggers. */
+  public static LogLevel logLevelOf(Map<String, String> env) {
+    return LogLevel.parse(env.getOrDefault("PORTOLAN_LOG_LEVEL", "info"));
   }
 
   /** The pod's container ports (as the injector knows them), to learn their policies early. */

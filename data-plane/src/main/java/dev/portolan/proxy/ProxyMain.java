@@ -31,6 +31,7 @@ public final class ProxyMain {
   public static void main(String[] args) throws Exception {
     ProxyConfig config;
     try {
+      ProxyConfig.logLevelOf(System.getenv()).apply();
       config = ProxyConfig.fromEnv(System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("portolan-proxy: " + e.getMessage());
@@ -79,15 +80,17 @@ public final class ProxyMain {
         admin, config.transport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
     System.out.printf(
         "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s"
-            + " transport=%s workers=%d%n",
+            + " service-account=%s transport=%s workers=%d log-level=%s%n",
         config.inboundPort(),
         config.outboundPort(),
         config.adminPort(),
         config.policyServer(),
         config.namespace(),
         config.pod(),
+        config.serviceAccount(),
         config.transport().label(),
-        config.workers());
+        config.workers(),
+        config.logLevel().label());
     System.out.flush();
     Runtime.getRuntime()
         .addShutdownHook(

@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Handles one accepted connection: route it, detect its protocol if the route says so, connect
@@ -31,6 +33,8 @@ import java.util.function.Function;
  * upstream is connected and whoever speaks first wins, so a server greeting flows at once.
  */
 public final class ProxyConnection extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
+
   /** Shared by the listeners of one direction. */
   public record Settings(
       String direction,
@@ -77,10 +81,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (r.declared() != null) {
+      decision(ctx, "declared " + r.declared() + " (no detection)");
       http(ctx, r.declared());
       return;
     }
     if (!r.detect() || s.serverFirst().isServerFirst(r.upstream())) {
+      decision(ctx, r.detect() ? "known to speak first (no detection)" : "opaque (no detection)");
       result(r.detect() ? "server_first" : null);
       connect(ctx, false);
       return;
@@ -126,6 +132,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     cancelTimers();
+    decision(ctx, "detected " + label);
     result(label);
     if ("http/1".equals(label) || "http/2".equals(label)) {
       http(ctx, label);
@@ -164,7 +171,22 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     cancelTimers();
+    decision(
+        ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
     connect(ctx, true);
+  }
+
+  /** One debug line per connection and decision: why the proxy treats it as it does. */
+  private void decision(ChannelHandlerContext ctx, String why) {
+    if (log.isDebugEnabled()) {
+      log.debug(
+          "{} {} -> {} via {}: {}",
+          s.direction(),
+          ctx.channel().remoteAddress(),
+          route.target(),
+          route.upstream(),
+          why);
+    }
   }
 
   private void connect(ChannelHandlerContext ctx, boolean racing) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ class SmtpServerFirstTest {
         """);
     try (TestBed bed =
         new TestBed()
+            .proxyEnv(Map.of("PORTOLAN_LOG_LEVEL", "debug"))
             .pod("client", "10.244.77.40", true, "", "")
             .pod(
                 "smtp",
@@ -70,7 +72,15 @@ class SmtpServerFirstTest {
       assertThat(opaque).isLessThan(5_000);
       assertThat(bed.pod("client").metrics())
           .contains("outbound_tcp_detect_results_total{result=\"server_first\"}");
-      assertThat(bed.pod("client").proxy().output()).contains("speaks first");
+      String clientLog = bed.pod("client").proxy().output();
+      assertThat(clientLog).contains("speaks first");
+      // At debug, every connection says why it was treated as it was.
+      assertThat(clientLog)
+          .containsPattern("outbound \\S+ -> \\S+:2526 via \\S+: opaque \\(no detection\\)")
+          .containsPattern("outbound \\S+ -> \\S+:2525 via \\S+: client silent for 100 ms")
+          .containsPattern("outbound \\S+ -> \\S+:2525 via \\S+: known to speak first");
+      assertThat(bed.pod("smtp").proxy().output())
+          .containsPattern("inbound \\S+ -> \\S+:2526 via \\S+: opaque \\(no detection\\)");
 
       // A real client completes a session through both proxies.
       String swaks =

@@ -58,6 +58,10 @@ public final class JavaProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
+    // The test classpath carries two SLF4J providers: Spring Boot's logback (the policy-server
+    // needs it) and the proxy's slf4j-simple, which the proxy selects for itself (LogLevel).
+    cmd.add("-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider");
+    cmd.add("-Dslf4j.internal.verbosity=WARN");
     if (jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:+Use") && a.endsWith("GC"))) {
       cmd.add("-XX:+UseSerialGC");
       cmd.add("-XX:TieredStopAtLevel=1");

@@ -1,0 +1,83 @@
+package dev.portolan.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigTest {
+
+  @Test
+  void defaults_need_no_environment() {
+    ProxyConfig c = ProxyConfig.fromEnv(Map.of("PORTOLAN_TRANSPORT", "epoll"));
+    assertThat(c.serviceAccount()).isEqualTo("default");
+    assertThat(c.logLevel()).isEqualTo(LogLevel.INFO);
+    assertThat(c.inboundPort()).isEqualTo(4143);
+    assertThat(c.outboundPort()).isEqualTo(4140);
+    assertThat(c.adminPort()).isEqualTo(4191);
+  }
+
+  @Test
+  void identity_and_log_level_come_from_the_environment() {
+    ProxyConfig c =
+        ProxyConfig.fromEnv(
+            Map.of(
+                "PORTOLAN_TRANSPORT", "epoll",
+                "PORTOLAN_NAMESPACE", "shop",
+                "PORTOLAN_POD", "web-0",
+                "PORTOLAN_SERVICE_ACCOUNT", "web",
+                "PORTOLAN_LOG_LEVEL", " Debug "));
+    assertThat(c.namespace()).isEqualTo("shop");
+    assertThat(c.pod()).isEqualTo("web-0");
+    assertThat(c.serviceAccount()).isEqualTo("web");
+    assertThat(c.logLevel()).isEqualTo(LogLevel.DEBUG);
+  }
+
+  @Test
+  void log_levels_accept_the_usual_names() {
+    assertThat(LogLevel.parse("warning")).isEqualTo(LogLevel.WARN);
+    assertThat(LogLevel.parse("TRACE")).isEqualTo(LogLevel.TRACE);
+    assertThat(LogLevel.parse("")).isEqualTo(LogLevel.INFO);
+    assertThatThrownBy(() -> LogLevel.parse("loud"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("PORTOLAN_LOG_LEVEL: 'loud' is not one of error, warn, info, debug, trace");
+  }
+
+  @Test
+  void bad_numbers_and_durations_name_the_variable() {
+    assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_ADMIN_PORT", "41x91")))
+        .hasMessage("PORTOLAN_ADMIN_PORT='41x91' is not a number");
+    assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_DETECT_TIMEOUT", "soon")))
+        .hasMessageStartingWith("PORTOLAN_DETECT_TIMEOUT='soon' is not a duration");
+  }
+
+  @Test
+  void a_bad_setting_stops_the_proxy_with_status_2_naming_it()
+      throws IOException, InterruptedException {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ProxyMain.class.getName()))
+            .redirectErrorStream(true);
+    Process p = startWith(pb, Map.of("PORTOLAN_LOG_LEVEL", "loud"));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(out)
+        .contains("portolan-proxy: PORTOLAN_LOG_LEVEL: 'loud' is not one of error, warn, info");
+  }
+
+  private static Process startWith(ProcessBuilder pb, Map<String, String> env) throws IOException {
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+}
