@@ -74,12 +74,12 @@ public final class DataPlaneBenchmark {
       long haproxyPid = haproxy(bed);
 
       List<String> rows = new ArrayList<>();
-      long cpu0 = cpuTicks(bed.pod("client").proxy().pid());
+      long cpu0 = ProcFigures.cpuTicks(bed.pod("client").proxy().pid());
       String only = System.getenv().getOrDefault("ONLY", "");
       long clientPid = bed.pod("client").proxy().pid();
       if (!only.equals("http")) {
         rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests, 0));
-        RssSampler oneHop = new RssSampler(clientPid);
+        ProcFigures.RssSampler oneHop = new ProcFigures.RssSampler(clientPid);
         rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests, clientPid));
         oneHop.stop();
         rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests, haproxyPid));
@@ -89,8 +89,12 @@ public final class DataPlaneBenchmark {
                 + " median %d kB%n",
             oneHop.max(), oneHop.median());
         System.out.printf(
-            "client proxy after the redis runs: VmHWM (peak RSS) %s, VmRSS %s%n",
-            status(clientPid, "VmHWM"), status(clientPid, "VmRSS"));
+            "client proxy after the redis runs: VmHWM (peak RSS) %s, VmRSS %s (anonymous %s,"
+                + " file-backed %s)%n",
+            ProcFigures.status(clientPid, "VmHWM"),
+            ProcFigures.status(clientPid, "VmRSS"),
+            ProcFigures.status(clientPid, "RssAnon"),
+            ProcFigures.status(clientPid, "RssFile"));
       }
       if (!only.equals("redis")) {
         rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4, 0));
@@ -100,7 +104,7 @@ public final class DataPlaneBenchmark {
         rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4, clientPid));
         rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4, haproxyPid));
       }
-      long cpu1 = cpuTicks(bed.pod("client").proxy().pid());
+      long cpu1 = ProcFigures.cpuTicks(bed.pod("client").proxy().pid());
 
       System.out.println("| load | path | throughput | latency | proxy CPU |");
       System.out.println("|---|---|---|---|---|");
@@ -114,25 +118,21 @@ public final class DataPlaneBenchmark {
       long pid = bed.pod("client").proxy().pid();
       System.out.printf(
           "client proxy: VmHWM (peak RSS) %s, VmRSS %s, CPU %.1f s over all runs%n",
-          status(pid, "VmHWM"), status(pid, "VmRSS"), (cpu1 - cpu0) / 100.0);
-      if (System.getenv("NMT") != null) {
-        System.out.println(
-            Sh.tryRun(
-                    List.of(
-                        ProcessHandle.current()
-                            .info()
-                            .command()
-                            .orElse("java")
-                            .replace("/java", "/jcmd"),
-                        Long.toString(bed.pod("client").proxy().pid()),
-                        "VM.native_memory",
-                        "summary"))
-                .output());
+          ProcFigures.status(pid, "VmHWM"),
+          ProcFigures.status(pid, "VmRSS"),
+          (cpu1 - cpu0) / 100.0);
+      for (String command : jcmds()) {
+        List<String> jcmd = new ArrayList<>();
+        jcmd.add(ProcessHandle.current().info().command().orElse("java").replace("/java", "/jcmd"));
+        jcmd.add(Long.toString(pid));
+        jcmd.addAll(List.of(command.trim().split("\\s+")));
+        System.out.println("client proxy: jcmd " + command.trim());
+        System.out.println(Sh.tryRun(jcmd).output());
       }
       pid = bed.pod("meshed").proxy().pid();
       System.out.printf(
           "server proxy (2 hops): VmHWM %s, VmRSS %s%n",
-          status(pid, "VmHWM"), status(pid, "VmRSS"));
+          ProcFigures.status(pid, "VmHWM"), ProcFigures.status(pid, "VmRSS"));
     }
     System.exit(0);
   }
@@ -174,6 +174,27 @@ public final class DataPlaneBenchmark {
       jvm.add("-XX:NativeMemoryTracking=summary");
     }
     return jvm;
+  }
+
+  /**
+   * Diagnostic commands run on the client proxy after the runs: {@code NMT=1} gives {@code
+   * VM.native_memory summary}; {@code JCMD="Compiler.memory; VM.metaspace"} (semicolon separated)
+   * any others.
+   */
+  static List<String> jcmds() {
+    List<String> commands = new ArrayList<>();
+    if (System.getenv("NMT") != null) {
+      commands.add("VM.native_memory summary");
+    }
+    String more = System.getenv("JCMD");
+    if (more != null) {
+      for (String c : more.split(";")) {
+        if (!c.isBlank()) {
+          commands.add(c);
+        }
+      }
+    }
+    return commands;
   }
 
   static void nginx(TestBed bed) throws Exception {
@@ -282,13 +303,14 @@ public final class DataPlaneBenchmark {
       TestBed bed, String label, String from, String host, int n, long proxyPid) throws Exception {
     // Unmeasured warm-up on the same path (a quarter of the requests, PING only).
     bed.pod(from).run(redisBenchmark(host, Math.max(1000, n / 4), "ping"));
-    long cpu0 = proxyPid == 0 ? 0 : cpuTicks(proxyPid);
+    long cpu0 = proxyPid == 0 ? 0 : ProcFigures.cpuTicks(proxyPid);
     String out = bed.pod(from).run(redisBenchmark(host, n, "ping,set,get")).replace('\r', '\n');
     // PING_INLINE, PING_MBULK, SET, GET: 4n requests; ticks are 10 ms.
     String cpu =
         proxyPid == 0
             ? "—"
-            : String.format("%.1f µs/req", (cpuTicks(proxyPid) - cpu0) * 10_000.0 / (4.0 * n));
+            : String.format(
+                "%.1f µs/req", (ProcFigures.cpuTicks(proxyPid) - cpu0) * 10_000.0 / (4.0 * n));
     List<String> rows = new ArrayList<>();
     Matcher m = REDIS_LINE.matcher(out);
     while (m.find()) {
@@ -369,12 +391,12 @@ public final class DataPlaneBenchmark {
     cmd.addAll(List.of(opts));
     cmd.add("http://" + target + "/");
     bed.pod(from).run(cmd.toArray(String[]::new));
-    long cpu0 = proxyPid == 0 ? 0 : cpuTicks(proxyPid);
+    long cpu0 = proxyPid == 0 ? 0 : ProcFigures.cpuTicks(proxyPid);
     String out = bed.pod(from).run(cmd.toArray(String[]::new));
     String cpu =
         proxyPid == 0
             ? "—"
-            : String.format("%.1f µs/req", (cpuTicks(proxyPid) - cpu0) * 10_000.0 / n);
+            : String.format("%.1f µs/req", (ProcFigures.cpuTicks(proxyPid) - cpu0) * 10_000.0 / n);
     Matcher rps = H2LOAD_RPS.matcher(out);
     Matcher time = H2LOAD_TIME.matcher(out);
     if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
@@ -391,58 +413,6 @@ public final class DataPlaneBenchmark {
         + " | "
         + cpu
         + " |";
-  }
-
-  /** Samples a process's VmRSS every 200 ms on a daemon thread until stopped. */
-  static final class RssSampler {
-    private final List<Long> samples = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final Thread thread;
-
-    RssSampler(long pid) {
-      thread =
-          Thread.ofPlatform()
-              .daemon()
-              .start(() -> {
-                try {
-                  while (!Thread.currentThread().isInterrupted()) {
-                    samples.add(Long.parseLong(status(pid, "VmRSS").split("\\s+")[0]));
-                    Thread.sleep(200);
-                  }
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                  // the process ended: keep what was sampled
-                }
-              });
-    }
-
-    void stop() throws InterruptedException {
-      thread.interrupt();
-      thread.join();
-    }
-
-    long max() {
-      return samples.stream().mapToLong(Long::longValue).max().orElse(0);
-    }
-
-    long median() {
-      long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
-      return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
-    }
-  }
-
-  static long cpuTicks(long pid) throws Exception {
-    String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-  }
-
-  static String status(long pid, String key) throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith(key + ":")) {
-        return line.substring(key.length() + 1).strip();
-      }
-    }
-    return "?";
   }
 
   static String version(String... cmd) {

@@ -29,6 +29,12 @@ public final class ProxyMain {
   private ProxyMain() {}
 
   public static void main(String[] args) throws Exception {
+    // Netty 4.2 probes JFR for its allocator events, which loads ~100 JDK Flight Recorder classes
+    // that a sidecar never uses (metaspace is a good share of its memory). A -D on the command
+    // line still wins.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     ProxyConfig config;
     try {
       ProxyConfig.logLevelOf(System.getenv()).apply();

@@ -34,28 +34,30 @@ public enum Transport {
   public static Transport choose(String setting) {
     return switch (setting.trim().toLowerCase(Locale.ROOT)) {
       case "auto", "" -> IoUring.isAvailable() ? IO_URING : EPOLL;
-      case "io_uring", "io-uring", "iouring" -> {
-        if (!IoUring.isAvailable()) {
-          throw new IllegalArgumentException(
-              "PORTOLAN_TRANSPORT=io_uring: io_uring is not available here ("
-                  + IoUring.unavailabilityCause()
-                  + "); use auto or epoll");
-        }
-        yield IO_URING;
-      }
-      case "epoll" -> {
-        if (!Epoll.isAvailable()) {
-          throw new IllegalArgumentException(
-              "PORTOLAN_TRANSPORT=epoll: epoll is not available here ("
-                  + Epoll.unavailabilityCause()
-                  + ")");
-        }
-        yield EPOLL;
-      }
+      case "io_uring", "io-uring", "iouring" ->
+          IO_URING.required(
+              IoUring.isAvailable(), IoUring.unavailabilityCause(), "; use auto or epoll");
+      case "epoll" -> EPOLL.required(Epoll.isAvailable(), Epoll.unavailabilityCause(), "");
       default ->
           throw new IllegalArgumentException(
               "PORTOLAN_TRANSPORT: '" + setting + "' is not one of auto, io_uring, epoll");
     };
+  }
+
+  /** This transport, asked for by name: it must be there, or the proxy says why not. */
+  private Transport required(boolean available, Throwable cause, String hint) {
+    if (!available) {
+      throw new IllegalArgumentException(
+          "PORTOLAN_TRANSPORT="
+              + label()
+              + ": "
+              + label()
+              + " is not available here ("
+              + cause
+              + ")"
+              + hint);
+    }
+    return this;
   }
 
   /** The name shown in logs and metrics. */

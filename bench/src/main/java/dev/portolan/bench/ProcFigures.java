@@ -1,0 +1,66 @@
+package dev.portolan.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What {@code /proc} says of a process under load: memory ({@code status}) and CPU ({@code stat}).
+ */
+final class ProcFigures {
+  private ProcFigures() {}
+
+  /** Samples a process's VmRSS every 200 ms on a daemon thread until stopped. */
+  static final class RssSampler {
+    private final List<Long> samples = Collections.synchronizedList(new ArrayList<>());
+    private final Thread thread;
+
+    RssSampler(long pid) {
+      thread =
+          Thread.ofPlatform()
+              .daemon()
+              .start(() -> {
+                try {
+                  while (!Thread.currentThread().isInterrupted()) {
+                    samples.add(Long.parseLong(status(pid, "VmRSS").split("\\s+")[0]));
+                    Thread.sleep(200);
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                  // the process ended: keep what was sampled
+                }
+              });
+    }
+
+    void stop() throws InterruptedException {
+      thread.interrupt();
+      thread.join();
+    }
+
+    long max() {
+      return samples.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    long median() {
+      long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+      return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    }
+  }
+
+  static long cpuTicks(long pid) throws Exception {
+    String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+  }
+
+  static String status(long pid, String key) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith(key + ":")) {
+        return line.substring(key.length() + 1).strip();
+      }
+    }
+    return "?";
+  }
+}
