@@ -23,7 +23,11 @@ final class Http2Exchange {
 
   private final Http2Proxy client;
   private final int id;
-  private final List<Early> early = new ArrayList<>(1);
+  // The request head, and what came after it before the upstream stream existed (most requests
+  // have no such frames: no list then).
+  private Http2Headers head;
+  private boolean headEnds;
+  private List<Early> early;
   private Http2Upstream up;
   // The upstream stream's id once open; WAITING while dialling (frames queue), GONE after.
   private int upId = WAITING;
@@ -58,10 +62,11 @@ final class Http2Exchange {
       }
       start = System.nanoTime();
       client.meters.request();
-      early.add(new Early(h, null, 0, end));
+      head = h;
+      headEnds = end;
       dial(client.pick());
     } else if (upId == WAITING) {
-      early.add(new Early(h, null, 0, end));
+      queue(new Early(h, null, 0, end));
     } else if (upId > 0) {
       up.headers(upId, h, end); // trailers
     }
@@ -73,7 +78,7 @@ final class Http2Exchange {
       return false;
     }
     if (upId == WAITING) {
-      early.add(new Early(null, data.retain(), bytes, end));
+      queue(new Early(null, data.retain(), bytes, end));
     } else {
       up.data(upId, data.retain(), end, client, id, bytes);
     }
@@ -102,10 +107,13 @@ final class Http2Exchange {
     }
     up = c;
     upId = stream;
-    List<Early> queued = List.copyOf(early);
-    early.clear();
-    c.head(stream, queued.getFirst().headers(), queued.getFirst().end());
-    for (Early e : queued.subList(1, queued.size())) {
+    c.head(stream, head, headEnds);
+    List<Early> queued = early;
+    early = null;
+    if (queued == null) {
+      return;
+    }
+    for (Early e : queued) {
       if (upId != stream) { // failed at once (a resend, if any, queued anew)
         if (e.data() != null) {
           e.data().release();
@@ -142,14 +150,24 @@ final class Http2Exchange {
     client.headers(id, h, true);
   }
 
-  private void dropEarly() {
-    for (Early e : early) {
-      if (e.data() != null) {
-        e.data().release();
-        client.consumed(id, e.bytes());
-      }
+  private void queue(Early e) {
+    if (early == null) {
+      early = new ArrayList<>(2);
     }
-    early.clear();
+    early.add(e);
+  }
+
+  /** Releases the queued frames, returning their window when the stream is still open. */
+  private void dropEarly() {
+    if (early != null) {
+      for (Early e : early) {
+        if (e.data() != null) {
+          e.data().release();
+          client.consumed(id, e.bytes());
+        }
+      }
+      early = null;
+    }
   }
 
   void responseHeaders(Http2Headers h, boolean end) {
@@ -204,7 +222,8 @@ final class Http2Exchange {
       pick.abandoned();
       up = null;
       upId = WAITING;
-      early.add(new Early(bodyless, null, 0, true));
+      head = bodyless;
+      headEnds = true;
       dial(client.pick());
       return;
     }
@@ -226,12 +245,7 @@ final class Http2Exchange {
   /** The client stream closed (ended both ways, reset, or its connection closed). */
   void clientClosed() {
     closed = true;
-    early.forEach(e -> {
-      if (e.data() != null) {
-        e.data().release();
-      }
-    });
-    early.clear();
+    dropEarly(); // (the window of a closed stream comes back by itself)
     if (pick != null) {
       pick.abandoned(); // no-op when it ended already
     }

@@ -137,7 +137,9 @@ public final class Http2Proxy extends Http2Side {
   private static final class Builder
       extends AbstractHttp2ConnectionHandlerBuilder<Http2Proxy, Builder> {
     Builder() {
-      server(true);
+      connection(newConnection(true));
+      // As Http2FrameCodec: closing does not wait for open streams to finish (GOAWAY, close).
+      gracefulShutdownTimeoutMillis(0);
     }
 
     Http2Proxy make() {

@@ -181,7 +181,9 @@ final class Http2Upstream extends Http2Side {
   private static final class Builder
       extends AbstractHttp2ConnectionHandlerBuilder<Http2Upstream, Builder> {
     Builder() {
-      server(false);
+      connection(newConnection(false));
+      // As Http2FrameCodec: closing does not wait for open streams to finish (GOAWAY, close).
+      gracefulShutdownTimeoutMillis(0);
       initialSettings(Http2Settings.defaultSettings().pushEnabled(false));
       encoderEnforceMaxConcurrentStreams(true);
     }
