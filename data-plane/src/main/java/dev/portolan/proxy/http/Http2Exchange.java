@@ -33,6 +33,7 @@ final class Http2Exchange {
   private int upId = WAITING;
   private boolean opened;
   private boolean redialled;
+  private boolean reopened;
   private boolean discarding;
   private boolean responseEnded;
   private boolean closed;
@@ -100,6 +101,14 @@ final class Http2Exchange {
       return;
     }
     int stream = c.connect.isSuccess() ? c.newStream(this) : 0;
+    if (stream == 0 && c.connect.isSuccess() && !reopened) {
+      // Connected, but out of use by now (GOAWAY, closed, stream ids used up): not the
+      // endpoint's fault; the pool opens another connection.
+      reopened = true;
+      pick.abandoned();
+      dial(pick.endpoint());
+      return;
+    }
     if (stream == 0) {
       Throwable cause = c.connect.cause();
       dialFailed(cause != null ? cause.getMessage() : "connection closed");

@@ -72,6 +72,32 @@ class Http2StreamLifecycleTest {
     return (InetSocketAddress) listener.localAddress();
   }
 
+  /** As {@link #proxy}, but the first read is handed over as detection's bytes, as in the proxy. */
+  private InetSocketAddress proxyAfterDetection(InetSocketAddress endpoint) throws Exception {
+    Route route =
+        new Route(endpoint, true, Duration.ofSeconds(1), "svc:80", () -> List.of(endpoint));
+    Http2Upstreams upstreams =
+        new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
+    HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
+    Channel listener =
+        Listener.start(
+            group,
+            ch -> {
+              ch.pipeline()
+                  .addLast(
+                      new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(
+                            io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                          ctx.pipeline().remove(this);
+                          http.take(ctx.channel(), (io.netty.buffer.ByteBuf) msg, route, "http/2");
+                        }
+                      });
+              ch.read();
+            });
+    return (InetSocketAddress) listener.localAddress();
+  }
+
   private long upstreamConnections(InetSocketAddress endpoint) {
     return metrics.value(
         "http_upstream_open_total",
@@ -111,6 +137,19 @@ class Http2StreamLifecycleTest {
     assertThat(upstreamConnections(server)).isEqualTo(2);
     assertThat(Listener.value(metrics, "request_total")).isEqualTo(1);
     assertThat(Listener.responses(metrics, 200, "success")).isEqualTo(1);
+  }
+
+  @Test
+  void the_bytes_read_during_detection_reach_the_http2_codec() throws Exception {
+    InetSocketAddress server =
+        RawH2.server(peers, (ctx, codec, head, n) -> RawH2.ok(ctx, head), connections);
+    Channel client = RawH2.client(peers, proxyAfterDetection(server));
+    for (int i = 0; i < 3; i++) {
+      Object answer = await(RawH2.request(client, "GET", null));
+      assertThat(answer).isInstanceOf(Http2Headers.class);
+      assertThat(((Http2Headers) answer).status().toString()).isEqualTo("200");
+    }
+    assertThat(Listener.responses(metrics, 200, "success")).isEqualTo(3);
   }
 
   @Test
