@@ -1,8 +1,8 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import java.util.HashMap;
-import java.util.Map;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,7 +14,8 @@ final class HttpMeters {
   private final String[] labels;
   private final LongAdder requests;
   private final Metrics.Histogram latency;
-  private final Map<String, LongAdder> responses = new HashMap<>(4);
+  // Keyed by status << 1 | failure: no key to build per response.
+  private final IntObjectMap<LongAdder> responses = new IntObjectHashMap<>(4);
 
   HttpMeters(Metrics metrics, String direction, String target) {
     this.metrics = metrics;
@@ -34,19 +35,20 @@ final class HttpMeters {
 
   /** A finished response; failure for 5xx (and, for gRPC, a non-zero grpc-status). */
   void response(int status, boolean failure) {
-    String key = failure ? status + "!" : Integer.toString(status);
-    responses
-        .computeIfAbsent(
-            key,
-            k ->
-                metrics.counter(
-                    "response_total",
-                    Metrics.plus(
-                        labels,
-                        "status_code",
-                        Integer.toString(status),
-                        "classification",
-                        failure ? "failure" : "success")))
-        .increment();
+    int key = status << 1 | (failure ? 1 : 0);
+    LongAdder a = responses.get(key);
+    if (a == null) {
+      a =
+          metrics.counter(
+              "response_total",
+              Metrics.plus(
+                  labels,
+                  "status_code",
+                  Integer.toString(status),
+                  "classification",
+                  failure ? "failure" : "success"));
+      responses.put(key, a);
+    }
+    a.increment();
   }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Metrics {
   private final Map<String, Map<String, LongAdder>> families = new ConcurrentHashMap<>();
   private final Map<String, String> types = new ConcurrentHashMap<>();
+  private final Map<String, Histogram> histograms = new ConcurrentHashMap<>();
 
   /** A counter (or up/down gauge) of {@code family} with the given label set, created on use. */
   private LongAdder meter(String family, String type, String... labelPairs) {
@@ -55,34 +56,64 @@ public final class Metrics {
 
   /**
    * A histogram of {@code family} with the given labels: resolve it once (per connection) and
-   * observe many times, with no lookup or allocation per observation.
+   * observe many times, with no lookup or allocation per observation. Observers of the same labels
+   * share its buckets.
    */
   public Histogram histogram(String family, String... labelPairs) {
-    LongAdder[] buckets = new LongAdder[LATENCY_BUCKETS_MS.length + 1];
-    for (int i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
-      buckets[i] =
-          meter(
-              family + "_bucket",
-              "histogram",
-              with(labelPairs, "le", Long.toString(LATENCY_BUCKETS_MS[i])));
+    return histograms.computeIfAbsent(
+        family + labels(labelPairs), k -> newHistogram(family, labelPairs));
+  }
+
+  private Histogram newHistogram(String family, String... labelPairs) {
+    // One observation increments one bucket; the cumulative Prometheus buckets (le="…") are sums
+    // over these, taken when read: a request costs one increment, not one per bucket above it.
+    LongAdder[] own = new LongAdder[LATENCY_BUCKETS_MS.length + 1];
+    for (int i = 0; i < own.length; i++) {
+      own[i] = new LongAdder();
     }
-    buckets[LATENCY_BUCKETS_MS.length] =
-        meter(family + "_bucket", "histogram", with(labelPairs, "le", "+Inf"));
+    Map<String, LongAdder> buckets =
+        families.computeIfAbsent(family + "_bucket", f -> new ConcurrentHashMap<>());
+    types.putIfAbsent(family + "_bucket", "histogram");
+    for (int i = 0; i < own.length; i++) {
+      String le = i < LATENCY_BUCKETS_MS.length ? Long.toString(LATENCY_BUCKETS_MS[i]) : "+Inf";
+      buckets.put(labels(with(labelPairs, "le", le)), new UpTo(own, i));
+    }
     return new Histogram(
-        buckets,
+        own,
         meter(family + "_sum", "histogram", labelPairs),
         meter(family + "_count", "histogram", labelPairs));
   }
 
-  /** Cumulative Prometheus buckets over {@link #LATENCY_BUCKETS_MS}. */
+  /** A cumulative bucket: read-only, the sum of the buckets up to and including its own. */
+  private static final class UpTo extends LongAdder {
+    private final LongAdder[] own;
+    private final int last;
+
+    UpTo(LongAdder[] own, int last) {
+      this.own = own;
+      this.last = last;
+    }
+
+    @Override
+    public long sum() {
+      long total = 0;
+      for (int i = 0; i <= last; i++) {
+        total += own[i].sum();
+      }
+      return total;
+    }
+
+    @Override
+    public long longValue() {
+      return sum();
+    }
+  }
+
+  /** Buckets over {@link #LATENCY_BUCKETS_MS} (and +Inf), each counting only its own range. */
   public record Histogram(LongAdder[] buckets, LongAdder sum, LongAdder count) {
     public void observe(long valueMs) {
-      for (int i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
-        if (valueMs <= LATENCY_BUCKETS_MS[i]) {
-          buckets[i].increment();
-        }
-      }
-      buckets[LATENCY_BUCKETS_MS.length].increment();
+      int i = java.util.Arrays.binarySearch(LATENCY_BUCKETS_MS, valueMs);
+      buckets[i >= 0 ? i : -i - 1].increment(); // the first bucket whose bound is >= valueMs
       sum.add(valueMs);
       count.increment();
     }

@@ -21,6 +21,12 @@ final class Listener {
 
   static Channel start(EventLoopGroup group, Consumer<Channel> install)
       throws InterruptedException {
+    return start(group, 0, install);
+  }
+
+  /** The same on a given port (0: any). */
+  static Channel start(EventLoopGroup group, int port, Consumer<Channel> install)
+      throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
         .channel(EpollServerSocketChannel.class)
@@ -41,7 +47,7 @@ final class Listener {
                         });
               }
             })
-        .bind("127.0.0.1", 0)
+        .bind("127.0.0.1", port)
         .sync()
         .channel();
   }
