@@ -23,6 +23,10 @@ public final class DataPlaneBenchmark {
   static final String MESHED = "10.244.77.93";
   static final String HAPROXY = "10.244.77.94";
   static final String WEB = "10.244.77.95";
+
+  /**
+   * The recommended proxy JVM options (docs/proxy.md explains each, docs/benchmarks.md the runs).
+   */
   static final List<String> PROXY_JVM =
       List.of(
           "-XX:+UseSerialGC",
@@ -37,7 +41,12 @@ public final class DataPlaneBenchmark {
           "-XX:ReservedCodeCacheSize=16m",
           "-XX:MaxMetaspaceSize=64m",
           "-Xshare:off",
-          "-XX:+UseCompactObjectHeaders");
+          "-XX:+UseCompactObjectHeaders",
+          "-XX:TrimNativeHeapInterval=1000",
+          "-XX:CompileCommand=quiet",
+          "-XX:CompileCommand=dontinline,*::readComplete0",
+          "-XX:CompileCommand=dontinline,*::writeComplete0",
+          "-XX:CompileCommand=dontinline,*::flush0");
 
   public static void main(String[] args) throws Exception {
     int requests = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;

@@ -20,6 +20,17 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Relay extends ChannelInboundHandlerAdapter {
   private final Channel peer;
   private final LongAdder bytes;
+  private Channel self;
+  // One listener for every write of this direction (not one per message): the next read is asked
+  // for when the previous write completed.
+  private final ChannelFutureListener written =
+      f -> {
+        if (f.isSuccess()) {
+          self.read();
+        } else {
+          closeBoth(self);
+        }
+      };
 
   /**
    * @param bytes counts bytes read from this channel and written to the peer
@@ -38,20 +49,16 @@ public final class Relay extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    self = ctx.channel();
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof ByteBuf buf) {
       bytes.add(buf.readableBytes());
     }
-    peer.writeAndFlush(msg)
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (f.isSuccess()) {
-                    ctx.channel().read();
-                  } else {
-                    closeBoth(ctx.channel());
-                  }
-                });
+    peer.writeAndFlush(msg).addListener(written);
   }
 
   @Override
