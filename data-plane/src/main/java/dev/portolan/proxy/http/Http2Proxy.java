@@ -11,7 +11,6 @@ import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -86,7 +85,7 @@ public final class Http2Proxy extends Http2Side {
   }
 
   /** Request frames, to the exchange of their stream (a new one for a new stream). */
-  private final class Frames extends Http2FrameAdapter {
+  private final class Frames extends StreamFrames {
     @Override
     public void onHeadersRead(
         ChannelHandlerContext ctx, int id, Http2Headers headers, int padding, boolean end) {
@@ -99,19 +98,6 @@ public final class Http2Proxy extends Http2Side {
         exchanges.put(id, x);
       }
       x.requestHeaders(headers, end);
-    }
-
-    @Override
-    public void onHeadersRead(
-        ChannelHandlerContext ctx,
-        int id,
-        Http2Headers headers,
-        int dependency,
-        short weight,
-        boolean exclusive,
-        int padding,
-        boolean end) {
-      onHeadersRead(ctx, id, headers, padding, end);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -112,6 +113,29 @@ abstract class Http2Side extends Http2ConnectionHandler {
       }
     } catch (Http2Exception e) {
       ctx.close();
+    }
+  }
+
+  /**
+   * Frame callbacks of one side. A proxy does not forward priorities, so HEADERS with priority
+   * fields arrive as plain HEADERS.
+   */
+  abstract static class StreamFrames extends Http2FrameAdapter {
+    @Override
+    public abstract void onHeadersRead(
+        ChannelHandlerContext ctx, int id, Http2Headers headers, int padding, boolean end);
+
+    @Override
+    public final void onHeadersRead(
+        ChannelHandlerContext ctx,
+        int id,
+        Http2Headers headers,
+        int dependency,
+        short weight,
+        boolean exclusive,
+        int padding,
+        boolean end) {
+      onHeadersRead(ctx, id, headers, padding, end);
     }
   }
 }

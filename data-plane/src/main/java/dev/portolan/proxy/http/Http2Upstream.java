@@ -9,7 +9,6 @@ import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -128,7 +127,7 @@ final class Http2Upstream extends Http2Side {
   }
 
   /** Response frames, to the exchange of their stream. */
-  private final class Frames extends Http2FrameAdapter {
+  private final class Frames extends StreamFrames {
     @Override
     public void onHeadersRead(
         ChannelHandlerContext ctx, int id, Http2Headers headers, int padding, boolean end) {
@@ -136,19 +135,6 @@ final class Http2Upstream extends Http2Side {
       if (x != null) {
         x.responseHeaders(headers, end);
       }
-    }
-
-    @Override
-    public void onHeadersRead(
-        ChannelHandlerContext ctx,
-        int id,
-        Http2Headers headers,
-        int dependency,
-        short weight,
-        boolean exclusive,
-        int padding,
-        boolean end) {
-      onHeadersRead(ctx, id, headers, padding, end);
     }
 
     @Override
