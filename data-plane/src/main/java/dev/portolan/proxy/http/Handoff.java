@@ -1,16 +1,11 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 
-/** What the HTTP proxies share at their edges: taking over a connection, dialling an endpoint. */
+/** What the HTTP proxies share at their edges: taking over a connection, counting their dials. */
 final class Handoff {
   private Handoff() {}
 
@@ -29,15 +24,6 @@ final class Handoff {
     client.pipeline().fireChannelRead(detected);
     client.pipeline().fireChannelReadComplete();
     return true;
-  }
-
-  /** A connection to an endpoint, on the client's event loop. */
-  static Bootstrap dial(EventLoop loop, Duration connectTimeout) {
-    return new Bootstrap()
-        .group(loop)
-        .channel(Transport.of(loop).socketChannel())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
   }
 
   /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */

@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -74,7 +75,7 @@ public final class Http1Upstreams {
   /** Opens a connection to {@code a} on {@code loop}. */
   ChannelFuture connect(EventLoop loop, InetSocketAddress a, String direction) {
     Handoff.opened(metrics, direction, a, "http/1");
-    return Handoff.dial(loop, connectTimeout)
+    return Transport.dial(loop, connectTimeout)
         .option(ChannelOption.AUTO_READ, false)
         .handler(
             new ChannelInitializer<Channel>() {

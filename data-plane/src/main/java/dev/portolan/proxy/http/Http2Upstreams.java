@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
@@ -57,7 +58,7 @@ public final class Http2Upstreams {
     Http2Upstream h = Http2Upstream.create(() -> byEndpoint.remove(a, self[0]));
     self[0] = h;
     h.connect =
-        Handoff.dial(loop, connectTimeout)
+        Transport.dial(loop, connectTimeout)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override

@@ -1,6 +1,8 @@
 package dev.portolan.proxy.net;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandlerFactory;
@@ -14,6 +16,7 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -75,6 +78,18 @@ public enum Transport {
 
   public Class<? extends Channel> socketChannel() {
     return this == IO_URING ? IoUringSocketChannel.class : EpollSocketChannel.class;
+  }
+
+  /**
+   * A connection to an upstream, on the client's event loop (and so its transport): the one dial of
+   * the TCP relay and the HTTP pools.
+   */
+  public static Bootstrap dial(EventLoop loop, Duration connectTimeout) {
+    return new Bootstrap()
+        .group(loop)
+        .channel(of(loop).socketChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
   }
 
   /** The transport of an event loop: upstream connections are made on their client's loop. */

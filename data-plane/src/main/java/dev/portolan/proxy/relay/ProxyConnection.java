@@ -7,7 +7,6 @@ import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.Transport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -194,13 +193,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Channel client = ctx.channel();
     LongAdder read = readBytes();
     LongAdder written = writtenBytes();
-    new Bootstrap()
-        .group(client.eventLoop())
-        .channel(Transport.of(client.eventLoop()).socketChannel())
+    Transport.dial(client.eventLoop(), s.connectTimeout())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) s.connectTimeout().toMillis())
         .handler(
             new ChannelInitializer<Channel>() {
               @Override
