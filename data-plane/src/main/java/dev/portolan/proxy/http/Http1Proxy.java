@@ -456,7 +456,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     closing = true; // this handler's HTTP work is over
     e.tunnelled = new ArrayList<>();
     releaseQueue();
-    Http1Tunnel.open(client, e.upstream, r, e.tunnelled);
+    Http1Tunnel.open(client, e.upstream, r, e.tunnelled, upstreams.idleTimeout());
   }
 
   private void record(int code, Exchange e) {

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,7 +26,12 @@ final class Http1Tunnel {
   /**
    * @param fromUpstream bytes the upstream codec passed on after the response, kept in order
    */
-  static void open(Channel client, Channel upstream, HttpResponse r, List<Object> fromUpstream) {
+  static void open(
+      Channel client,
+      Channel upstream,
+      HttpResponse r,
+      List<Object> fromUpstream,
+      Duration idleTimeout) {
     client.write(r);
     client
         .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
@@ -52,7 +58,7 @@ final class Http1Tunnel {
                   fromUpstream.forEach(client::write);
                   upstream.flush();
                   client.flush();
-                  Relay.join(client, upstream, new LongAdder(), new LongAdder());
+                  Relay.join(client, upstream, new LongAdder(), new LongAdder(), idleTimeout);
                 });
   }
 

@@ -47,6 +47,11 @@ public final class Http1Upstreams {
     this.idleTimeout = idleTimeout;
   }
 
+  /** How long a connection may carry nothing before it is closed. */
+  Duration idleTimeout() {
+    return idleTimeout;
+  }
+
   /** An idle connection to {@code a} on the calling event loop, or null. */
   Channel poll(InetSocketAddress a) {
     ArrayDeque<Channel> q = idle.get().get(a);

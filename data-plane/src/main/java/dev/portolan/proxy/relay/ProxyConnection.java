@@ -12,9 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -196,15 +194,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Transport.dial(client.eventLoop(), s.connectTimeout())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .handler(
-            new ChannelInitializer<Channel>() {
-              @Override
-              protected void initChannel(Channel ch) {
-                ch.pipeline()
-                    .addLast(
-                        new IdleStateHandler(0, 0, s.idleTimeout().toSeconds(), TimeUnit.SECONDS));
-              }
-            })
+        .handler(new ChannelInboundHandlerAdapter()) // the relay installs its handlers on connect
         .connect(route.upstream())
         .addListener(
             (ChannelFutureListener)
@@ -239,7 +229,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   } else {
                     release();
                   }
-                  Relay.join(client, upstream, read, written);
+                  Relay.join(client, upstream, read, written, s.idleTimeout());
                 });
   }
 

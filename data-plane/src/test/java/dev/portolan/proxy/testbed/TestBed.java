@@ -33,7 +33,9 @@ public final class TestBed implements AutoCloseable {
   private String proxyClasspath;
   private final StringBuilder yaml = new StringBuilder();
   private JavaProcess policyServer;
-  private List<String> proxyJvmArgs = List.of("-Xmx128m");
+  // Tests look for buffer leaks (close() fails on a report); a benchmark's options replace these.
+  private List<String> proxyJvmArgs =
+      List.of("-Xmx128m", "-Dio.netty.leakDetection.level=paranoid");
   private Map<String, String> proxyEnv = Map.of();
   private int nextLink;
 
@@ -124,7 +126,6 @@ public final class TestBed implements AutoCloseable {
     return this;
   }
 
-  /** JVM options for the proxies (benchmarks want the full JIT; tests start fast). */
   /**
    * The proxies' classpath (default: this JVM's, test classes included). A benchmark passes the
    * proxy's own runtime classpath so that it loads, and pays memory for, what a deployed proxy
@@ -135,6 +136,10 @@ public final class TestBed implements AutoCloseable {
     return this;
   }
 
+  /**
+   * JVM options for the proxies, instead of the tests' (benchmarks want the full JIT and the
+   * deployed settings; tests start fast and detect leaks).
+   */
   public TestBed proxyJvm(List<String> args) {
     proxyJvmArgs = List.copyOf(args);
     return this;
@@ -330,6 +335,11 @@ public final class TestBed implements AutoCloseable {
     return policyServer;
   }
 
+  /**
+   * Tears everything down, then fails if a proxy reported a Netty buffer leak (test-bed proxies run
+   * with {@code io.netty.leakDetection.level=paranoid}; a report depends on the GC, so a leak is
+   * caught often, not always).
+   */
   @Override
   public void close() {
     for (int i = closeables.size() - 1; i >= 0; i--) {
@@ -338,6 +348,15 @@ public final class TestBed implements AutoCloseable {
       } catch (Exception ignored) {
         // keep tearing down
       }
+    }
+    List<String> leaks = new ArrayList<>();
+    for (Pod p : pods.values()) {
+      if (p.proxy() != null && p.proxy().output().contains("LEAK:")) {
+        leaks.add("proxy of pod " + p.name() + ":\n" + p.proxy().output());
+      }
+    }
+    if (!leaks.isEmpty()) {
+      throw new AssertionError("buffer leak reported by " + String.join("\n", leaks));
     }
   }
 }
