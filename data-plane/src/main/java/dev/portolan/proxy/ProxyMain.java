@@ -76,7 +76,7 @@ public final class ProxyMain {
             config.detectTimeout());
     InboundRouter inbound =
         new InboundRouter(
-            discovery, config.inboundPort(), config.outboundPort(), config.adminPort());
+            discovery, metrics, config.inboundPort(), config.outboundPort(), config.adminPort());
     Http1Upstreams http1 =
         new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     Http2Upstreams http2 =

@@ -2,6 +2,7 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.InboundPolicy;
+import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.OriginalDestination;
 import dev.portolan.proxy.net.Transport;
 import dev.portolan.proxy.relay.Route;
@@ -10,22 +11,29 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Inbound (spec/data-plane.md §4): a redirected connection to port P is relayed to the app at
  * 127.0.0.1:P under P's policy — opaque relays at once, detect classifies first, a declared HTTP/1,
  * HTTP/2 or gRPC port goes straight to its codec. Direct connections (opaque transport) need mTLS
- * and the transport header, which are not served yet: they are refused, as are connections aimed at
- * the proxy's own ports (loop guard).
+ * and the transport header, which are not served yet: they are refused before a byte is read and
+ * counted in {@code transport_header_connections_total{result="refused_plaintext"}}. Connections
+ * aimed at the proxy's other ports are refused too (loop guard).
  */
 public final class InboundRouter {
+  private static final Logger log = LoggerFactory.getLogger(InboundRouter.class);
   private final Discovery discovery;
+  private final Metrics metrics;
   private final int inboundPort;
   private final int outboundPort;
   private final int adminPort;
 
-  public InboundRouter(Discovery discovery, int inboundPort, int outboundPort, int adminPort) {
+  public InboundRouter(
+      Discovery discovery, Metrics metrics, int inboundPort, int outboundPort, int adminPort) {
     this.discovery = discovery;
+    this.metrics = metrics;
     this.inboundPort = inboundPort;
     this.outboundPort = outboundPort;
     this.adminPort = adminPort;
@@ -35,11 +43,23 @@ public final class InboundRouter {
     InetSocketAddress dst =
         OriginalDestination.orLocal(Transport.fd(ch), (InetSocketAddress) ch.localAddress());
     int port = dst.getPort();
+    String target = dst.getAddress().getHostAddress() + ":" + port;
     if (OriginalDestination.isDirect(dst, inboundPort, outboundPort, adminPort)) {
+      if (port == inboundPort) {
+        metrics
+            .counter(
+                "transport_header_connections_total",
+                Metrics.plus(Metrics.src("inbound", target), "result", "refused_plaintext"))
+            .increment();
+      }
+      log.debug(
+          "inbound {} -> {}: direct connection refused ({})",
+          ch.remoteAddress(),
+          target,
+          port == inboundPort ? "no mTLS, no transport header" : "a proxy port: loop guard");
       return CompletableFuture.completedFuture(null);
     }
     InetSocketAddress app = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-    String target = dst.getAddress().getHostAddress() + ":" + port;
     return discovery
         .inbound(port)
         .thenApply(policy ->

@@ -72,6 +72,34 @@ class BadClientsTest {
   }
 
   @Test
+  void a_direct_plaintext_connection_to_the_inbound_port_is_refused_and_counted() throws Exception {
+    Sh.assumeRootWith();
+    try (TestBed bed =
+        new TestBed()
+            .pod("bare", "10.244.77.52", false, "", "")
+            .pod("server", SERVER, true, "", "")
+            .start()) {
+      // Opaque transport needs mTLS and a transport header (not served yet): a plaintext peer
+      // dialling 4143 itself is closed before anything is read, and the refusal is counted.
+      String out =
+          bed.pod("bare")
+              .run(
+                  "bash",
+                  "-c",
+                  "exec 3<>/dev/tcp/"
+                      + SERVER
+                      + "/4143; printf 'hello' >&3; timeout 20 cat <&3; echo \"exit=$?\"");
+      // Closed by the proxy (a FIN, or a reset as the bytes sent were never read), not by timeout.
+      assertThat(out).containsPattern("exit=[01]\\b");
+      assertThat(bed.pod("server").metrics())
+          .contains(
+              "transport_header_connections_total{direction=\"inbound\",target_addr=\""
+                  + SERVER
+                  + ":4143\",peer=\"src\",tls=\"disabled\",result=\"refused_plaintext\"} 1");
+    }
+  }
+
+  @Test
   void an_idle_connection_is_closed_after_the_idle_timeout() throws Exception {
     Sh.assumeRootWith("redis-server");
     try (TestBed bed =
