@@ -125,8 +125,11 @@ public final class JavaProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    // The process first, then what it had started: a parent killed last could still replace a
+    // killed child (nginx's master respawns its worker), and that one would outlive the test.
+    List<ProcessHandle> children = process.descendants().toList();
     process.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
     try {
       process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
