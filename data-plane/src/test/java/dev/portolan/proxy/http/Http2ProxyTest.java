@@ -19,7 +19,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
-import io.grpc.stub.StreamObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -33,8 +32,6 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -120,28 +117,14 @@ class Http2ProxyTest {
   @Test
   void a_long_lived_server_stream_carries_every_update_through_the_proxy() throws Exception {
     HealthGrpc.HealthFutureStub stub = proxy(List.of(server("a", "b")));
-    BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
-    HealthGrpc.newStub(client)
-        .watch(
-            ask("a"),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(HealthCheckResponse r) {
-                seen.add(r.getStatus());
-              }
-
-              @Override
-              public void onError(Throwable t) {}
-
-              @Override
-              public void onCompleted() {}
-            });
-    assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+    Statuses seen = new Statuses();
+    HealthGrpc.newStub(client).watch(ask("a"), seen);
+    assertThat(seen.next()).isEqualTo(ServingStatus.SERVING);
     HealthStatusManager health = healths.getFirst();
     for (int i = 0; i < 20; i++) {
       ServingStatus next = i % 2 == 0 ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
       health.setStatus("a", next);
-      assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(next);
+      assertThat(seen.next()).isEqualTo(next);
     }
     // Other calls share the connection meanwhile.
     assertThat(stub.check(ask("b")).get(10, TimeUnit.SECONDS).getStatus())

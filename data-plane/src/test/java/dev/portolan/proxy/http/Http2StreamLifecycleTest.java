@@ -9,13 +9,11 @@ import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.StreamObserver;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -28,10 +26,9 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -235,29 +232,19 @@ class Http2StreamLifecycleTest {
     InetSocketAddress server = new InetSocketAddress("127.0.0.1", grpc.getPort());
     grpcClient = NettyChannelBuilder.forAddress(proxy(server)).usePlaintext().build();
     HealthCheckRequest a = HealthCheckRequest.newBuilder().setService("a").build();
-    BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
-    StreamObserver<HealthCheckResponse> into =
-        new StreamObserver<>() {
-          @Override
-          public void onNext(HealthCheckResponse r) {
-            seen.add(r.getStatus());
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        };
+    Statuses seen = new Statuses();
     Context.CancellableContext first = Context.current().withCancellation();
-    first.run(() -> HealthGrpc.newStub(grpcClient).watch(a, into));
-    HealthGrpc.newStub(grpcClient).watch(a, into);
-    assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
-    assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+    first.run(() -> HealthGrpc.newStub(grpcClient).watch(a, seen));
+    HealthGrpc.newStub(grpcClient).watch(a, seen);
+    assertThat(seen.next()).isEqualTo(ServingStatus.SERVING);
+    assertThat(seen.next()).isEqualTo(ServingStatus.SERVING);
 
     var third = HealthGrpc.newFutureStub(grpcClient).check(a);
-    Thread.sleep(300); // the third stream waits in the proxy (no failure, no answer)
-    assertThat(third).isNotDone();
+    // The third stream waits in the proxy: no failure, no answer, for as long as we look.
+    Awaitility.await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !third.isDone());
 
     first.cancel(null); // the client resets its stream: the reset frees the server's slot
     assertThat(third.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(ServingStatus.SERVING);
