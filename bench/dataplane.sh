@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Data-plane benchmark in the network-namespace test bed (root; see bench/README.md).
 #   bench/dataplane.sh [requests per redis run, default 200000]
+#   bench/dataplane.sh --ab [rounds, default 3]   (one hop vs HAProxy on redis, alternating)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then

@@ -49,34 +49,13 @@ public final class DataPlaneBenchmark {
           "-XX:CompileCommand=dontinline,*::flush0");
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--ab")) {
+      RedisAbBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 3);
+      return;
+    }
     int requests = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-    Figures.machine();
-    System.out.println(
-        "peers: redis-server "
-            + version("redis-server", "--version")
-            + ", HAProxy "
-            + version("haproxy", "-v")
-            + ", nginx, h2load; proxies: "
-            + proxyJvm()
-            + " "
-            + proxyEnv());
-    try (TestBed bed =
-        new TestBed()
-            .proxyJvm(proxyJvm())
-            .proxyClasspath(proxyClasspath())
-            .proxyEnv(proxyEnv())
-            .pod("client", CLIENT, true, "", "")
-            .pod("bare", BARE, false, "", "")
-            .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
-            .pod("meshed", MESHED, true, "", "{name: redis, containerPort: 6379}")
-            .pod("haproxy", HAPROXY, false, "", "")
-            .pod(
-                "web",
-                WEB,
-                false,
-                "",
-                "{name: http, containerPort: 8080}, {name: h2, containerPort: 8081}")
-            .start()) {
+    header();
+    try (TestBed bed = bed().start()) {
       Redis.server(bed, "plain", 6379);
       Redis.server(bed, "meshed", 6379);
       nginx(bed);
@@ -144,6 +123,39 @@ public final class DataPlaneBenchmark {
           ProcFigures.status(pid, "VmHWM"), ProcFigures.status(pid, "VmRSS"));
     }
     System.exit(0);
+  }
+
+  /** The machine, the peers' versions and the proxies' options, printed before any figure. */
+  static void header() {
+    Figures.machine();
+    System.out.println(
+        "peers: redis-server "
+            + version("redis-server", "--version")
+            + ", HAProxy "
+            + version("haproxy", "-v")
+            + ", nginx, h2load; proxies: "
+            + proxyJvm()
+            + " "
+            + proxyEnv());
+  }
+
+  /** The benchmark's pods: a meshed client, an unmeshed one, two redis, HAProxy, nginx. */
+  static TestBed bed() {
+    return new TestBed()
+        .proxyJvm(proxyJvm())
+        .proxyClasspath(proxyClasspath())
+        .proxyEnv(proxyEnv())
+        .pod("client", CLIENT, true, "", "")
+        .pod("bare", BARE, false, "", "")
+        .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
+        .pod("meshed", MESHED, true, "", "{name: redis, containerPort: 6379}")
+        .pod("haproxy", HAPROXY, false, "", "")
+        .pod(
+            "web",
+            WEB,
+            false,
+            "",
+            "{name: http, containerPort: 8080}, {name: h2, containerPort: 8081}");
   }
 
   /**
@@ -284,10 +296,10 @@ public final class DataPlaneBenchmark {
     return pid;
   }
 
-  private static final Pattern REDIS_LINE =
+  static final Pattern REDIS_LINE =
       Pattern.compile("([A-Z_]+): ([0-9.]+) requests per second, p50=([0-9.]+) msec");
 
-  private static String[] redisBenchmark(String host, int n, String tests) {
+  static String[] redisBenchmark(String host, int n, String tests) {
     return new String[] {
       "redis-benchmark",
       "-h",
