@@ -85,12 +85,16 @@ public final class DataPlaneBenchmark {
             ProcFigures.status(clientPid, "RssFile"));
       }
       if (!only.equals("redis")) {
-        rows.add(httpRun(bed, "direct", "bare", WEB + ":8080", requests / 4, 0));
-        rows.add(httpRun(bed, "portolan detect", "client", WEB + ":8080", requests / 4, clientPid));
-        rows.add(httpRun(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4, haproxyPid));
-        rows.add(h2Run(bed, "direct", "bare", WEB + ":8081", requests / 4, 0));
-        rows.add(h2Run(bed, "portolan detect", "client", WEB + ":8081", requests / 4, clientPid));
-        rows.add(h2Run(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4, haproxyPid));
+        rows.add(H2load.http1(bed, "direct", "bare", WEB + ":8080", requests / 4, 0));
+        rows.add(
+            H2load.http1(bed, "portolan detect", "client", WEB + ":8080", requests / 4, clientPid));
+        rows.add(
+            H2load.http1(bed, "haproxy http", "bare", HAPROXY + ":8080", requests / 4, haproxyPid));
+        rows.add(H2load.http2(bed, "direct", "bare", WEB + ":8081", requests / 4, 0));
+        rows.add(
+            H2load.http2(bed, "portolan detect", "client", WEB + ":8081", requests / 4, clientPid));
+        rows.add(
+            H2load.http2(bed, "haproxy http", "bare", HAPROXY + ":8081", requests / 4, haproxyPid));
       }
       long cpu1 = ProcFigures.cpuTicks(bed.pod("client").proxy().pid());
 
@@ -355,85 +359,6 @@ public final class DataPlaneBenchmark {
       throw new IllegalStateException("redis-benchmark " + label + " printed no results:\n" + out);
     }
     return rows;
-  }
-
-  private static final Pattern H2LOAD_RPS = Pattern.compile("finished in [^,]+, ([0-9.]+) req/s");
-  private static final Pattern H2LOAD_TIME =
-      Pattern.compile("time for request:\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)\\s+([0-9.]+\\w+)");
-
-  /** HTTP/1.1: 20 connections. */
-  static String httpRun(TestBed bed, String label, String from, String target, int n, long proxyPid)
-      throws Exception {
-    return h2load(
-        bed,
-        "HTTP/1.1 GET (h2load, 20 conns)",
-        label,
-        from,
-        target,
-        n,
-        proxyPid,
-        "--h1",
-        "-c",
-        "20");
-  }
-
-  /** HTTP/2 prior knowledge: 20 connections, 10 concurrent streams each. */
-  static String h2Run(TestBed bed, String label, String from, String target, int n, long proxyPid)
-      throws Exception {
-    return h2load(
-        bed,
-        "HTTP/2 GET (h2load, 20 conns × 10 streams)",
-        label,
-        from,
-        target,
-        n,
-        proxyPid,
-        "-c",
-        "20",
-        "-m",
-        "10");
-  }
-
-  /**
-   * One unmeasured h2load run (every path, and the proxy's JIT, warmed alike), then the measured
-   * one: a table row with throughput and mean time per request.
-   */
-  private static String h2load(
-      TestBed bed,
-      String load,
-      String label,
-      String from,
-      String target,
-      int n,
-      long proxyPid,
-      String... opts)
-      throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("h2load", "-n", Integer.toString(n)));
-    cmd.addAll(List.of(opts));
-    cmd.add("http://" + target + "/");
-    bed.pod(from).run(cmd.toArray(String[]::new));
-    long cpu0 = proxyPid == 0 ? 0 : ProcFigures.cpuTicks(proxyPid);
-    String out = bed.pod(from).run(cmd.toArray(String[]::new));
-    String cpu =
-        proxyPid == 0
-            ? "—"
-            : String.format("%.1f µs/req", (ProcFigures.cpuTicks(proxyPid) - cpu0) * 10_000.0 / n);
-    Matcher rps = H2LOAD_RPS.matcher(out);
-    Matcher time = H2LOAD_TIME.matcher(out);
-    if (!rps.find() || !time.find() || !out.contains(n + " succeeded")) {
-      throw new IllegalStateException("h2load " + label + " failed:\n" + out);
-    }
-    return "| "
-        + load
-        + " | "
-        + label
-        + " | "
-        + rps.group(1)
-        + " req/s | mean "
-        + time.group(3)
-        + " | "
-        + cpu
-        + " |";
   }
 
   static String version(String... cmd) {
