@@ -1,5 +1,7 @@
 package dev.portolan.bench;
 
+import dev.portolan.proxy.init.ProxyInit;
+import dev.portolan.proxy.init.ProxyInitConfig;
 import dev.portolan.proxy.peers.Redis;
 import dev.portolan.proxy.testbed.Sh;
 import dev.portolan.proxy.testbed.TestBed;
@@ -23,6 +25,7 @@ public final class DataPlaneBenchmark {
   static final String MESHED = "10.244.77.93";
   static final String HAPROXY = "10.244.77.94";
   static final String WEB = "10.244.77.95";
+  static final String SEAT = "10.244.77.96";
 
   /**
    * The recommended proxy JVM options (docs/proxy.md explains each, docs/benchmarks.md the runs).
@@ -154,6 +157,7 @@ public final class DataPlaneBenchmark {
         .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
         .pod("meshed", MESHED, true, "", "{name: redis, containerPort: 6379}")
         .pod("haproxy", HAPROXY, false, "", "")
+        .pod("seat", SEAT, false, "", "")
         .pod(
             "web",
             WEB,
@@ -295,6 +299,45 @@ public final class DataPlaneBenchmark {
     List<String> probe = new ArrayList<>(bed.pod("bare").ns().exec());
     probe.addAll(List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"));
     for (int i = 0; i < 100 && Sh.tryRun(probe).exit() != 0; i++) {
+      Thread.onSpinWait();
+    }
+    return pid;
+  }
+
+  /**
+   * HAProxy in the sidecar's seat: the "seat" pod gets the same iptables rules as a meshed pod
+   * (proxy-init's defaults: outbound to 4140, UID 2102 excluded) and HAProxy, running as UID 2102,
+   * listens on 4140 with redis as its one backend. redis-benchmark in that pod to redis's own
+   * address is then redirected to HAProxy exactly as the client pod's is to Portolan: same NAT,
+   * same conntrack, same loopback leg, so the two differ only in the proxy. Returns its pid.
+   */
+  static long haproxyInSeat(TestBed bed) throws Exception {
+    ProxyInit.apply(ProxyInitConfig.defaults(), bed.pod("seat").ns().exec(), true);
+    Path conf = Files.createTempFile("portolan-bench-haproxy-seat", ".cfg");
+    Files.writeString(
+        conf,
+        """
+        global
+          maxconn 4096
+          uid 2102
+          gid 2102
+        defaults
+          timeout connect 3s
+          timeout client 60s
+          timeout server 60s
+        frontend outbound
+          mode tcp
+          bind 0.0.0.0:4140
+          default_backend redis
+        backend redis
+          mode tcp
+          server r %s:6379
+        """
+            .formatted(PLAIN));
+    long pid = bed.background("seat", "haproxy", "-db", "-f", conf.toString()).pid();
+    List<String> probe = new ArrayList<>(bed.pod("seat").ns().exec());
+    probe.addAll(List.of("redis-cli", "-h", PLAIN, "-p", "6379", "ping"));
+    for (int i = 0; i < 100 && !Sh.tryRun(probe).output().contains("PONG"); i++) {
       Thread.onSpinWait();
     }
     return pid;

@@ -61,6 +61,44 @@ final class ProcFigures {
     return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])}; // utime, stime
   }
 
+  /**
+   * The whole machine's CPU time so far, in clock ticks summed over cores: user (with nice),
+   * system, interrupts (hard and soft), idle (with iowait: a thread waiting in {@code
+   * io_uring_enter} counts as waiting for I/O), steal. Softirq time (the network stack's receive
+   * side) is charged to no process here, so a path's cost is only whole when this is counted too.
+   */
+  static long[] machineTicks() throws Exception {
+    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long user = Long.parseLong(f[1]) + Long.parseLong(f[2]);
+    long irq = Long.parseLong(f[6]) + Long.parseLong(f[7]);
+    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+    return new long[] {user, Long.parseLong(f[3]), irq, idle, Long.parseLong(f[8])};
+  }
+
+  /**
+   * Context switches of all a process's threads so far: voluntary (the thread blocked: a wait for
+   * I/O ended its turn) and involuntary (preempted).
+   */
+  static long[] contextSwitches(long pid) throws Exception {
+    long[] sum = new long[2];
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+              sum[0] += Long.parseLong(line.split("\\s+")[1]);
+            } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+              sum[1] += Long.parseLong(line.split("\\s+")[1]);
+            }
+          }
+        } catch (java.io.IOException e) {
+          // the thread ended between the listing and the read
+        }
+      }
+    }
+    return sum;
+  }
+
   static String status(long pid, String key) throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith(key + ":")) {

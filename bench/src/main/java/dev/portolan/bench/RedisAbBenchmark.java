@@ -8,9 +8,12 @@ import java.util.regex.Matcher;
  * One Portolan hop against one HAProxy hop on redis, many times in one test bed: the steadier
  * comparison for a change to the relay ({@code bench/dataplane.sh --ab [rounds]}). After a warm-up
  * of each path, every round runs {@code redis-benchmark -c 50 -n 200000 -t ping,set,get} through
- * the client proxy and then through HAProxy; it prints each round, then the mean throughput of
- * PING_INLINE, SET and GET per path, their ratio, and each process's user and system CPU over all
- * rounds (PING_MBULK included: four commands per run).
+ * the client proxy, through HAProxy as its own hop (the benchmark's peer), and through HAProxy in
+ * the sidecar's seat ({@link DataPlaneBenchmark#haproxyInSeat}: behind the same iptables rules as
+ * the client proxy). It prints each round, then the mean throughput of PING_INLINE, SET and GET per
+ * path and the ratios, and for each path over all rounds (PING_MBULK included: four commands per
+ * run): the proxy process's user and system CPU and context switches, and the whole machine's CPU
+ * (softirq, the network stack's receive side, is charged to no process).
  */
 final class RedisAbBenchmark {
   private static final int REQUESTS = 200_000;
@@ -23,26 +26,54 @@ final class RedisAbBenchmark {
       Redis.server(bed, "plain", 6379);
       DataPlaneBenchmark.nginx(bed);
       long haproxyPid = DataPlaneBenchmark.haproxy(bed);
+      long seatPid = DataPlaneBenchmark.haproxyInSeat(bed);
       long proxyPid = bed.pod("client").proxy().pid();
       Path portolan = new Path("portolan 1 hop", "client", DataPlaneBenchmark.PLAIN, proxyPid);
       Path haproxy = new Path("haproxy tcp", "bare", DataPlaneBenchmark.HAPROXY, haproxyPid);
-      for (Path p : new Path[] {portolan, haproxy}) {
+      Path seat =
+          new Path("haproxy in the sidecar seat", "seat", DataPlaneBenchmark.PLAIN, seatPid);
+      Path[] paths = {portolan, haproxy, seat};
+      for (Path p : paths) {
         bed.pod(p.from).run(DataPlaneBenchmark.redisBenchmark(p.host, 50_000, "ping"));
       }
       for (int r = 1; r <= rounds; r++) {
         System.out.printf(
-            "round %d: portolan %.0f req/s, haproxy %.0f req/s%n",
-            r, portolan.measure(bed), haproxy.measure(bed));
+            "round %d: portolan %.0f req/s, haproxy %.0f req/s, haproxy in the seat %.0f req/s%n",
+            r, portolan.measure(bed), haproxy.measure(bed), seat.measure(bed));
       }
-      double ratio = portolan.meanRps() / haproxy.meanRps();
       System.out.printf(
-          "%d rounds: portolan %.0f req/s, haproxy %.0f req/s: %.3f×%n",
-          rounds, portolan.meanRps(), haproxy.meanRps(), ratio);
-      for (Path p : new Path[] {portolan, haproxy}) {
+          "%d rounds: portolan %.0f req/s, haproxy %.0f req/s: %.3f×;"
+              + " haproxy in the seat %.0f req/s: portolan %.3f× of it%n",
+          rounds,
+          portolan.meanRps(),
+          haproxy.meanRps(),
+          portolan.meanRps() / haproxy.meanRps(),
+          seat.meanRps(),
+          portolan.meanRps() / seat.meanRps());
+      for (Path p : paths) {
         long requests = 4L * REQUESTS * rounds;
         System.out.printf(
             "%s: CPU user %d ticks, system %d ticks (%.1f µs per request)%n",
             p.label, p.user, p.sys, (p.user + p.sys) * 10_000.0 / requests);
+        System.out.printf(
+            "  context switches: %d voluntary, %d involuntary (%.2f per request)%n",
+            p.voluntary, p.involuntary, (p.voluntary + p.involuntary) / (double) requests);
+        long busy = p.machine[0] + p.machine[1] + p.machine[2];
+        System.out.printf(
+            "  whole machine: user %d, system %d, irq+softirq %d, idle+iowait %d, steal %d ticks"
+                + " (%.1f µs busy per request)%n",
+            p.machine[0],
+            p.machine[1],
+            p.machine[2],
+            p.machine[3],
+            p.machine[4],
+            busy * 10_000.0 / requests);
+        StringBuilder commands = new StringBuilder();
+        p.perCommand.forEach(
+            (c, sum) -> commands.append(String.format(" %s %.0f", c, sum / p.runs)));
+        System.out.printf(
+            "  per command (req/s):%s; wall %.1f s for %d requests%n",
+            commands, p.wallNanos / 1e9, requests);
       }
       System.out.printf(
           "client proxy: VmHWM (peak RSS) %s%n", ProcFigures.status(proxyPid, "VmHWM"));
@@ -60,6 +91,11 @@ final class RedisAbBenchmark {
     int runs;
     long user;
     long sys;
+    final long[] machine = new long[5];
+    final java.util.Map<String, Double> perCommand = new java.util.LinkedHashMap<>();
+    long wallNanos;
+    long voluntary;
+    long involuntary;
 
     Path(String label, String from, String host, long pid) {
       this.label = label;
@@ -71,17 +107,29 @@ final class RedisAbBenchmark {
     /** One run; returns its mean throughput over PING_INLINE, SET and GET. */
     double measure(TestBed bed) throws Exception {
       long[] before = ProcFigures.userSysTicks(pid);
+      long[] machineBefore = ProcFigures.machineTicks();
+      long[] switchesBefore = ProcFigures.contextSwitches(pid);
+      long start = System.nanoTime();
       String out =
           bed.pod(from)
               .run(DataPlaneBenchmark.redisBenchmark(host, REQUESTS, "ping,set,get"))
               .replace('\r', '\n');
+      wallNanos += System.nanoTime() - start;
+      long[] switchesAfter = ProcFigures.contextSwitches(pid);
+      voluntary += switchesAfter[0] - switchesBefore[0];
+      involuntary += switchesAfter[1] - switchesBefore[1];
       long[] after = ProcFigures.userSysTicks(pid);
+      long[] machineAfter = ProcFigures.machineTicks();
+      for (int i = 0; i < machine.length; i++) {
+        machine[i] += machineAfter[i] - machineBefore[i];
+      }
       user += after[0] - before[0];
       sys += after[1] - before[1];
       double sum = 0;
       int n = 0;
       Matcher m = DataPlaneBenchmark.REDIS_LINE.matcher(out);
       while (m.find()) {
+        perCommand.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum);
         if (!m.group(1).equals("PING_MBULK")) {
           sum += Double.parseDouble(m.group(2));
           n++;

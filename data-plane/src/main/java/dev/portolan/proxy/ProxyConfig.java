@@ -18,6 +18,8 @@ import java.util.Map;
  * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
  * @param workers data-path event loop threads
  * @param transport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
+ * @param uringRelay relayed TCP connections on io_uring are driven by {@code UringRelay} rather
+ *     than a Netty pipeline ({@code PORTOLAN_RELAY}: auto, the default, or netty)
  * @param logLevel {@code PORTOLAN_LOG_LEVEL}, applied by {@link LogLevel#apply()} before anything
  *     logs
  */
@@ -38,6 +40,7 @@ public record ProxyConfig(
     PortSet inboundPorts,
     int workers,
     Transport transport,
+    boolean uringRelay,
     LogLevel logLevel) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
@@ -58,6 +61,7 @@ public record ProxyConfig(
         portsOf(env, "PORTOLAN_INBOUND_PORTS"),
         intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()),
         Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
+        uringRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
         logLevelOf(env));
   }
 
@@ -67,6 +71,16 @@ public record ProxyConfig(
   }
 
   /** The pod's container ports (as the injector knows them), to learn their policies early. */
+  private static boolean uringRelayOf(String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto", "" -> true;
+      case "netty" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "PORTOLAN_RELAY: '" + value + "' is not one of auto, netty");
+    };
+  }
+
   private static PortSet portsOf(Map<String, String> env, String key) {
     ParsedPorts p = PortListParser.parse(env.getOrDefault(key, ""));
     if (p.hasErrors()) {

@@ -123,7 +123,8 @@ public final class ProxyMain {
         http.metrics(),
         serverFirst,
         http.balancer(),
-        http);
+        http,
+        c.uringRelay());
   }
 
   static Channel listen(

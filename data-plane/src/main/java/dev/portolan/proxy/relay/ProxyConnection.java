@@ -9,6 +9,7 @@ import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -41,13 +42,16 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       Metrics metrics,
       ServerFirstCache serverFirst,
       P2c balancer,
-      HttpProxies http) {}
+      HttpProxies http,
+      boolean uringRelay) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<Route>> router;
   private ByteBuf buffered;
   private Route route;
   private boolean upstreamStarted;
+  // A read asked of Netty and not yet answered: its bytes would arrive in this pipeline.
+  private boolean readPending;
   private ScheduledFuture<?> windowTimer;
   private ScheduledFuture<?> deadlineTimer;
 
@@ -101,13 +105,25 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                 () -> decided(ctx, "read_timeout"),
                 r.detectTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
+    readPending = true;
     ctx.read();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (buffered == null || upstreamStarted) {
-      // Bytes before routing finished cannot happen (AUTO_READ off); after, the relay reads.
+    readPending = false;
+    if (upstreamStarted && msg instanceof ByteBuf early) {
+      // Read while the upstream connects, although no read was asked for: Netty reads at once when
+      // the client half-closes (a request and its FIN in one go). Kept, and written first.
+      if (buffered == null) {
+        buffered = ctx.alloc().buffer(early.readableBytes());
+      }
+      buffered.writeBytes(early);
+      early.release();
+      return;
+    }
+    if (buffered == null) {
+      // Bytes before routing finished cannot happen (AUTO_READ off).
       ReferenceCountUtil.release(msg);
       return;
     }
@@ -118,6 +134,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
     if (d instanceof Detection.NeedMore) {
+      readPending = true;
       ctx.read();
     } else {
       decided(ctx, d.label());
@@ -222,12 +239,34 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   if (racing) {
                     FirstSpeaker.watch(client, upstream, route.upstream(), s);
                   }
+                  // The io_uring relay takes over both sockets, so nothing may be pending in
+                  // Netty: no read (a detection deadline that fired mid-read keeps the pipeline
+                  // relay), and the bytes read for detection are written first.
+                  boolean uring =
+                      s.uringRelay()
+                          && !racing
+                          && !readPending
+                          && Transport.of(client.eventLoop()) == Transport.IO_URING;
                   if (buffered != null && buffered.isReadable()) {
                     read.add(buffered.readableBytes());
-                    upstream.writeAndFlush(buffered);
+                    ChannelFuture w = upstream.writeAndFlush(buffered);
                     buffered = null;
+                    if (uring) {
+                      w.addListener(x -> {
+                        if (x.isSuccess()) {
+                          UringRelay.join(client, upstream, read, written, s.idleTimeout());
+                        } else {
+                          client.close();
+                        }
+                      });
+                      return;
+                    }
                   } else {
                     release();
+                  }
+                  if (uring) {
+                    UringRelay.join(client, upstream, read, written, s.idleTimeout());
+                    return;
                   }
                   Relay.join(client, upstream, read, written, s.idleTimeout());
                 });

@@ -80,19 +80,35 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     private final Channel a;
     private final Channel b;
     private final long tickNanos;
+    private final Runnable onIdle;
     private ScheduledFuture<?> next;
     private int quietTicks;
     // Set on the pair's event loop only, read there by the timer: a plain field.
     boolean active;
 
-    private IdleCheck(Channel a, Channel b, Duration timeout) {
+    private IdleCheck(Channel a, Channel b, Duration timeout, Runnable onIdle) {
       this.a = a;
       this.b = b;
       this.tickNanos = Math.max(1, timeout.toNanos() / TICKS);
+      this.onIdle = onIdle;
     }
 
     static IdleCheck start(Channel a, Channel b, Duration timeout) {
-      IdleCheck check = new IdleCheck(a, b, timeout);
+      return start(
+          a,
+          b,
+          timeout,
+          () -> {
+            a.close();
+            b.close();
+          });
+    }
+
+    /**
+     * @param onIdle closes the pair (run on the pair's loop)
+     */
+    static IdleCheck start(Channel a, Channel b, Duration timeout, Runnable onIdle) {
+      IdleCheck check = new IdleCheck(a, b, timeout, onIdle);
       check.schedule();
       // A closed pair leaves no timer behind (it would hold both channels until it fired).
       a.closeFuture().addListener(f -> check.next.cancel(false));
@@ -112,8 +128,7 @@ public final class Relay extends ChannelInboundHandlerAdapter {
         active = false;
         quietTicks = 0;
       } else if (++quietTicks >= TICKS) {
-        a.close();
-        b.close();
+        onIdle.run();
         return;
       }
       schedule();
