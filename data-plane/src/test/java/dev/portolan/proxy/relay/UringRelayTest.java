@@ -83,10 +83,9 @@ class UringRelayTest {
                                     toUpstream.add(early.readableBytes());
                                     up.writeAndFlush(early)
                                         .addListener(w ->
-                                            UringRelay.join(
-                                                client, up, toUpstream, toClient, idleTimeout));
+                                            join(client, up, toUpstream, toClient, idleTimeout));
                                   } else {
-                                    UringRelay.join(client, up, toUpstream, toClient, idleTimeout);
+                                    join(client, up, toUpstream, toClient, idleTimeout);
                                   }
                                 });
                   }
@@ -104,6 +103,11 @@ class UringRelayTest {
             .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .sync()
             .channel();
+  }
+
+  /** The relay under test. */
+  void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
+    UringRelay.join(a, b, aToB, bToA, idleTimeout);
   }
 
   @AfterEach
