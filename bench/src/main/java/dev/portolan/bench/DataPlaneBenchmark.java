@@ -260,16 +260,11 @@ public final class DataPlaneBenchmark {
 
   /** Starts HAProxy in its pod; returns its pid (one process, threads inside). */
   static long haproxy(TestBed bed) throws Exception {
-    Path conf = Files.createTempFile("portolan-bench-haproxy", ".cfg");
-    Files.writeString(
-        conf,
+    return startHaproxy(
+        bed,
+        "haproxy",
+        "",
         """
-        global
-          maxconn 4096
-        defaults
-          timeout connect 3s
-          timeout client 60s
-          timeout server 60s
         frontend redis
           mode tcp
           bind 0.0.0.0:6379
@@ -294,11 +289,44 @@ public final class DataPlaneBenchmark {
           http-reuse always
           server w2 %s:8081 proto h2
         """
-            .formatted(PLAIN, WEB, WEB));
-    long pid = bed.background("haproxy", "haproxy", "-db", "-f", conf.toString()).pid();
-    List<String> probe = new ArrayList<>(bed.pod("bare").ns().exec());
-    probe.addAll(List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"));
-    for (int i = 0; i < 100 && Sh.tryRun(probe).exit() != 0; i++) {
+            .formatted(PLAIN, WEB, WEB),
+        "bare",
+        List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"),
+        r -> r.exit() == 0);
+  }
+
+  /**
+   * Starts HAProxy in a pod on the shared global and defaults sections plus {@code global} (more
+   * global lines) and {@code sections}, and waits until {@code probe}, run in {@code from}, answers
+   * as {@code up} says. Returns its pid (one process, threads inside).
+   */
+  private static long startHaproxy(
+      TestBed bed,
+      String pod,
+      String global,
+      String sections,
+      String from,
+      List<String> probe,
+      java.util.function.Predicate<Sh.Result> up)
+      throws Exception {
+    Path conf = Files.createTempFile("portolan-bench-haproxy-" + pod, ".cfg");
+    Files.writeString(
+        conf,
+        """
+        global
+          maxconn 4096
+        %s\
+        defaults
+          timeout connect 3s
+          timeout client 60s
+          timeout server 60s
+        %s\
+        """
+            .formatted(global, sections));
+    long pid = bed.background(pod, "haproxy", "-db", "-f", conf.toString()).pid();
+    List<String> cmd = new ArrayList<>(bed.pod(from).ns().exec());
+    cmd.addAll(probe);
+    for (int i = 0; i < 100 && !up.test(Sh.tryRun(cmd)); i++) {
       Thread.onSpinWait();
     }
     return pid;
@@ -313,18 +341,14 @@ public final class DataPlaneBenchmark {
    */
   static long haproxyInSeat(TestBed bed) throws Exception {
     ProxyInit.apply(ProxyInitConfig.defaults(), bed.pod("seat").ns().exec(), true);
-    Path conf = Files.createTempFile("portolan-bench-haproxy-seat", ".cfg");
-    Files.writeString(
-        conf,
+    return startHaproxy(
+        bed,
+        "seat",
         """
-        global
-          maxconn 4096
           uid 2102
           gid 2102
-        defaults
-          timeout connect 3s
-          timeout client 60s
-          timeout server 60s
+        """,
+        """
         frontend outbound
           mode tcp
           bind 0.0.0.0:4140
@@ -333,14 +357,10 @@ public final class DataPlaneBenchmark {
           mode tcp
           server r %s:6379
         """
-            .formatted(PLAIN));
-    long pid = bed.background("seat", "haproxy", "-db", "-f", conf.toString()).pid();
-    List<String> probe = new ArrayList<>(bed.pod("seat").ns().exec());
-    probe.addAll(List.of("redis-cli", "-h", PLAIN, "-p", "6379", "ping"));
-    for (int i = 0; i < 100 && !Sh.tryRun(probe).output().contains("PONG"); i++) {
-      Thread.onSpinWait();
-    }
-    return pid;
+            .formatted(PLAIN),
+        "seat",
+        List.of("redis-cli", "-h", PLAIN, "-p", "6379", "ping"),
+        r -> r.output().contains("PONG"));
   }
 
   static final Pattern REDIS_LINE =

@@ -70,7 +70,6 @@ public record ProxyConfig(
     return LogLevel.parse(env.getOrDefault("PORTOLAN_LOG_LEVEL", "info"));
   }
 
-  /** The pod's container ports (as the injector knows them), to learn their policies early. */
   private static boolean uringRelayOf(String value) {
     return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "auto", "" -> true;
@@ -81,6 +80,7 @@ public record ProxyConfig(
     };
   }
 
+  /** The pod's container ports (as the injector knows them), to learn their policies early. */
   private static PortSet portsOf(Map<String, String> env, String key) {
     ParsedPorts p = PortListParser.parse(env.getOrDefault(key, ""));
     if (p.hasErrors()) {

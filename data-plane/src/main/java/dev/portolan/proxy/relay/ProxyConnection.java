@@ -239,37 +239,40 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   if (racing) {
                     FirstSpeaker.watch(client, upstream, route.upstream(), s);
                   }
-                  // The io_uring relay takes over both sockets, so nothing may be pending in
-                  // Netty: no read (a detection deadline that fired mid-read keeps the pipeline
-                  // relay), and the bytes read for detection are written first.
-                  boolean uring =
-                      s.uringRelay()
-                          && !racing
-                          && !readPending
-                          && Transport.of(client.eventLoop()) == Transport.IO_URING;
-                  if (buffered != null && buffered.isReadable()) {
-                    read.add(buffered.readableBytes());
-                    ChannelFuture w = upstream.writeAndFlush(buffered);
-                    buffered = null;
-                    if (uring) {
-                      w.addListener(x -> {
-                        if (x.isSuccess()) {
-                          UringRelay.join(client, upstream, read, written, s.idleTimeout());
-                        } else {
-                          client.close();
-                        }
-                      });
-                      return;
-                    }
-                  } else {
-                    release();
-                  }
-                  if (uring) {
-                    UringRelay.join(client, upstream, read, written, s.idleTimeout());
-                    return;
-                  }
-                  Relay.join(client, upstream, read, written, s.idleTimeout());
+                  relay(client, upstream, racing, read, written);
                 });
+  }
+
+  /** Writes the bytes read for detection, if any, and joins the pair to a relay. */
+  private void relay(
+      Channel client, Channel upstream, boolean racing, LongAdder read, LongAdder written) {
+    ChannelFuture detectionBytes;
+    if (buffered != null && buffered.isReadable()) {
+      read.add(buffered.readableBytes());
+      detectionBytes = upstream.writeAndFlush(buffered);
+      buffered = null;
+    } else {
+      release();
+      detectionBytes = upstream.newSucceededFuture();
+    }
+    // The io_uring relay takes both sockets over, so nothing may be pending in Netty: no read (a
+    // detection deadline that fired mid-read keeps the pipeline relay), no write.
+    boolean uring =
+        s.uringRelay()
+            && !racing
+            && !readPending
+            && Transport.of(client.eventLoop()) == Transport.IO_URING;
+    if (!uring) {
+      Relay.join(client, upstream, read, written, s.idleTimeout());
+      return;
+    }
+    detectionBytes.addListener(w -> {
+      if (w.isSuccess()) {
+        UringRelay.join(client, upstream, read, written, s.idleTimeout());
+      } else {
+        client.close();
+      }
+    });
   }
 
   private void opened(Channel client) {

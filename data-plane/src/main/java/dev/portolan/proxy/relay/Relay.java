@@ -78,7 +78,6 @@ public final class Relay extends ChannelInboundHandlerAdapter {
   static final class IdleCheck implements Runnable {
     static final int TICKS = 4;
     private final Channel a;
-    private final Channel b;
     private final long tickNanos;
     private final Runnable onIdle;
     private ScheduledFuture<?> next;
@@ -86,9 +85,8 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     // Set on the pair's event loop only, read there by the timer: a plain field.
     boolean active;
 
-    private IdleCheck(Channel a, Channel b, Duration timeout, Runnable onIdle) {
+    private IdleCheck(Channel a, Duration timeout, Runnable onIdle) {
       this.a = a;
-      this.b = b;
       this.tickNanos = Math.max(1, timeout.toNanos() / TICKS);
       this.onIdle = onIdle;
     }
@@ -96,7 +94,6 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     static IdleCheck start(Channel a, Channel b, Duration timeout) {
       return start(
           a,
-          b,
           timeout,
           () -> {
             a.close();
@@ -105,10 +102,11 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * @param a the pair's side whose loop runs the timer and whose close cancels it
      * @param onIdle closes the pair (run on the pair's loop)
      */
-    static IdleCheck start(Channel a, Channel b, Duration timeout, Runnable onIdle) {
-      IdleCheck check = new IdleCheck(a, b, timeout, onIdle);
+    static IdleCheck start(Channel a, Duration timeout, Runnable onIdle) {
+      IdleCheck check = new IdleCheck(a, timeout, onIdle);
       check.schedule();
       // A closed pair leaves no timer behind (it would hold both channels until it fired).
       a.closeFuture().addListener(f -> check.next.cancel(false));

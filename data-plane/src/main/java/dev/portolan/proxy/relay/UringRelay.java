@@ -69,7 +69,7 @@ public final class UringRelay implements IoUringIoHandle {
     int fb = Transport.fd(b);
     this.aToB = new Direction((short) 1, fa, fb, aToBBytes);
     this.bToA = new Direction((short) 3, fb, fa, bToABytes);
-    this.idle = Relay.IdleCheck.start(a, b, t, this::closePair);
+    this.idle = Relay.IdleCheck.start(a, t, this::closePair);
   }
 
   /**

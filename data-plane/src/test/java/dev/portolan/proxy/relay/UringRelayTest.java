@@ -158,9 +158,7 @@ class UringRelayTest {
     }
     Channel[] channels = pair.get(5, TimeUnit.SECONDS);
     // Both directions ended: the pair is closed, both channels with it.
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !channels[0].isOpen() && !channels[1].isOpen());
+    awaitClosed(channels);
   }
 
   @Test
@@ -172,9 +170,7 @@ class UringRelayTest {
       assertThat(client.getInputStream().read()).isEqualTo(-1);
     }
     Channel[] channels = pair.get(5, TimeUnit.SECONDS);
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !channels[0].isOpen() && !channels[1].isOpen());
+    awaitClosed(channels);
   }
 
   @Test
@@ -186,12 +182,15 @@ class UringRelayTest {
       assertThat(server.getInputStream().read()).isEqualTo(1);
       // Nothing more: within 1–1.25 times the timeout the relay closes both sides.
       Channel[] channels = pair.get(5, TimeUnit.SECONDS);
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> !channels[0].isOpen() && !channels[1].isOpen());
+      awaitClosed(channels);
       assertThat(client.getInputStream().read()).isEqualTo(-1);
       assertThat(server.getInputStream().read()).isEqualTo(-1);
     }
+  }
+
+  /** Both channels of the pair closed (the relay closes the pair as one). */
+  private static void awaitClosed(Channel[] pair) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> !pair[0].isOpen() && !pair[1].isOpen());
   }
 
   private static void write(Socket s, byte[] bytes) {
