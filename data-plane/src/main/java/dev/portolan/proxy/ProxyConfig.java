@@ -3,6 +3,7 @@ package dev.portolan.proxy;
 import dev.portolan.policy.model.ParsedPorts;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortSet;
+import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.net.Transport;
 import java.time.Duration;
 import java.util.Map;
@@ -20,6 +21,9 @@ import java.util.Map;
  * @param transport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
  * @param uringRelay relayed TCP connections on io_uring are driven by {@code UringRelay} rather
  *     than a Netty pipeline ({@code PORTOLAN_RELAY}: auto, the default, or netty)
+ * @param loopbackCongestion the congestion control of the proxy's sockets on the pod's loopback leg
+ *     ({@code PORTOLAN_LOOPBACK_CONGESTION}: reno by default; empty for {@code kernel}, the node's
+ *     choice); see {@link LoopbackLeg}
  * @param logLevel {@code PORTOLAN_LOG_LEVEL}, applied by {@link LogLevel#apply()} before anything
  *     logs
  */
@@ -41,6 +45,7 @@ public record ProxyConfig(
     int workers,
     Transport transport,
     boolean uringRelay,
+    String loopbackCongestion,
     LogLevel logLevel) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
@@ -62,6 +67,7 @@ public record ProxyConfig(
         intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()),
         Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
         uringRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
+        LoopbackLeg.parse(env.get("PORTOLAN_LOOPBACK_CONGESTION")),
         logLevelOf(env));
   }
 

@@ -8,6 +8,7 @@ import dev.portolan.proxy.http.Http2Upstreams;
 import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.ProxyConnection;
 import dev.portolan.proxy.relay.Route;
@@ -50,6 +51,7 @@ public final class ProxyMain {
       System.exit(2);
       return;
     }
+    LoopbackLeg.use(config.loopbackCongestion());
     Metrics metrics = new Metrics();
     metrics
         .gauge(
@@ -86,13 +88,15 @@ public final class ProxyMain {
     ProxyConnection.Settings in =
         settings(config, serverFirst, new HttpProxies("inbound", balancer, http1, http2, metrics));
 
-    listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config);
+    // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
+    LoopbackLeg.listener(
+        listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config));
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
     AdminServer.start(
         admin, config.transport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
     System.out.printf(
         "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s"
-            + " service-account=%s transport=%s workers=%d log-level=%s%n",
+            + " service-account=%s transport=%s workers=%d loopback-congestion=%s log-level=%s%n",
         config.inboundPort(),
         config.outboundPort(),
         config.adminPort(),
@@ -102,6 +106,7 @@ public final class ProxyMain {
         config.serviceAccount(),
         config.transport().label(),
         config.workers(),
+        config.loopbackCongestion().isEmpty() ? "kernel" : config.loopbackCongestion(),
         config.logLevel().label());
     System.out.flush();
     Runtime.getRuntime()

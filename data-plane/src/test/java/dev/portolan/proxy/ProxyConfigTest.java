@@ -33,6 +33,22 @@ class ProxyConfigTest {
   }
 
   @Test
+  void the_loopback_leg_runs_reno_unless_told_otherwise_and_a_bad_name_is_named() {
+    assertThat(ProxyConfig.fromEnv(Map.of()).loopbackCongestion()).isEqualTo("reno");
+    assertThat(
+            ProxyConfig.fromEnv(Map.of("PORTOLAN_LOOPBACK_CONGESTION", "kernel"))
+                .loopbackCongestion())
+        .isEmpty();
+    assertThat(
+            ProxyConfig.fromEnv(Map.of("PORTOLAN_LOOPBACK_CONGESTION", "cubic"))
+                .loopbackCongestion())
+        .isEqualTo("cubic");
+    assertThatThrownBy(
+            () -> ProxyConfig.fromEnv(Map.of("PORTOLAN_LOOPBACK_CONGESTION", "reno cubic")))
+        .hasMessageStartingWith("PORTOLAN_LOOPBACK_CONGESTION: 'reno cubic' is not");
+  }
+
+  @Test
   void identity_and_log_level_come_from_the_environment() {
     ProxyConfig c =
         ProxyConfig.fromEnv(

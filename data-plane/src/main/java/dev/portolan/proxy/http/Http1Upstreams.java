@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.net.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -86,6 +87,7 @@ public final class Http1Upstreams {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel ch) {
+                LoopbackLeg.dialling(ch, a);
                 ch.pipeline()
                     .addLast(new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))
                     .addLast("codec", new HttpClientCodec())

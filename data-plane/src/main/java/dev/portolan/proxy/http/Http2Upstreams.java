@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.net.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -63,6 +64,7 @@ public final class Http2Upstreams {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    LoopbackLeg.dialling(ch, a);
                     ch.pipeline()
                         .addLast(
                             new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))

@@ -1,16 +1,9 @@
 package dev.portolan.proxy.net;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -27,16 +20,6 @@ public final class OriginalDestination {
   static final int ENOENT = 2;
   private static final int AF_INET = 2;
   private static final int AF_INET6 = 10;
-
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle GETSOCKOPT =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("getsockopt").orElseThrow(),
-          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS),
-          Linker.Option.captureCallState("errno"));
 
   private OriginalDestination() {}
 
@@ -61,28 +44,18 @@ public final class OriginalDestination {
    */
   public static InetSocketAddress of(int fd, boolean ipv6) throws NotRedirectedException {
     try (Arena arena = Arena.ofConfined()) {
-      int size = ipv6 ? 28 : 16;
-      MemorySegment addr = arena.allocate(size);
-      MemorySegment len = arena.allocate(JAVA_INT);
-      len.set(JAVA_INT, 0, size);
-      MemorySegment state = arena.allocate(CALL_STATE);
-      int rc =
-          (int)
-              GETSOCKOPT.invokeExact(
-                  state,
-                  fd,
-                  ipv6 ? SOL_IPV6 : SOL_IP,
-                  ipv6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST,
-                  addr,
-                  len);
-      if (rc != 0) {
-        throw new NotRedirectedException((int) ERRNO.get(state, 0L));
+      MemorySegment addr = arena.allocate(ipv6 ? 28 : 16);
+      int errno =
+          SocketCalls.get(
+              arena,
+              fd,
+              ipv6 ? SOL_IPV6 : SOL_IP,
+              ipv6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST,
+              addr);
+      if (errno != 0) {
+        throw new NotRedirectedException(errno);
       }
       return decode(addr);
-    } catch (NotRedirectedException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException("getsockopt(SO_ORIGINAL_DST) call failed", t);
     }
   }
 

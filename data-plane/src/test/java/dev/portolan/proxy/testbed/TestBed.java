@@ -37,6 +37,7 @@ public final class TestBed implements AutoCloseable {
   private List<String> proxyJvmArgs =
       List.of("-Xmx128m", "-Dio.netty.leakDetection.level=paranoid");
   private Map<String, String> proxyEnv = Map.of();
+  private final Map<String, Map<String, String>> podProxyEnv = new LinkedHashMap<>();
   private int nextLink;
 
   /** One pod: its namespace, address, and (if meshed) its proxy. */
@@ -123,6 +124,15 @@ public final class TestBed implements AutoCloseable {
   /** Extra environment for every proxy (e.g. a short PORTOLAN_IDLE_TIMEOUT). */
   public TestBed proxyEnv(Map<String, String> env) {
     proxyEnv = Map.copyOf(env);
+    return this;
+  }
+
+  /**
+   * Extra environment for one pod's proxy, over that of {@link #proxyEnv(Map)}: a benchmark runs a
+   * variant of the proxy beside the default one in the same bed.
+   */
+  public TestBed proxyEnv(String pod, Map<String, String> env) {
+    podProxyEnv.put(pod, Map.copyOf(env));
     return this;
   }
 
@@ -280,6 +290,7 @@ public final class TestBed implements AutoCloseable {
 
   private Map<String, String> proxyEnvFor(String name) {
     Map<String, String> env = new LinkedHashMap<>(proxyEnv);
+    env.putAll(podProxyEnv.getOrDefault(name, Map.of()));
     env.put("PORTOLAN_POLICY_SERVER", NODE_IP + ":8086");
     env.put("PORTOLAN_NAMESPACE", NAMESPACE);
     env.put("PORTOLAN_POD", name);
