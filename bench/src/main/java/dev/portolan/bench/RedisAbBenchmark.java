@@ -17,12 +17,18 @@ import java.util.regex.Matcher;
  */
 final class RedisAbBenchmark {
   private static final int REQUESTS = 200_000;
+  private static final String VARIANT_IP = "10.244.77.97";
 
   private RedisAbBenchmark() {}
 
   static void run(int rounds) throws Exception {
     DataPlaneBenchmark.header();
-    try (TestBed bed = DataPlaneBenchmark.bed().start()) {
+    java.util.Map<String, String> variant = variant();
+    TestBed setup = DataPlaneBenchmark.bed();
+    if (!variant.isEmpty()) {
+      setup.pod("variant", VARIANT_IP, true, "", "").proxyEnv("variant", variant);
+    }
+    try (TestBed bed = setup.start()) {
       Redis.server(bed, "plain", 6379);
       DataPlaneBenchmark.nginx(bed);
       long haproxyPid = DataPlaneBenchmark.haproxy(bed);
@@ -32,14 +38,32 @@ final class RedisAbBenchmark {
       Path haproxy = new Path("haproxy tcp", "bare", DataPlaneBenchmark.HAPROXY, haproxyPid);
       Path seat =
           new Path("haproxy in the sidecar seat", "seat", DataPlaneBenchmark.PLAIN, seatPid);
-      Path[] paths = {portolan, haproxy, seat};
+      java.util.List<Path> paths =
+          new java.util.ArrayList<>(java.util.List.of(portolan, haproxy, seat));
+      if (!variant.isEmpty()) {
+        paths.add(
+            new Path(
+                "portolan variant " + variant,
+                "variant",
+                DataPlaneBenchmark.PLAIN,
+                bed.pod("variant").proxy().pid()));
+      }
       for (Path p : paths) {
         bed.pod(p.from).run(DataPlaneBenchmark.redisBenchmark(p.host, 50_000, "ping"));
       }
-      for (int r = 1; r <= rounds; r++) {
-        System.out.printf(
-            "round %d: portolan %.0f req/s, haproxy %.0f req/s, haproxy in the seat %.0f req/s%n",
-            r, portolan.measure(bed), haproxy.measure(bed), seat.measure(bed));
+      // Per round: portolan over each other path (and a variant over portolan).
+      double[][] ratios = new double[paths.size()][rounds];
+      for (int r = 0; r < rounds; r++) {
+        StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+        double[] rps = new double[paths.size()];
+        for (int i = 0; i < paths.size(); i++) {
+          rps[i] = paths.get(i).measure(bed);
+          line.append(String.format(" %s %.0f req/s;", paths.get(i).label, rps[i]));
+        }
+        for (int i = 1; i < paths.size(); i++) {
+          ratios[i][r] = paths.get(i).from.equals("variant") ? rps[i] / rps[0] : rps[0] / rps[i];
+        }
+        System.out.println(line);
       }
       System.out.printf(
           "%d rounds: portolan %.0f req/s, haproxy %.0f req/s: %.3f×;"
@@ -50,6 +74,14 @@ final class RedisAbBenchmark {
           portolan.meanRps() / haproxy.meanRps(),
           seat.meanRps(),
           portolan.meanRps() / seat.meanRps());
+      for (int i = 1; i < paths.size(); i++) {
+        Path p = paths.get(i);
+        System.out.println(
+            (p.from.equals("variant")
+                    ? "per-round ratio, the variant over portolan: "
+                    : "per-round ratio, portolan over " + p.label + ": ")
+                + RoundStats.of(ratios[i]));
+      }
       for (Path p : paths) {
         long requests = 4L * REQUESTS * rounds;
         System.out.printf(
@@ -79,6 +111,27 @@ final class RedisAbBenchmark {
           "client proxy: VmHWM (peak RSS) %s%n", ProcFigures.status(proxyPid, "VmHWM"));
     }
     System.exit(0);
+  }
+
+  /**
+   * {@code VARIANT="PORTOLAN_X=y PORTOLAN_Z=w"}: a second meshed client pod whose proxy runs with
+   * that environment, measured in every round beside the default proxy (a change to the proxy
+   * compared with itself, in one bed).
+   */
+  private static java.util.Map<String, String> variant() {
+    java.util.Map<String, String> env = new java.util.TreeMap<>();
+    String v = System.getenv("VARIANT");
+    if (v != null) {
+      for (String kv : v.trim().split("\\s+")) {
+        int eq = kv.indexOf('=');
+        if (eq > 0) {
+          env.put(kv.substring(0, eq), kv.substring(eq + 1));
+        } else if (!kv.isEmpty()) {
+          throw new IllegalArgumentException("VARIANT: '" + kv + "' is not NAME=value");
+        }
+      }
+    }
+    return env;
   }
 
   /** A path through one proxy process, and what it has measured so far. */
