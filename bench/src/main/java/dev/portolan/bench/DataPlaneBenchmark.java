@@ -1,12 +1,8 @@
 package dev.portolan.bench;
 
-import dev.portolan.proxy.init.ProxyInit;
-import dev.portolan.proxy.init.ProxyInitConfig;
 import dev.portolan.proxy.peers.Redis;
 import dev.portolan.proxy.testbed.Sh;
 import dev.portolan.proxy.testbed.TestBed;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -61,8 +57,8 @@ public final class DataPlaneBenchmark {
     try (TestBed bed = bed().start()) {
       Redis.server(bed, "plain", 6379);
       Redis.server(bed, "meshed", 6379);
-      nginx(bed);
-      long haproxyPid = haproxy(bed);
+      Peers.nginx(bed);
+      long haproxyPid = Peers.haproxy(bed);
 
       List<String> rows = new ArrayList<>();
       long cpu0 = ProcFigures.cpuTicks(bed.pod("client").proxy().pid());
@@ -224,143 +220,6 @@ public final class DataPlaneBenchmark {
       }
     }
     return commands;
-  }
-
-  static void nginx(TestBed bed) throws Exception {
-    Path dir = Files.createTempDirectory("portolan-bench-nginx");
-    Path conf = dir.resolve("nginx.conf");
-    Files.writeString(
-        conf,
-        """
-        daemon off;
-        worker_processes 1;
-        pid %1$s/nginx.pid;
-        error_log stderr notice;
-        events { worker_connections 1024; }
-        http {
-          access_log off;
-          keepalive_requests 10000000;
-          client_body_temp_path %1$s/body;
-          proxy_temp_path %1$s/proxy;
-          fastcgi_temp_path %1$s/fastcgi;
-          uwsgi_temp_path %1$s/uwsgi;
-          scgi_temp_path %1$s/scgi;
-          server {
-            listen 8080;
-            listen 8081 http2;
-            http2_max_concurrent_streams 1000;
-            location / { return 200 "hello\\n"; }
-          }
-        }
-        """
-            .formatted(dir));
-    bed.background("web", "nginx", "-c", conf.toString(), "-e", "stderr")
-        .awaitContaining("start worker process");
-  }
-
-  /** Starts HAProxy in its pod; returns its pid (one process, threads inside). */
-  static long haproxy(TestBed bed) throws Exception {
-    return startHaproxy(
-        bed,
-        "haproxy",
-        "",
-        """
-        frontend redis
-          mode tcp
-          bind 0.0.0.0:6379
-          default_backend redis
-        backend redis
-          mode tcp
-          server r %s:6379
-        frontend web
-          mode http
-          bind 0.0.0.0:8080
-          default_backend web
-        backend web
-          mode http
-          http-reuse always
-          server w %s:8080
-        frontend web2
-          mode http
-          bind 0.0.0.0:8081 proto h2
-          default_backend web2
-        backend web2
-          mode http
-          http-reuse always
-          server w2 %s:8081 proto h2
-        """
-            .formatted(PLAIN, WEB, WEB),
-        "bare",
-        List.of("curl", "-s", "--max-time", "1", "http://" + HAPROXY + ":8080/"),
-        r -> r.exit() == 0);
-  }
-
-  /**
-   * Starts HAProxy in a pod on the shared global and defaults sections plus {@code global} (more
-   * global lines) and {@code sections}, and waits until {@code probe}, run in {@code from}, answers
-   * as {@code up} says. Returns its pid (one process, threads inside).
-   */
-  private static long startHaproxy(
-      TestBed bed,
-      String pod,
-      String global,
-      String sections,
-      String from,
-      List<String> probe,
-      java.util.function.Predicate<Sh.Result> up)
-      throws Exception {
-    Path conf = Files.createTempFile("portolan-bench-haproxy-" + pod, ".cfg");
-    Files.writeString(
-        conf,
-        """
-        global
-          maxconn 4096
-        %s\
-        defaults
-          timeout connect 3s
-          timeout client 60s
-          timeout server 60s
-        %s\
-        """
-            .formatted(global, sections));
-    long pid = bed.background(pod, "haproxy", "-db", "-f", conf.toString()).pid();
-    List<String> cmd = new ArrayList<>(bed.pod(from).ns().exec());
-    cmd.addAll(probe);
-    for (int i = 0; i < 100 && !up.test(Sh.tryRun(cmd)); i++) {
-      Thread.onSpinWait();
-    }
-    return pid;
-  }
-
-  /**
-   * HAProxy in the sidecar's seat: the "seat" pod gets the same iptables rules as a meshed pod
-   * (proxy-init's defaults: outbound to 4140, UID 2102 excluded) and HAProxy, running as UID 2102,
-   * listens on 4140 with redis as its one backend. redis-benchmark in that pod to redis's own
-   * address is then redirected to HAProxy exactly as the client pod's is to Portolan: same NAT,
-   * same conntrack, same loopback leg, so the two differ only in the proxy. Returns its pid.
-   */
-  static long haproxyInSeat(TestBed bed) throws Exception {
-    ProxyInit.apply(ProxyInitConfig.defaults(), bed.pod("seat").ns().exec(), true);
-    return startHaproxy(
-        bed,
-        "seat",
-        """
-          uid 2102
-          gid 2102
-        """,
-        """
-        frontend outbound
-          mode tcp
-          bind 0.0.0.0:4140
-          default_backend redis
-        backend redis
-          mode tcp
-          server r %s:6379
-        """
-            .formatted(PLAIN),
-        "seat",
-        List.of("redis-cli", "-h", PLAIN, "-p", "6379", "ping"),
-        r -> r.output().contains("PONG"));
   }
 
   static final Pattern REDIS_LINE =

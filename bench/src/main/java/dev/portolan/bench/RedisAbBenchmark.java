@@ -9,11 +9,11 @@ import java.util.regex.Matcher;
  * comparison for a change to the relay ({@code bench/dataplane.sh --ab [rounds]}). After a warm-up
  * of each path, every round runs {@code redis-benchmark -c 50 -n 200000 -t ping,set,get} through
  * the client proxy, through HAProxy as its own hop (the benchmark's peer), and through HAProxy in
- * the sidecar's seat ({@link DataPlaneBenchmark#haproxyInSeat}: behind the same iptables rules as
- * the client proxy). It prints each round, then the mean throughput of PING_INLINE, SET and GET per
- * path and the ratios, and for each path over all rounds (PING_MBULK included: four commands per
- * run): the proxy process's user and system CPU and context switches, and the whole machine's CPU
- * (softirq, the network stack's receive side, is charged to no process).
+ * the sidecar's seat ({@link Peers#haproxyInSeat}: behind the same iptables rules as the client
+ * proxy). It prints each round, then the mean throughput of PING_INLINE, SET and GET per path and
+ * the ratios, and for each path over all rounds (PING_MBULK included: four commands per run): the
+ * proxy process's user and system CPU and context switches, and the whole machine's CPU (softirq,
+ * the network stack's receive side, is charged to no process).
  */
 final class RedisAbBenchmark {
   private static final int REQUESTS = 200_000;
@@ -30,9 +30,9 @@ final class RedisAbBenchmark {
     }
     try (TestBed bed = setup.start()) {
       Redis.server(bed, "plain", 6379);
-      DataPlaneBenchmark.nginx(bed);
-      long haproxyPid = DataPlaneBenchmark.haproxy(bed);
-      long seatPid = DataPlaneBenchmark.haproxyInSeat(bed);
+      Peers.nginx(bed);
+      long haproxyPid = Peers.haproxy(bed);
+      long seatPid = Peers.haproxyInSeat(bed);
       long proxyPid = bed.pod("client").proxy().pid();
       Path portolan = new Path("portolan 1 hop", "client", DataPlaneBenchmark.PLAIN, proxyPid);
       Path haproxy = new Path("haproxy tcp", "bare", DataPlaneBenchmark.HAPROXY, haproxyPid);
