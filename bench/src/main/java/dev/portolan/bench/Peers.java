@@ -2,6 +2,7 @@ package dev.portolan.bench;
 
 import dev.portolan.proxy.init.ProxyInit;
 import dev.portolan.proxy.init.ProxyInitConfig;
+import dev.portolan.proxy.peers.Nginx;
 import dev.portolan.proxy.testbed.Sh;
 import dev.portolan.proxy.testbed.TestBed;
 import java.nio.file.Files;
@@ -15,36 +16,9 @@ import java.util.List;
 final class Peers {
   private Peers() {}
 
+  /** nginx in the web pod; its connections are never retired during a run. */
   static void nginx(TestBed bed) throws Exception {
-    Path dir = Files.createTempDirectory("portolan-bench-nginx");
-    Path conf = dir.resolve("nginx.conf");
-    Files.writeString(
-        conf,
-        """
-        daemon off;
-        worker_processes 1;
-        pid %1$s/nginx.pid;
-        error_log stderr notice;
-        events { worker_connections 1024; }
-        http {
-          access_log off;
-          keepalive_requests 10000000;
-          client_body_temp_path %1$s/body;
-          proxy_temp_path %1$s/proxy;
-          fastcgi_temp_path %1$s/fastcgi;
-          uwsgi_temp_path %1$s/uwsgi;
-          scgi_temp_path %1$s/scgi;
-          server {
-            listen 8080;
-            listen 8081 http2;
-            http2_max_concurrent_streams 1000;
-            location / { return 200 "hello\\n"; }
-          }
-        }
-        """
-            .formatted(dir));
-    bed.background("web", "nginx", "-c", conf.toString(), "-e", "stderr")
-        .awaitContaining("start worker process");
+    Nginx.start(bed, "web", "hello", 10_000_000);
   }
 
   /** Starts HAProxy in its pod; returns its pid (one process, threads inside). */

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portolan.proxy.testbed.Sh;
 import dev.portolan.proxy.testbed.TestBed;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -37,7 +35,9 @@ class HttpThroughDetectionTest {
             .service("web-h2", "web", "10.96.77.61", 81, 8081)
             .start()) {
       for (String pod : new String[] {"web-0", "web-1"}) {
-        nginx(bed, pod);
+        // Connections retire every 50 requests: the proxies must not lose a request to a GOAWAY
+        // or a Connection: close.
+        Nginx.start(bed, pod, pod, 50);
       }
 
       Set<String> answered = new HashSet<>();
@@ -111,38 +111,5 @@ class HttpThroughDetectionTest {
             l.startsWith("request_total{direction=\"inbound\"") && l.contains(":" + port + "\""))
         .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
-  }
-
-  /** nginx answering its pod name, HTTP/1.1 on 8080 and h2c (prior knowledge) on 8081. */
-  static void nginx(TestBed bed, String pod) throws Exception {
-    Path dir = Files.createTempDirectory("portolan-nginx-" + pod);
-    Path conf = dir.resolve("nginx.conf");
-    Files.writeString(
-        conf,
-        """
-        daemon off;
-        pid %1$s/nginx.pid;
-        error_log stderr notice;
-        events {}
-        http {
-          access_log off;
-          # Connections retire often: the proxies must not lose a request to a GOAWAY or a
-          # Connection: close.
-          keepalive_requests 50;
-          client_body_temp_path %1$s/body;
-          proxy_temp_path %1$s/proxy;
-          fastcgi_temp_path %1$s/fastcgi;
-          uwsgi_temp_path %1$s/uwsgi;
-          scgi_temp_path %1$s/scgi;
-          server {
-            listen 8080;
-            listen 8081 http2;
-            location / { return 200 "%2$s\\n"; }
-          }
-        }
-        """
-            .formatted(dir, pod));
-    bed.background(pod, "nginx", "-c", conf.toString(), "-e", "stderr")
-        .awaitContaining("start worker process");
   }
 }
