@@ -105,7 +105,7 @@ public final class LoopbackLeg {
   }
 
   /** The socket's congestion control algorithm ({@code getsockopt(TCP_CONGESTION)}). */
-  public static String of(int fd) {
+  static String of(int fd) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment value = arena.allocate(16);
       int errno = SocketCalls.get(arena, fd, IPPROTO_TCP, TCP_CONGESTION, value);
