@@ -1,13 +1,11 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.net.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -83,25 +81,21 @@ public final class Http1Upstreams {
     Handoff.opened(metrics, direction, a, "http/1");
     return Transport.dial(loop, connectTimeout)
         .option(ChannelOption.AUTO_READ, false)
-        .handler(
-            new ChannelInitializer<Channel>() {
-              @Override
-              protected void initChannel(Channel ch) {
-                LoopbackLeg.dialling(ch, a);
-                ch.pipeline()
-                    .addLast(new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))
-                    .addLast("codec", new HttpClientCodec())
-                    .addLast("upstream", new Upstream());
-                ch.closeFuture()
-                    .addListener(f -> {
-                      ArrayDeque<Channel> q = idle.get().get(a);
-                      if (q != null) {
-                        q.remove(ch);
-                      }
-                    });
-              }
-            })
-        .connect(a);
+        .connect(
+            a,
+            ch -> {
+              ch.pipeline()
+                  .addLast(new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))
+                  .addLast("codec", new HttpClientCodec())
+                  .addLast("upstream", new Upstream());
+              ch.closeFuture()
+                  .addListener(f -> {
+                    ArrayDeque<Channel> q = idle.get().get(a);
+                    if (q != null) {
+                      q.remove(ch);
+                    }
+                  });
+            });
   }
 
   /** The exchange currently using a connection, or none while it is idle. */

@@ -1,10 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.net.Transport;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -60,18 +57,13 @@ public final class Http2Upstreams {
     self[0] = h;
     h.connect =
         Transport.dial(loop, connectTimeout)
-            .handler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    LoopbackLeg.dialling(ch, a);
+            .connect(
+                a,
+                ch ->
                     ch.pipeline()
                         .addLast(
                             new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))
-                        .addLast(h);
-                  }
-                })
-            .connect(a);
+                        .addLast(h));
     h.connect.addListener(f -> {
       if (!f.isSuccess()) {
         byEndpoint.remove(a, h);

@@ -72,9 +72,9 @@ public final class LoopbackLeg {
 
   /**
    * Tunes a connection the proxy is opening, before it connects, when its target is on this host's
-   * loopback (the inbound proxy's leg to the app).
+   * loopback (the inbound proxy's leg to the app); {@link Transport.Dial} calls it for every dial.
    */
-  public static void dialling(Channel ch, InetSocketAddress target) {
+  static void dialling(Channel ch, InetSocketAddress target) {
     if (target.getAddress() != null && target.getAddress().isLoopbackAddress()) {
       tune(Transport.fd(ch));
     }

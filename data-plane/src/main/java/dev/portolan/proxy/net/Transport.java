@@ -2,6 +2,8 @@ package dev.portolan.proxy.net;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
@@ -16,8 +18,10 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * The Linux socket transport under every event loop of the proxy: io_uring where the kernel offers
@@ -84,12 +88,45 @@ public enum Transport {
    * A connection to an upstream, on the client's event loop (and so its transport): the one dial of
    * the TCP relay and the HTTP pools.
    */
-  public static Bootstrap dial(EventLoop loop, Duration connectTimeout) {
-    return new Bootstrap()
-        .group(loop)
-        .channel(of(loop).socketChannel())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+  public static Dial dial(EventLoop loop, Duration connectTimeout) {
+    return new Dial(
+        new Bootstrap()
+            .group(loop)
+            .channel(of(loop).socketChannel())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis()));
+  }
+
+  /** A dial being prepared: the caller's channel options, then its target and handlers. */
+  public static final class Dial {
+    private final Bootstrap bootstrap;
+
+    private Dial(Bootstrap bootstrap) {
+      this.bootstrap = bootstrap;
+    }
+
+    public <T> Dial option(ChannelOption<T> option, T value) {
+      bootstrap.option(option, value);
+      return this;
+    }
+
+    /**
+     * Connects to {@code target}; {@code pipeline} installs the new channel's handlers before it
+     * connects. A socket to this host's loopback (the inbound proxy's leg to its app) first gets
+     * the loopback leg's congestion control ({@link LoopbackLeg}).
+     */
+    public ChannelFuture connect(InetSocketAddress target, Consumer<Channel> pipeline) {
+      return bootstrap
+          .handler(
+              new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                  LoopbackLeg.dialling(ch, target);
+                  pipeline.accept(ch);
+                }
+              })
+          .connect(target);
+    }
   }
 
   /** The transport of an event loop: upstream connections are made on their client's loop. */

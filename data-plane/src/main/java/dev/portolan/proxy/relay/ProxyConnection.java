@@ -6,7 +6,6 @@ import dev.portolan.proxy.detect.ProtocolClassifier;
 import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.net.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -14,7 +13,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -213,14 +211,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Transport.dial(client.eventLoop(), s.connectTimeout())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .handler(
-            new ChannelInitializer<Channel>() { // the relay installs its handlers on connect
-              @Override
-              protected void initChannel(Channel upstream) {
-                LoopbackLeg.dialling(upstream, route.upstream());
-              }
-            })
-        .connect(route.upstream())
+        .connect(route.upstream(), upstream -> {}) // the relay installs its handlers on connect
         .addListener(
             (ChannelFutureListener)
                 f -> {

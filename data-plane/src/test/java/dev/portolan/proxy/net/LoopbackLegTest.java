@@ -144,15 +144,7 @@ class LoopbackLegTest {
     InetSocketAddress target = (InetSocketAddress) server.getLocalSocketAddress();
     Channel ch =
         Transport.dial(loop.next(), Duration.ofSeconds(5))
-            .handler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel c) {
-                    LoopbackLeg.dialling(c, target);
-                    c.pipeline().addLast(new ChannelInboundHandlerAdapter());
-                  }
-                })
-            .connect(target)
+            .connect(target, c -> c.pipeline().addLast(new ChannelInboundHandlerAdapter()))
             .sync()
             .channel();
     open.add(() -> ch.close().sync());

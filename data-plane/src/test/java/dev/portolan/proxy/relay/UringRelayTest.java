@@ -71,8 +71,9 @@ class UringRelayTest {
                     Transport.dial(client.eventLoop(), Duration.ofSeconds(2))
                         .option(ChannelOption.AUTO_READ, false)
                         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                        .handler(new ChannelInboundHandlerAdapter())
-                        .connect(upstream.getLocalSocketAddress())
+                        .connect(
+                            (InetSocketAddress) upstream.getLocalSocketAddress(),
+                            up -> up.pipeline().addLast(new ChannelInboundHandlerAdapter()))
                         .addListener(
                             (ChannelFutureListener)
                                 f -> {
