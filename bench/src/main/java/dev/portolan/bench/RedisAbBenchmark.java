@@ -51,6 +51,7 @@ final class RedisAbBenchmark {
       for (Path p : paths) {
         bed.pod(p.from).run(DataPlaneBenchmark.redisBenchmark(p.host, 50_000, "ping"));
       }
+      hold(bed, paths);
       // Per round: portolan over each other path (and a variant over portolan).
       double[][] ratios = new double[paths.size()][rounds];
       for (int r = 0; r < rounds; r++) {
@@ -111,6 +112,29 @@ final class RedisAbBenchmark {
           "client proxy: VmHWM (peak RSS) %s%n", ProcFigures.status(proxyPid, "VmHWM"));
     }
     System.exit(0);
+  }
+
+  /**
+   * {@code HOLD=/some/file}: after the warm-up, print each path's network namespace and proxy pid
+   * and wait until that file is deleted, so the bed can be studied by hand ({@code perf sched},
+   * {@code ip netns exec … redis-benchmark}); the rounds follow.
+   */
+  private static void hold(TestBed bed, java.util.List<Path> paths) throws Exception {
+    String hold = System.getenv("HOLD");
+    if (hold == null) {
+      return;
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(hold);
+    java.nio.file.Files.writeString(file, "delete me to go on\n");
+    for (Path p : paths) {
+      System.out.printf(
+          "HOLD %s: netns %s, target %s, proxy pid %d%n",
+          p.label, bed.pod(p.from).ns().name(), p.host, p.pid);
+    }
+    System.out.println("HOLD: waiting until " + file + " is deleted");
+    while (java.nio.file.Files.exists(file)) {
+      Thread.sleep(500);
+    }
   }
 
   /**
