@@ -19,8 +19,9 @@ import java.util.Map;
  * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
  * @param workers data-path event loop threads
  * @param transport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
- * @param uringRelay relayed TCP connections on io_uring are driven by {@code UringRelay} rather
- *     than a Netty pipeline ({@code PORTOLAN_RELAY}: auto, the default, or netty)
+ * @param nativeRelay relayed TCP connections are driven by the proxy's own relay on the loop's
+ *     transport ({@code UringRelay}, {@code EpollRelay}) rather than a Netty pipeline ({@code
+ *     PORTOLAN_RELAY}: auto, the default, or netty)
  * @param loopbackCongestion the congestion control of the proxy's sockets on the pod's loopback leg
  *     ({@code PORTOLAN_LOOPBACK_CONGESTION}: reno by default; empty for {@code kernel}, the node's
  *     choice); see {@link LoopbackLeg}
@@ -44,7 +45,7 @@ public record ProxyConfig(
     PortSet inboundPorts,
     int workers,
     Transport transport,
-    boolean uringRelay,
+    boolean nativeRelay,
     String loopbackCongestion,
     LogLevel logLevel) {
 
@@ -66,7 +67,7 @@ public record ProxyConfig(
         portsOf(env, "PORTOLAN_INBOUND_PORTS"),
         intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()),
         Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
-        uringRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
+        nativeRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
         LoopbackLeg.parse(env.get("PORTOLAN_LOOPBACK_CONGESTION")),
         logLevelOf(env));
   }
@@ -76,7 +77,7 @@ public record ProxyConfig(
     return LogLevel.parse(env.getOrDefault("PORTOLAN_LOG_LEVEL", "info"));
   }
 
-  private static boolean uringRelayOf(String value) {
+  private static boolean nativeRelayOf(String value) {
     return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "auto", "" -> true;
       case "netty" -> false;

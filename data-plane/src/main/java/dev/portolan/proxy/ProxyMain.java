@@ -129,7 +129,7 @@ public final class ProxyMain {
         serverFirst,
         http.balancer(),
         http,
-        c.uringRelay());
+        c.nativeRelay());
   }
 
   static Channel listen(

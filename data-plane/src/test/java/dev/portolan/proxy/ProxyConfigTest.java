@@ -20,13 +20,13 @@ class ProxyConfigTest {
     assertThat(c.inboundPort()).isEqualTo(4143);
     assertThat(c.outboundPort()).isEqualTo(4140);
     assertThat(c.adminPort()).isEqualTo(4191);
-    assertThat(c.uringRelay()).isTrue();
+    assertThat(c.nativeRelay()).isTrue();
   }
 
   @Test
   void the_relay_is_auto_or_netty_and_a_bad_value_is_named() {
-    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", " Netty ")).uringRelay()).isFalse();
-    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", "auto")).uringRelay()).isTrue();
+    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", " Netty ")).nativeRelay()).isFalse();
+    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", "auto")).nativeRelay()).isTrue();
     assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", "splice")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("PORTOLAN_RELAY: 'splice' is not one of auto, netty");

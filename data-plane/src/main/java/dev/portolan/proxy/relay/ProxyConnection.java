@@ -43,7 +43,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       ServerFirstCache serverFirst,
       P2c balancer,
       HttpProxies http,
-      boolean uringRelay) {}
+      boolean nativeRelay) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<Route>> router;
@@ -254,22 +254,20 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       release();
       detectionBytes = upstream.newSucceededFuture();
     }
-    // The io_uring relay takes both sockets over, so nothing may be pending in Netty: no read (a
+    // A native relay takes both sockets over, so nothing may be pending in Netty: no read (a
     // detection deadline that fired mid-read keeps the pipeline relay), no write.
-    boolean uring =
-        s.uringRelay()
-            && !racing
-            && !readPending
-            && Transport.of(client.eventLoop()) == Transport.IO_URING;
-    if (!uring) {
+    if (!s.nativeRelay() || racing || readPending) {
       Relay.join(client, upstream, read, written, s.idleTimeout());
       return;
     }
+    boolean uring = Transport.of(client.eventLoop()) == Transport.IO_URING;
     detectionBytes.addListener(w -> {
-      if (w.isSuccess()) {
+      if (!w.isSuccess()) {
+        client.close();
+      } else if (uring) {
         UringRelay.join(client, upstream, read, written, s.idleTimeout());
       } else {
-        client.close();
+        EpollRelay.join(client, upstream, read, written, s.idleTimeout());
       }
     });
   }

@@ -2,22 +2,16 @@ package dev.portolan.proxy.relay;
 
 import dev.portolan.proxy.net.Transport;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The TCP relay on io_uring. Once a connection's route is decided and its upstream connected, both
@@ -41,10 +35,6 @@ import org.slf4j.LoggerFactory;
  * 2 KiB after 32 small reads in a row: an idle relayed pair holds 4 KiB.
  */
 public final class UringRelay implements IoUringIoHandle {
-  private static final Logger log = LoggerFactory.getLogger(UringRelay.class);
-  static final int MIN_BUFFER = 2048;
-  static final int MAX_BUFFER = 16384;
-  private static final int SHRINK_AFTER = 32;
   // io_uring opcodes (include/uapi/linux/io_uring.h) and flags
   private static final byte IORING_OP_ASYNC_CANCEL = 14;
   private static final byte IORING_OP_SEND = 26;
@@ -88,58 +78,13 @@ public final class UringRelay implements IoUringIoHandle {
   public static void join(
       Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     IoEventLoop loop = (IoEventLoop) a.eventLoop();
-    Stragglers fromA = Stragglers.on(a);
-    Stragglers fromB = Stragglers.on(b);
-    a.deregister()
-        .addListener(da ->
-            b.deregister()
-                .addListener(db -> {
-                  ByteBuf earlyA = fromA.take(a);
-                  ByteBuf earlyB = fromB.take(b);
-                  if (!da.isSuccess() || !db.isSuccess()) {
-                    log.debug("relay: could not take over {} and {}", a, b);
-                    earlyA.release();
-                    earlyB.release();
-                    handBack(a);
-                    handBack(b);
-                    return;
-                  }
-                  UringRelay relay = new UringRelay(a, b, aToB, bToA, idleTimeout);
-                  loop.register(relay).addListener(f -> relay.registered(f, earlyA, earlyB));
-                }));
-  }
-
-  /**
-   * Bytes Netty still delivers while a channel is being taken over: a read it started on its own
-   * (it reads at once when the peer half-closes, AUTO_READ or not) can complete during the
-   * deregistration. They are relayed first.
-   */
-  private static final class Stragglers extends ChannelInboundHandlerAdapter {
-    private ByteBuf bytes = Unpooled.EMPTY_BUFFER;
-
-    static Stragglers on(Channel ch) {
-      Stragglers s = new Stragglers();
-      ch.pipeline().addLast("relay-stragglers", s);
-      return s;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof ByteBuf in) {
-        if (bytes == Unpooled.EMPTY_BUFFER) {
-          bytes = ctx.alloc().buffer(in.readableBytes());
-        }
-        bytes.writeBytes(in);
-      }
-      ReferenceCountUtil.release(msg);
-    }
-
-    ByteBuf take(Channel ch) {
-      if (ch.pipeline().context(this) != null) {
-        ch.pipeline().remove(this);
-      }
-      return bytes;
-    }
+    Takeover.of(
+        a,
+        b,
+        (earlyA, earlyB) -> {
+          UringRelay relay = new UringRelay(a, b, aToB, bToA, idleTimeout);
+          loop.register(relay).addListener(f -> relay.registered(f, earlyA, earlyB));
+        });
   }
 
   private void registered(Future<? super IoRegistration> f, ByteBuf earlyA, ByteBuf earlyB) {
@@ -162,12 +107,10 @@ public final class UringRelay implements IoUringIoHandle {
     final int from;
     final int to;
     final LongAdder bytes;
-    ByteBuf buf;
-    long address;
+    final RelayBuffer buf = new RelayBuffer(a.alloc());
     long pending; // the operation in flight (its user data), 0 when none
     int length;
     int sent;
-    int smallReads;
     boolean ended;
     // The last recv left the socket empty (it did not fill the buffer): the next one waits first.
     boolean drained;
@@ -178,34 +121,21 @@ public final class UringRelay implements IoUringIoHandle {
       this.from = from;
       this.to = to;
       this.bytes = bytes;
-      allocate(MIN_BUFFER);
-    }
-
-    void allocate(int size) {
-      if (buf != null) {
-        buf.release();
-      }
-      buf = a.alloc().directBuffer(size, size);
-      address = io.netty.channel.unix.Buffer.memoryAddress(buf.internalNioBuffer(0, size));
     }
 
     /** Relays what was read before the takeover, if anything, then reads. */
     void start(ByteBuf early) {
-      int n = early.readableBytes();
-      if (n == 0) {
+      if (early.isReadable()) {
+        received(buf.fill(early));
+      } else {
         early.release();
         recv();
-        return;
       }
-      allocate(Math.max(n, MIN_BUFFER));
-      buf.setBytes(0, early, early.readerIndex(), n);
-      early.release();
-      received(n);
     }
 
     void recv() {
       short prio = drained ? IORING_RECVSEND_POLL_FIRST : 0;
-      pending = submit(op(IORING_OP_RECV, prio, from, address, buf.capacity(), 0, recvTag));
+      pending = submit(op(IORING_OP_RECV, prio, from, buf.address(), buf.capacity(), 0, recvTag));
     }
 
     void send() {
@@ -215,7 +145,7 @@ public final class UringRelay implements IoUringIoHandle {
                   IORING_OP_SEND,
                   (short) 0,
                   to,
-                  address + sent,
+                  buf.address() + sent,
                   length - sent,
                   MSG_NOSIGNAL,
                   sendTag));
@@ -238,18 +168,7 @@ public final class UringRelay implements IoUringIoHandle {
         send();
         return;
       }
-      int capacity = buf.capacity();
-      if (length == capacity && capacity < MAX_BUFFER) {
-        smallReads = 0;
-        allocate(MAX_BUFFER);
-      } else if (capacity > MIN_BUFFER && length <= MIN_BUFFER / 2) {
-        if (++smallReads >= SHRINK_AFTER) {
-          smallReads = 0;
-          allocate(MIN_BUFFER);
-        }
-      } else {
-        smallReads = 0;
-      }
+      buf.passedOn(length);
       recv();
     }
 
@@ -356,18 +275,8 @@ public final class UringRelay implements IoUringIoHandle {
     }
     aToB.buf.release();
     bToA.buf.release();
-    handBack(a);
-    handBack(b);
-  }
-
-  /** Registers the channel with its loop again and closes it there (its listeners run). */
-  @SuppressWarnings("deprecation")
-  private static void handBack(Channel ch) {
-    if (ch.isRegistered()) {
-      ch.close();
-    } else {
-      ch.eventLoop().register(ch).addListener(f -> ch.close());
-    }
+    Takeover.handBack(a);
+    Takeover.handBack(b);
   }
 
   /** The event loop is shutting down. */

@@ -50,13 +50,14 @@ class UringRelayTest {
   @BeforeEach
   void start() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
-        IoUring.isAvailable(), "io_uring is not available here (CI has it)");
-    loop = new MultiThreadIoEventLoopGroup(1, Transport.IO_URING.handlers());
+        transport() != Transport.IO_URING || IoUring.isAvailable(),
+        "io_uring is not available here (CI has it)");
+    loop = new MultiThreadIoEventLoopGroup(1, transport().handlers());
     upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     listener =
         new ServerBootstrap()
             .group(loop)
-            .channel(Transport.IO_URING.serverChannel())
+            .channel(transport().serverChannel())
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(
@@ -106,6 +107,11 @@ class UringRelayTest {
             .channel();
   }
 
+  /** The transport of the loop. */
+  Transport transport() {
+    return Transport.IO_URING;
+  }
+
   /** The relay under test. */
   void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     UringRelay.join(a, b, aToB, bToA, idleTimeout);
@@ -143,6 +149,23 @@ class UringRelayTest {
     }
     assertThat(toUpstream.sum()).isEqualTo(up.length);
     assertThat(toClient.sum()).isEqualTo(down.length);
+  }
+
+  @Test
+  void a_thousand_small_round_trips_each_get_their_answer() throws Exception {
+    try (Socket client = connect();
+        Socket server = upstream.accept()) {
+      client.setTcpNoDelay(true);
+      server.setTcpNoDelay(true);
+      for (int i = 0; i < 1000; i++) {
+        byte[] ask = ("ask " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] answer = ("answer " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+        client.getOutputStream().write(ask);
+        assertThat(server.getInputStream().readNBytes(ask.length)).isEqualTo(ask);
+        server.getOutputStream().write(answer);
+        assertThat(client.getInputStream().readNBytes(answer.length)).isEqualTo(answer);
+      }
+    }
   }
 
   @Test
