@@ -43,6 +43,10 @@ public final class EpollRelay {
           .with(EpollIoOps.EPOLLRDHUP)
           .with(EpollIoOps.EPOLLET);
 
+  // At 16 KiB per read, 256 KiB of one direction before the loop serves other connections.
+  private static final int READS_PER_TURN = 16;
+
+  private final IoEventLoop loop;
   private final Channel a;
   private final Channel b;
   private final Side sideA;
@@ -52,7 +56,14 @@ public final class EpollRelay {
   private final Relay.IdleCheck idle;
   private boolean closed;
 
-  private EpollRelay(Channel a, Channel b, LongAdder aToBBytes, LongAdder bToABytes, Duration t) {
+  private EpollRelay(
+      IoEventLoop loop,
+      Channel a,
+      Channel b,
+      LongAdder aToBBytes,
+      LongAdder bToABytes,
+      Duration t) {
+    this.loop = loop;
     this.a = a;
     this.b = b;
     this.sideA = new Side(a);
@@ -76,7 +87,7 @@ public final class EpollRelay {
         a,
         b,
         (earlyA, earlyB) -> {
-          EpollRelay relay = new EpollRelay(a, b, aToB, bToA, idleTimeout);
+          EpollRelay relay = new EpollRelay(loop, a, b, aToB, bToA, idleTimeout);
           loop.register(relay.sideA)
               .addListener(fa ->
                   loop.register(relay.sideB)
@@ -162,9 +173,11 @@ public final class EpollRelay {
     final Side to;
     final LongAdder bytes;
     final RelayBuffer buf;
+    final Runnable resumeTask = this::resume;
     int length;
     int sent;
     boolean ended;
+    boolean resumeScheduled;
 
     Direction(Side from, Side to, LongAdder bytes) {
       this.from = from;
@@ -187,8 +200,14 @@ public final class EpollRelay {
       pump();
     }
 
-    /** Writes what is pending, then reads and writes on while both sockets let it. */
+    /**
+     * Writes what is pending, then reads and writes on while both sockets let it, for at most
+     * {@link #READS_PER_TURN} reads: a bulk transfer between two fast sockets then lets the loop's
+     * other connections have their turn, and goes on in a task of the loop (no event would come for
+     * a socket that stayed readable: the set is edge-triggered).
+     */
     void pump() {
+      int reads = 0;
       try {
         while (!closed) {
           if (sent < length) {
@@ -212,6 +231,13 @@ public final class EpollRelay {
           if (ended || !from.readable) {
             return;
           }
+          if (++reads > READS_PER_TURN) {
+            if (!resumeScheduled) {
+              resumeScheduled = true;
+              loop.execute(resumeTask);
+            }
+            return;
+          }
           int n = from.socket.readAddress(buf.address(), 0, buf.capacity());
           if (n == 0) {
             from.readable = false; // EAGAIN: the next data or FIN brings an event
@@ -233,6 +259,11 @@ public final class EpollRelay {
       } catch (IOException e) {
         closePair(); // reset, broken pipe, …
       }
+    }
+
+    private void resume() {
+      resumeScheduled = false;
+      pump();
     }
 
     /** FIN from this direction's source: pass it on; the pair closes when both have ended. */
