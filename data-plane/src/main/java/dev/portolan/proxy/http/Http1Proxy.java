@@ -10,26 +10,19 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Proxies one client's HTTP/1.x connection request by request (spec/data-plane.md §2, §3): every
@@ -52,7 +45,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private final String direction;
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private Channel client;
-  private Exchange ex;
+  private Http1Exchange ex;
   private boolean writing;
   private boolean clientEof;
   private boolean closing;
@@ -73,59 +66,6 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     client.pipeline().addLast("http1-proxy", proxy);
     if (!Handoff.replay(client, detected)) {
       client.read();
-    }
-  }
-
-  /** One request and its response. */
-  final class Exchange {
-    final HttpRequest request;
-    final long start = System.nanoTime();
-    final boolean connect;
-    P2c.Pending pick;
-    Channel upstream;
-    boolean reused;
-    boolean retried;
-    boolean redialled;
-    boolean requestDone;
-    HttpResponse response;
-    boolean keepClient;
-    boolean unflushed;
-    // Set once a 101 or CONNECT answer turned this exchange into a tunnel: bytes the upstream
-    // codec passes on meanwhile are kept here for the relay.
-    List<Object> tunnelled;
-
-    Exchange(HttpRequest request, InetSocketAddress endpoint) {
-      this.request = request;
-      this.connect = HttpMethod.CONNECT.equals(request.method());
-      this.pick = balancer.begin(endpoint, start);
-    }
-
-    InetSocketAddress endpoint() {
-      return pick.endpoint();
-    }
-
-    void fromUpstream(Object msg) {
-      if (tunnelled != null) {
-        Http1Tunnel.keepBytes(msg, tunnelled);
-        return;
-      }
-      if (ex != this || closing) {
-        ReferenceCountUtil.release(msg);
-        return;
-      }
-      onResponse(msg);
-    }
-
-    void readComplete() {
-      if (ex == this && !closing && tunnelled == null) {
-        upstreamReadComplete(this);
-      }
-    }
-
-    void upstreamClosed() {
-      if (ex == this && !closing) {
-        onUpstreamClosed();
-      }
     }
   }
 
@@ -185,7 +125,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     }
     if (wrote && ex != null) {
       writing = true;
-      Exchange e = ex;
+      Http1Exchange e = ex;
       e.upstream
           .writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(
@@ -218,12 +158,12 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       return;
     }
     meters.request();
-    ex = new Exchange(r, balancer.pick(route.endpoints().get(), a -> a));
+    ex = new Http1Exchange(this, r, balancer, balancer.pick(route.endpoints().get(), a -> a));
     connect(ex);
   }
 
   /** A kept-alive connection to the exchange's endpoint if one is idle, else a new one. */
-  private void connect(Exchange e) {
+  private void connect(Http1Exchange e) {
     Channel idle = upstreams.poll(e.endpoint());
     if (idle != null) {
       attach(e, idle, true);
@@ -232,7 +172,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void dial(Exchange e) {
+  private void dial(Http1Exchange e) {
     upstreams
         .connect(client.eventLoop(), e.endpoint(), direction)
         .addListener(
@@ -252,7 +192,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
    * Nothing of the request was sent, so it can go elsewhere: once, to another endpoint, with the
    * failed one penalised; otherwise 502.
    */
-  private void connectFailed(Exchange e, Throwable cause) {
+  private void connectFailed(Http1Exchange e, Throwable cause) {
     InetSocketAddress failed = e.endpoint();
     InetSocketAddress other =
         e.redialled ? null : balancer.pickOther(route.endpoints().get(), failed);
@@ -266,7 +206,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     connect(e);
   }
 
-  private void attach(Exchange e, Channel upstream, boolean reused) {
+  private void attach(Http1Exchange e, Channel upstream, boolean reused) {
     e.upstream = upstream;
     e.reused = reused;
     Http1Upstreams.bind(upstream, e);
@@ -279,8 +219,22 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     pump();
   }
 
-  private void onResponse(Object msg) {
-    Exchange e = ex;
+  /** What the upstream connection of exchange {@code e} decoded. */
+  void fromUpstream(Http1Exchange e, Object msg) {
+    if (ex != e || closing) {
+      ReferenceCountUtil.release(msg); // an exchange that is over
+    } else {
+      onResponse(e, msg);
+    }
+  }
+
+  void upstreamClosed(Http1Exchange e) {
+    if (ex == e && !closing) {
+      onUpstreamClosed(e);
+    }
+  }
+
+  private void onResponse(Http1Exchange e, Object msg) {
     if (msg instanceof HttpObject h && h.decoderResult().isFailure()) {
       ReferenceCountUtil.release(msg);
       e.upstream.close();
@@ -305,24 +259,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
         tunnel(e, r);
         return;
       }
-      // Keep-alive is hop by hop: the client's connection lives by the client's request, not
-      // by whether the endpoint keeps its own connection (that one is just not pooled).
-      boolean delimitedByClose =
-          !HttpUtil.isContentLengthSet(r)
-              && !HttpUtil.isTransferEncodingChunked(r)
-              && code != 204
-              && code != 304
-              && !HttpMethod.HEAD.equals(e.request.method());
-      e.keepClient =
-          e.requestDone && HttpUtil.isKeepAlive(e.request) && !clientEof && !delimitedByClose;
-      if (!e.keepClient) {
-        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      } else if (r.protocolVersion().equals(HttpVersion.HTTP_1_0)
-          || e.request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      } else {
-        r.headers().remove(HttpHeaderNames.CONNECTION);
-      }
+      e.decideKeepAlive(r, clientEof);
       toClient(msg, e);
       return;
     }
@@ -341,24 +278,27 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
    * Response parts are written as they are decoded and flushed once per upstream read (see {@link
    * #upstreamReadComplete}); the upstream is read again only while the client keeps up.
    */
-  private void toClient(Object msg, Exchange e) {
+  private void toClient(Object msg, Http1Exchange e) {
     client.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     e.unflushed = true;
   }
 
-  private void upstreamReadComplete(Exchange e) {
+  void upstreamReadComplete(Http1Exchange e) {
+    if (ex != e || closing) {
+      return;
+    }
     if (e.unflushed) {
       e.unflushed = false;
       client.flush();
     }
-    if (ex == e && client.isWritable()) {
+    if (client.isWritable()) {
       e.upstream.read();
     }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    Exchange e = ex;
+    Http1Exchange e = ex;
     if (e != null && e.upstream != null && client.isWritable()) {
       e.upstream.read();
     }
@@ -366,7 +306,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   }
 
   /** The response is complete: return the upstream, then serve the next request or close. */
-  private void finish(Exchange e, LastHttpContent last) {
+  private void finish(Http1Exchange e, LastHttpContent last) {
     ex = null;
     Http1Upstreams.bind(e.upstream, null);
     boolean clean = e.requestDone && HttpUtil.isKeepAlive(e.response);
@@ -396,8 +336,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
             });
   }
 
-  private void onUpstreamClosed() {
-    Exchange e = ex;
+  private void onUpstreamClosed(Http1Exchange e) {
     if (e.response != null) {
       client.close(); // cut in the middle of a response: nothing honest to add
       return;
@@ -416,7 +355,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   }
 
   /** No response can come: answer 502 ourselves and close. */
-  private void fail(Exchange e, String reason) {
+  private void fail(Http1Exchange e, String reason) {
     e.pick.failed();
     record(502, e);
     answer(HttpResponseStatus.BAD_GATEWAY, reason);
@@ -437,29 +376,20 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     ex = null;
     closing = true;
     releaseQueue();
-    String text = reason.replaceAll("[\\r\\n]", " ");
-    DefaultFullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1,
-            status,
-            Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
-    r.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
-        .set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
-        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-        .set("l5d-proxy-error", text);
-    client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    client
+        .writeAndFlush(ProxyErrors.http1(status, reason))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   /** 101 Switching Protocols, or 2xx to CONNECT: from here on, bytes (see {@link Http1Tunnel}). */
-  private void tunnel(Exchange e, HttpResponse r) {
+  private void tunnel(Http1Exchange e, HttpResponse r) {
     closing = true; // this handler's HTTP work is over
     e.tunnelled = new ArrayList<>();
     releaseQueue();
     Http1Tunnel.open(client, e.upstream, r, e.tunnelled, upstreams.idleTimeout());
   }
 
-  private void record(int code, Exchange e) {
+  private void record(int code, Http1Exchange e) {
     meters.response(code, code >= 500);
     meters.latency(e.start);
   }
@@ -482,7 +412,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
     releaseQueue();
-    Exchange e = ex;
+    Http1Exchange e = ex;
     ex = null;
     if (e != null) {
       e.pick.abandoned();

@@ -99,13 +99,13 @@ public final class Http1Upstreams {
   }
 
   /** The exchange currently using a connection, or none while it is idle. */
-  static void bind(Channel ch, Http1Proxy.Exchange owner) {
+  static void bind(Channel ch, Http1Exchange owner) {
     ((Upstream) ch.pipeline().get("upstream")).owner = owner;
   }
 
   /** Passes responses to the exchange that owns the connection. */
   static final class Upstream extends ChannelInboundHandlerAdapter {
-    Http1Proxy.Exchange owner;
+    Http1Exchange owner;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -2,7 +2,7 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.net.InetSocketAddress;
@@ -150,13 +150,8 @@ final class Http2Exchange {
     status = 502;
     client.meters.response(502, true);
     client.meters.latency(start);
-    String reason = ("connect to " + failed + " failed: " + cause).replaceAll("[\\r\\n]", " ");
-    Http2Headers h =
-        new DefaultHttp2Headers()
-            .status("502")
-            .set("content-length", "0")
-            .set("l5d-proxy-error", reason);
-    client.headers(id, h, true);
+    String reason = "connect to " + failed + " failed: " + cause;
+    client.headers(id, ProxyErrors.http2(HttpResponseStatus.BAD_GATEWAY, reason), true);
   }
 
   private void queue(Early e) {
