@@ -31,8 +31,7 @@ import java.util.concurrent.atomic.LongAdder;
  * write into a buffer until then), then frees the buffers and hands both channels back to their
  * loop to close them, so their close listeners (metrics, the balancer) run as for any connection.
  *
- * <p>Each buffer starts at 2 KiB and grows to 16 KiB once a recv fills it (bulk transfers), back to
- * 2 KiB after 32 small reads in a row: an idle relayed pair holds 4 KiB.
+ * <p>Each direction's buffer is a {@link RelayBuffer} (2 KiB, 16 KiB while a transfer fills it).
  */
 public final class UringRelay implements IoUringIoHandle {
   // io_uring opcodes (include/uapi/linux/io_uring.h) and flags
