@@ -18,6 +18,8 @@ import java.util.regex.Matcher;
 final class RedisAbBenchmark {
   private static final int REQUESTS = 200_000;
   private static final String VARIANT_IP = "10.244.77.97";
+  private static final java.util.regex.Pattern CHILDREN =
+      java.util.regex.Pattern.compile("CHILDREN ([0-9]+) ([0-9]+)");
 
   private RedisAbBenchmark() {}
 
@@ -29,7 +31,7 @@ final class RedisAbBenchmark {
       setup.pod("variant", VARIANT_IP, true, "", "").proxyEnv("variant", variant);
     }
     try (TestBed bed = setup.start()) {
-      Redis.server(bed, "plain", 6379);
+      long redisPid = Redis.server(bed, "plain", 6379).pid();
       Peers.nginx(bed);
       long haproxyPid = Peers.haproxy(bed);
       long seatPid = Peers.haproxyInSeat(bed);
@@ -50,6 +52,14 @@ final class RedisAbBenchmark {
       }
       for (Path p : paths) {
         bed.pod(p.from).run(DataPlaneBenchmark.redisBenchmark(p.host, 50_000, "ping"));
+      }
+      System.out.printf(
+          "redis-server: pid %d (%s)%n",
+          redisPid,
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + redisPid + "/comm"))
+              .strip());
+      for (Path p : paths) {
+        p.redisPid = redisPid;
       }
       hold(bed, paths);
       // Per round: portolan over each other path (and a variant over portolan).
@@ -101,6 +111,16 @@ final class RedisAbBenchmark {
             p.machine[3],
             p.machine[4],
             busy * 10_000.0 / requests);
+        System.out.printf(
+            "  the peers: redis-server user %d, system %d ticks, %.2f context switches per"
+                + " request; redis-benchmark user %d, system %d ticks (%.1f µs per request for"
+                + " the two)%n",
+            p.peer[0],
+            p.peer[1],
+            (p.peer[2] + p.peer[3]) / (double) requests,
+            p.bench[0],
+            p.bench[1],
+            (p.peer[0] + p.peer[1] + p.bench[0] + p.bench[1]) * 10_000.0 / requests);
         StringBuilder commands = new StringBuilder();
         p.perCommand.forEach(
             (c, sum) -> commands.append(String.format(" %s %.0f", c, sum / p.runs)));
@@ -173,6 +193,11 @@ final class RedisAbBenchmark {
     long wallNanos;
     long voluntary;
     long involuntary;
+    long redisPid;
+    // redis-server: user, system ticks, voluntary, involuntary switches; redis-benchmark: user,
+    // system ticks (a child of the shell that ran it: its cutime and cstime).
+    final long[] peer = new long[4];
+    final long[] bench = new long[2];
 
     Path(String label, String from, String host, long pid) {
       this.label = label;
@@ -186,12 +211,30 @@ final class RedisAbBenchmark {
       long[] before = ProcFigures.userSysTicks(pid);
       long[] machineBefore = ProcFigures.machineTicks();
       long[] switchesBefore = ProcFigures.contextSwitches(pid);
+      long[] redisBefore = ProcFigures.userSysTicks(redisPid);
+      long[] redisSwitchesBefore = ProcFigures.contextSwitches(redisPid);
       long start = System.nanoTime();
       String out =
           bed.pod(from)
-              .run(DataPlaneBenchmark.redisBenchmark(host, REQUESTS, "ping,set,get"))
+              .run(
+                  "sh",
+                  "-c",
+                  String.join(
+                          " ", DataPlaneBenchmark.redisBenchmark(host, REQUESTS, "ping,set,get"))
+                      + "; echo CHILDREN $(cut -d' ' -f16,17 /proc/$$/stat)")
               .replace('\r', '\n');
       wallNanos += System.nanoTime() - start;
+      long[] redisAfter = ProcFigures.userSysTicks(redisPid);
+      long[] redisSwitchesAfter = ProcFigures.contextSwitches(redisPid);
+      peer[0] += redisAfter[0] - redisBefore[0];
+      peer[1] += redisAfter[1] - redisBefore[1];
+      peer[2] += redisSwitchesAfter[0] - redisSwitchesBefore[0];
+      peer[3] += redisSwitchesAfter[1] - redisSwitchesBefore[1];
+      Matcher children = CHILDREN.matcher(out);
+      if (children.find()) {
+        bench[0] += Long.parseLong(children.group(1));
+        bench[1] += Long.parseLong(children.group(2));
+      }
       long[] switchesAfter = ProcFigures.contextSwitches(pid);
       voluntary += switchesAfter[0] - switchesBefore[0];
       involuntary += switchesAfter[1] - switchesBefore[1];
