@@ -10,6 +10,7 @@ import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.outbound.OutboundRouter;
+import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.ProxyConnection;
 import dev.portolan.proxy.relay.Route;
 import dev.portolan.proxy.relay.ServerFirstCache;
@@ -19,7 +20,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -152,9 +152,7 @@ public final class ProxyMain {
               @Override
               protected void initChannel(Channel ch) {
                 ch.pipeline()
-                    .addLast(
-                        new IdleStateHandler(
-                            0, 0, config.idleTimeout().toSeconds(), TimeUnit.SECONDS))
+                    .addLast(new IdleHandler(config.idleTimeout()))
                     .addLast(new ProxyConnection(settings, router));
               }
             })

@@ -2,6 +2,7 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.relay.IdleHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,7 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/1 connections to endpoints, kept alive between requests. Each event loop has its own idle
@@ -85,7 +84,7 @@ public final class Http1Upstreams {
             a,
             ch -> {
               ch.pipeline()
-                  .addLast(new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))
+                  .addLast(new IdleHandler(idleTimeout))
                   .addLast("codec", new HttpClientCodec())
                   .addLast("upstream", new Upstream());
               ch.closeFuture()

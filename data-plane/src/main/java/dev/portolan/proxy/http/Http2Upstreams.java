@@ -2,14 +2,13 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.relay.IdleHandler;
 import io.netty.channel.EventLoop;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/2 (prior knowledge) connections to endpoints: one per endpoint and event loop, carrying
@@ -57,13 +56,7 @@ public final class Http2Upstreams {
     self[0] = h;
     h.connect =
         Transport.dial(loop, connectTimeout)
-            .connect(
-                a,
-                ch ->
-                    ch.pipeline()
-                        .addLast(
-                            new IdleStateHandler(0, 0, idleTimeout.toSeconds(), TimeUnit.SECONDS))
-                        .addLast(h));
+            .connect(a, ch -> ch.pipeline().addLast(new IdleHandler(idleTimeout)).addLast(h));
     h.connect.addListener(f -> {
       if (!f.isSuccess()) {
         byEndpoint.remove(a, h);

@@ -50,13 +50,15 @@ public final class Relay extends ChannelInboundHandlerAdapter {
 
   /**
    * Installs relays both ways and starts reading on both channels (on one event loop). Any {@link
-   * IdleStateHandler} left in either pipeline is removed: the pair has one idle check of its own.
+   * IdleHandler} or {@link IdleStateHandler} left in either pipeline is removed: the pair has one
+   * idle check of its own.
    *
    * @param idleTimeout the pair closes once neither side has moved a byte for this long
    */
   public static void join(
       Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     for (Channel ch : List.of(a, b)) {
+      IdleHandler.removeFrom(ch);
       while (ch.pipeline().get(IdleStateHandler.class) != null) {
         ch.pipeline().remove(IdleStateHandler.class);
       }
@@ -82,6 +84,7 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     private final Runnable onIdle;
     private ScheduledFuture<?> next;
     private int quietTicks;
+    private boolean stopped;
     // Set on the pair's event loop only, read there by the timer: a plain field.
     boolean active;
 
@@ -117,9 +120,15 @@ public final class Relay extends ChannelInboundHandlerAdapter {
       next = a.eventLoop().schedule(this, tickNanos, TimeUnit.NANOSECONDS);
     }
 
+    /** No more ticks: another check took over (on the pair's loop). */
+    void stop() {
+      stopped = true;
+      next.cancel(false);
+    }
+
     @Override
     public void run() {
-      if (!a.isOpen()) {
+      if (stopped || !a.isOpen()) {
         return;
       }
       if (active) {

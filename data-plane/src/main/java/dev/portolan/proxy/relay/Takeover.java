@@ -27,6 +27,8 @@ final class Takeover {
    * either cannot be deregistered both are closed and {@code relay} is not called.
    */
   static void of(Channel a, Channel b, BiConsumer<ByteBuf, ByteBuf> relay) {
+    IdleHandler.removeFrom(a); // the relay has an idle check of its own
+    IdleHandler.removeFrom(b);
     Stragglers fromA = Stragglers.on(a);
     Stragglers fromB = Stragglers.on(b);
     a.deregister()

@@ -2,6 +2,7 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -31,7 +32,15 @@ public final class Http2LoadHarness {
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
-    Channel listener = Listener.start(group, port, ch -> http.take(ch, null, route, "http/2"));
+    // As ProxyMain: the connection's idle timeout first in its pipeline.
+    Channel listener =
+        Listener.start(
+            group,
+            port,
+            ch -> {
+              ch.pipeline().addLast(new IdleHandler(Duration.ofMinutes(5)));
+              http.take(ch, null, route, "http/2");
+            });
     System.out.println("listening on " + listener.localAddress());
     listener.closeFuture().sync();
   }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class RelayIdleTest {
   private final EmbeddedChannel client =
       new EmbeddedChannel(new IdleStateHandler(0, 0, 600, TimeUnit.SECONDS));
-  private final EmbeddedChannel upstream = new EmbeddedChannel();
+  private final EmbeddedChannel upstream =
+      new EmbeddedChannel(new IdleHandler(Duration.ofSeconds(600)));
   private final LongAdder toUpstream = new LongAdder();
 
   @BeforeEach
@@ -61,6 +62,7 @@ class RelayIdleTest {
   @Test
   void the_per_channel_idle_handler_gives_way_to_the_pair_check() {
     assertThat(client.pipeline().get(IdleStateHandler.class)).isNull();
+    assertThat(upstream.pipeline().get(IdleHandler.class)).isNull();
     assertThat(client.pipeline().get("relay")).isInstanceOf(Relay.class);
     assertThat(upstream.pipeline().get("relay")).isInstanceOf(Relay.class);
   }
