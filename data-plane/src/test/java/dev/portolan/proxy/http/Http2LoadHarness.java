@@ -2,12 +2,12 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.Transport;
 import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * Not a test: a loopback HTTP/2 proxy for load runs by hand (h2load → proxy → a server), so the
  * per-stream path can be measured and profiled without the network-namespace test bed. Usage:
- * {@code Http2LoadHarness <listen port> <upstream port> [event loops]}; prints the port and runs
- * until killed.
+ * {@code Http2LoadHarness <listen port> <upstream port> [event loops] [epoll|io_uring]}; prints the
+ * port and runs until killed.
  */
 public final class Http2LoadHarness {
   private Http2LoadHarness() {}
@@ -25,7 +25,8 @@ public final class Http2LoadHarness {
     int port = Integer.parseInt(args[0]);
     InetSocketAddress upstream = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]));
     int loops = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, EpollIoHandler.newFactory());
+    Transport transport = Transport.choose(args.length > 3 ? args[3] : "epoll");
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.handlers());
     Metrics metrics = new Metrics();
     Route route =
         new Route(upstream, true, Duration.ofSeconds(1), "svc:80", () -> List.of(upstream));

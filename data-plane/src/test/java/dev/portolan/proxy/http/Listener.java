@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,13 +9,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.util.function.Consumer;
 
 /**
- * A loopback listener whose accepted connections are handed, once active, to an HTTP proxy's {@code
- * install} — as the detecting handler does in the proxy, minus detection.
+ * A loopback listener (on the group's transport) whose accepted connections are handed, once
+ * active, to an HTTP proxy's {@code install} — as the detecting handler does in the proxy, minus
+ * detection.
  */
 final class Listener {
   private Listener() {}
@@ -29,13 +29,13 @@ final class Listener {
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(EpollServerSocketChannel.class)
+        .channel(Transport.of(group.next()).serverChannel())
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childHandler(
-            new ChannelInitializer<EpollSocketChannel>() {
+            new ChannelInitializer<Channel>() {
               @Override
-              protected void initChannel(EpollSocketChannel ch) {
+              protected void initChannel(Channel ch) {
                 ch.pipeline()
                     .addLast(
                         new ChannelInboundHandlerAdapter() {
