@@ -14,6 +14,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ public final class EpollRelay {
           .with(EpollIoOps.EPOLLET);
 
   // At 16 KiB per read, 256 KiB of one direction before the loop serves other connections.
-  private static final int READS_PER_TURN = 16;
+  static final int READS_PER_TURN = 16;
 
   private final IoEventLoop loop;
   private final Channel a;
@@ -54,6 +55,7 @@ public final class EpollRelay {
   private final Direction aToB;
   private final Direction bToA;
   private final Relay.IdleCheck idle;
+  private final int readsPerTurn;
   private boolean closed;
 
   private EpollRelay(
@@ -62,8 +64,10 @@ public final class EpollRelay {
       Channel b,
       LongAdder aToBBytes,
       LongAdder bToABytes,
-      Duration t) {
+      Duration t,
+      int readsPerTurn) {
     this.loop = loop;
+    this.readsPerTurn = readsPerTurn;
     this.a = a;
     this.b = b;
     this.sideA = new Side(a);
@@ -82,12 +86,23 @@ public final class EpollRelay {
    */
   public static void join(
       Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
+    join(a, b, aToB, bToA, idleTimeout, READS_PER_TURN);
+  }
+
+  /** As {@link #join(Channel, Channel, LongAdder, LongAdder, Duration)}, with a read budget. */
+  static void join(
+      Channel a,
+      Channel b,
+      LongAdder aToB,
+      LongAdder bToA,
+      Duration idleTimeout,
+      int readsPerTurn) {
     IoEventLoop loop = (IoEventLoop) a.eventLoop();
     Takeover.of(
         a,
         b,
         (earlyA, earlyB) -> {
-          EpollRelay relay = new EpollRelay(loop, a, b, aToB, bToA, idleTimeout);
+          EpollRelay relay = new EpollRelay(loop, a, b, aToB, bToA, idleTimeout, readsPerTurn);
           loop.register(relay.sideA)
               .addListener(fa ->
                   loop.register(relay.sideB)
@@ -203,8 +218,10 @@ public final class EpollRelay {
     /**
      * Writes what is pending, then reads and writes on while both sockets let it, for at most
      * {@link #READS_PER_TURN} reads: a bulk transfer between two fast sockets then lets the loop's
-     * other connections have their turn, and goes on in a task of the loop (no event would come for
-     * a socket that stayed readable: the set is edge-triggered).
+     * other connections have their turn, and goes on in a scheduled task of the loop (no event
+     * would come for a socket that stayed readable: the set is edge-triggered). The loop takes the
+     * due scheduled tasks once per pass: a direction has at most one turn per event of its sockets
+     * and one in the task between two polls for I/O.
      */
     void pump() {
       int reads = 0;
@@ -231,10 +248,13 @@ public final class EpollRelay {
           if (ended || !from.readable) {
             return;
           }
-          if (++reads > READS_PER_TURN) {
+          if (++reads > readsPerTurn) {
             if (!resumeScheduled) {
               resumeScheduled = true;
-              loop.execute(resumeTask);
+              // Scheduled, not executed: the loop takes its due scheduled tasks once per pass,
+              // after polling for I/O, while a task executed from a task runs in the same pass
+              // (for up to a second): the other connections would wait for the whole transfer.
+              loop.schedule(resumeTask, 0, TimeUnit.NANOSECONDS);
             }
             return;
           }

@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class UringRelayTest {
   private EventLoopGroup loop;
-  private ServerSocket upstream;
+  ServerSocket upstream;
   private Channel listener;
   private final LongAdder toUpstream = new LongAdder();
   private final LongAdder toClient = new LongAdder();
@@ -61,50 +62,57 @@ class UringRelayTest {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(
-                new ChannelInboundHandlerAdapter() {
-                  // As in ProxyConnection: bytes Netty reads before the relay starts (it reads
-                  // when the client half-closes) are kept and written first.
-                  private ByteBuf early;
-
+                new ChannelInitializer<Channel>() {
                   @Override
-                  public void channelActive(ChannelHandlerContext ctx) {
-                    Channel client = ctx.channel();
-                    Transport.dial(client.eventLoop(), Duration.ofSeconds(2))
-                        .option(ChannelOption.AUTO_READ, false)
-                        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                        .connect(
-                            (InetSocketAddress) upstream.getLocalSocketAddress(),
-                            up -> up.pipeline().addLast(new ChannelInboundHandlerAdapter()))
-                        .addListener(
-                            (ChannelFutureListener)
-                                f -> {
-                                  Channel up = f.channel();
-                                  pair.complete(new Channel[] {client, up});
-                                  ctx.pipeline().remove(this);
-                                  if (early != null) {
-                                    toUpstream.add(early.readableBytes());
-                                    up.writeAndFlush(early)
-                                        .addListener(w ->
-                                            join(client, up, toUpstream, toClient, idleTimeout));
-                                  } else {
-                                    join(client, up, toUpstream, toClient, idleTimeout);
-                                  }
-                                });
-                  }
-
-                  @Override
-                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    ByteBuf in = (ByteBuf) msg;
-                    if (early == null) {
-                      early = ctx.alloc().buffer();
-                    }
-                    early.writeBytes(in);
-                    in.release();
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new Joiner());
                   }
                 })
             .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .sync()
             .channel();
+  }
+
+  /** Joins an accepted connection to a new connection to the upstream, one per connection. */
+  private final class Joiner extends ChannelInboundHandlerAdapter {
+    // As in ProxyConnection: bytes Netty reads before the relay starts (it reads
+    // when the client half-closes) are kept and written first.
+    private ByteBuf early;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      Channel client = ctx.channel();
+      Transport.dial(client.eventLoop(), Duration.ofSeconds(2))
+          .option(ChannelOption.AUTO_READ, false)
+          .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+          .connect(
+              (InetSocketAddress) upstream.getLocalSocketAddress(),
+              up -> up.pipeline().addLast(new ChannelInboundHandlerAdapter()))
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    Channel up = f.channel();
+                    pair.complete(new Channel[] {client, up});
+                    ctx.pipeline().remove(this);
+                    if (early != null) {
+                      toUpstream.add(early.readableBytes());
+                      up.writeAndFlush(early)
+                          .addListener(w -> join(client, up, toUpstream, toClient, idleTimeout));
+                    } else {
+                      join(client, up, toUpstream, toClient, idleTimeout);
+                    }
+                  });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ByteBuf in = (ByteBuf) msg;
+      if (early == null) {
+        early = ctx.alloc().buffer();
+      }
+      early.writeBytes(in);
+      in.release();
+    }
   }
 
   /** The transport of the loop. */
@@ -126,7 +134,11 @@ class UringRelayTest {
     }
   }
 
-  private Socket connect() throws IOException {
+  java.net.SocketAddress listenerAddress() {
+    return listener.localAddress();
+  }
+
+  Socket connect() throws IOException {
     return new Socket(
         InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort());
   }
