@@ -173,14 +173,15 @@ public final class DataPlaneBenchmark {
   }
 
   /**
-   * {@code MALLOC_ARENA_MAX} and every {@code PORTOLAN_*} variable set for the benchmark (e.g.
-   * {@code PORTOLAN_WORKERS=1}) are passed on to the proxies.
+   * The C library's malloc settings ({@code MALLOC_*}, e.g. {@code MALLOC_ARENA_MAX=2}, and {@code
+   * GLIBC_TUNABLES}) and every {@code PORTOLAN_*} variable set for the benchmark (e.g. {@code
+   * PORTOLAN_WORKERS=1}) are passed on to the proxies.
    */
   static java.util.Map<String, String> proxyEnv() {
     java.util.Map<String, String> env = new java.util.TreeMap<>();
     System.getenv()
         .forEach((k, v) -> {
-          if (k.equals("MALLOC_ARENA_MAX") || k.startsWith("PORTOLAN_")) {
+          if (k.startsWith("MALLOC_") || k.equals("GLIBC_TUNABLES") || k.startsWith("PORTOLAN_")) {
             env.put(k, v);
           }
         });
