@@ -108,9 +108,12 @@ public final class DataPlaneBenchmark {
           .forEach(l -> System.out.println("client proxy: " + l));
       long pid = bed.pod("client").proxy().pid();
       System.out.printf(
-          "client proxy: VmHWM (peak RSS) %s, VmRSS %s, CPU %.1f s over all runs%n",
+          "client proxy: VmHWM (peak RSS) %s, VmRSS %s (anonymous %s, file-backed %s), CPU %.1f s"
+              + " over all runs%n",
           ProcFigures.status(pid, "VmHWM"),
           ProcFigures.status(pid, "VmRSS"),
+          ProcFigures.status(pid, "RssAnon"),
+          ProcFigures.status(pid, "RssFile"),
           (cpu1 - cpu0) / 100.0);
       for (String command : jcmds()) {
         List<String> jcmd = new ArrayList<>();
