@@ -216,12 +216,12 @@ public final class EpollRelay {
     }
 
     /**
-     * Writes what is pending, then reads and writes on while both sockets let it, for at most
-     * {@link #READS_PER_TURN} reads: a bulk transfer between two fast sockets then lets the loop's
-     * other connections have their turn, and goes on in a scheduled task of the loop (no event
-     * would come for a socket that stayed readable: the set is edge-triggered). The loop takes the
-     * due scheduled tasks once per pass: a direction has at most one turn per event of its sockets
-     * and one in the task between two polls for I/O.
+     * Writes what is pending, then reads and writes on while both sockets let it, for at most the
+     * pair's read budget ({@link #READS_PER_TURN} reads): a bulk transfer between two fast sockets
+     * then lets the loop's other connections have their turn, and goes on in a scheduled task of
+     * the loop (no event would come for a socket that stayed readable: the set is edge-triggered).
+     * The loop takes the due scheduled tasks once per pass: a direction has at most one turn per
+     * event of its sockets and one in the task between two polls for I/O.
      */
     void pump() {
       int reads = 0;

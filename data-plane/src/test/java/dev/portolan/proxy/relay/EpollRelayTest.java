@@ -6,8 +6,6 @@ import dev.portolan.proxy.net.Transport;
 import io.netty.channel.Channel;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -99,11 +97,7 @@ class EpollRelayTest extends UringRelayTest {
       probeClient.getOutputStream().write('?');
       assertThat(probeServer.getInputStream().read()).isEqualTo('?');
       // The bulk pair: as much as the sockets hold, written before its relay starts.
-      try (SocketChannel bulkClient =
-          SocketChannel.open(
-              new InetSocketAddress(
-                  InetAddress.getLoopbackAddress(),
-                  ((InetSocketAddress) listenerAddress()).getPort()))) {
+      try (SocketChannel bulkClient = SocketChannel.open(listenerAddress())) {
         Socket bulkServer = upstream.accept();
         bulkClient.configureBlocking(false);
         ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);

@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
@@ -134,7 +135,8 @@ class UringRelayTest {
     }
   }
 
-  java.net.SocketAddress listenerAddress() {
+  /** The listener's address (loopback). */
+  SocketAddress listenerAddress() {
     return listener.localAddress();
   }
 
