@@ -13,10 +13,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Not a test: a loopback HTTP/2 proxy for load runs by hand (h2load → proxy → a server), so the
- * per-stream path can be measured and profiled without the network-namespace test bed. Usage:
- * {@code Http2LoadHarness <listen port> <upstream port> [event loops] [epoll|io_uring]}; prints the
- * port and runs until killed.
+ * Not a test: a loopback HTTP proxy for load runs by hand (h2load → proxy → a server), so the
+ * per-request path can be measured and profiled without the network-namespace test bed. Usage:
+ * {@code Http2LoadHarness <listen port> <upstream port> [event loops] [epoll|io_uring]
+ * [http/2|http/1]} (HTTP/2 unless told); prints the port and runs until killed.
  */
 public final class Http2LoadHarness {
   private Http2LoadHarness() {}
@@ -26,13 +26,16 @@ public final class Http2LoadHarness {
     InetSocketAddress upstream = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]));
     int loops = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     Transport transport = Transport.choose(args.length > 3 ? args[3] : "epoll");
+    String version = args.length > 4 ? args[4] : "http/2";
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.handlers());
     Metrics metrics = new Metrics();
     Route route =
         new Route(upstream, true, Duration.ofSeconds(1), "svc:80", () -> List.of(upstream));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
+    Http1Upstreams http1 =
+        new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
+    HttpProxies http = new HttpProxies("outbound", new P2c(), http1, upstreams, metrics);
     // As ProxyMain: the connection's idle timeout first in its pipeline.
     Channel listener =
         Listener.start(
@@ -40,7 +43,7 @@ public final class Http2LoadHarness {
             port,
             ch -> {
               ch.pipeline().addLast(new IdleHandler(Duration.ofMinutes(5)));
-              http.take(ch, null, route, "http/2");
+              http.take(ch, null, route, version);
             });
     System.out.println("listening on " + listener.localAddress());
     listener.closeFuture().sync();
