@@ -48,6 +48,11 @@ public final class DataPlaneBenchmark {
           "-XX:CompileCommand=dontinline,*::flush0");
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--proxy-jvm")) {
+      // The proxies' options, for bench/http-harness.sh (one list for both benchmarks).
+      System.out.println(String.join(" ", proxyJvm()));
+      return;
+    }
     if (args.length > 0 && args[0].equals("--ab")) {
       RedisAbBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 3);
       return;
