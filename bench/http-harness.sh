@@ -8,19 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=${1:-http/2}
 ROUNDS=${2:-4}
-if ! java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 PATH=/usr/lib/jvm/temurin-25-jdk-amd64/bin:$PATH
-fi
-./mvnw -q -pl bench -am install -DskipTests -Dspotless.check.skip=true
-./mvnw -q -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/bench/target/bench.classpath"
-./mvnw -q -pl data-plane dependency:build-classpath -Dmdep.outputFile="$PWD/bench/target/harness.classpath"
-BENCH_CP="bench/target/portolan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/bench.classpath)"
+source bench/build.sh
 JVM="$(java -cp "$BENCH_CP" dev.portolan.bench.DataPlaneBenchmark --proxy-jvm) ${PROXY_EXTRA:-}"
 
 work=$(mktemp -d)
-pids=()
+pid=
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  [ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -49,13 +43,12 @@ CONF
 nginx -c "$work/nginx.conf" -p "$work"
 
 if [ "$VERSION" = http/1 ]; then UP=$H1; LOAD=(--h1 -c 20); else UP=$H2; LOAD=(-c 20 -m 10); fi
-CP="data-plane/target/classes:data-plane/target/test-classes:$(cat bench/target/harness.classpath)"
+CP="data-plane/target/classes:data-plane/target/test-classes:$(proxy_dependencies)"
 # shellcheck disable=SC2086
 java --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled \
   -Dio.netty.jfr.enabled=false $JVM -cp "$CP" dev.portolan.proxy.http.Http2LoadHarness \
   "$PORT" "$UP" 2 io_uring "$VERSION" > "$work/harness.out" 2>&1 &
 pid=$!
-pids+=("$pid")
 for _ in $(seq 100); do grep -q listening "$work/harness.out" && break; sleep 0.1; done
 grep -q listening "$work/harness.out" || { cat "$work/harness.out"; exit 1; }
 

@@ -3,10 +3,6 @@
 #   bench/propagation.sh [one-destination|many-destinations|load|kubernetes ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 PATH=/usr/lib/jvm/temurin-25-jdk-amd64/bin:$PATH
-fi
-./mvnw -q -pl bench -am install -DskipTests -Dspotless.check.skip=true
-./mvnw -q -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/bench/target/bench.classpath"
-exec java -Xmx6g -cp "bench/target/portolan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/bench.classpath)" \
+source bench/build.sh
+exec java -Xmx6g -cp "$BENCH_CP" \
   dev.portolan.bench.PropagationBenchmark "$@"
