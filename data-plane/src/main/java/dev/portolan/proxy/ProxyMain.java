@@ -25,8 +25,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-/** The sidecar proxy: outbound 4140 (loopback), inbound 4143, admin 4191. */
+/**
+ * The sidecar proxy: outbound 4140 (loopback), inbound 4143, admin 4191. Configured by environment
+ * (docs/proxy.md); its one argument, {@code --exit-when-ready}, makes it stop as soon as it is
+ * ready: a start-up to record, for a JDK AOT cache built into the image (docs/proxy.md,
+ * <i>Start-up</i>).
+ */
 public final class ProxyMain {
+  static final String EXIT_WHEN_READY = "--exit-when-ready";
+
   private ProxyMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -43,7 +50,9 @@ public final class ProxyMain {
       System.setProperty("io.netty.leakDetection.level", "disabled");
     }
     ProxyConfig config;
+    boolean exitWhenReady;
     try {
+      exitWhenReady = exitWhenReady(args);
       ProxyConfig.logLevelOf(System.getenv()).apply();
       config = ProxyConfig.fromEnv(System.getenv());
     } catch (IllegalArgumentException e) {
@@ -116,6 +125,27 @@ public final class ProxyMain {
               data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
               admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             }));
+    if (exitWhenReady) {
+      System.exit(0); // through the shutdown hook, as on SIGTERM
+    }
+  }
+
+  /** The command line: nothing, or {@value #EXIT_WHEN_READY}; anything else is refused. */
+  static boolean exitWhenReady(String[] args) {
+    boolean exit = false;
+    for (String a : args) {
+      if (!EXIT_WHEN_READY.equals(a)) {
+        throw new IllegalArgumentException(
+            "unknown argument '"
+                + a
+                + "' (the proxy is configured by environment; its one"
+                + " argument is "
+                + EXIT_WHEN_READY
+                + ")");
+      }
+      exit = true;
+    }
+    return exit;
   }
 
   private static ProxyConnection.Settings settings(

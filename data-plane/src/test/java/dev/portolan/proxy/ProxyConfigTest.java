@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -85,25 +88,68 @@ class ProxyConfigTest {
   @Test
   void a_bad_setting_stops_the_proxy_with_status_2_naming_it()
       throws IOException, InterruptedException {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "--enable-native-access=ALL-UNNAMED",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    ProxyMain.class.getName()))
-            .redirectErrorStream(true);
-    Process p = startWith(pb, Map.of("PORTOLAN_LOG_LEVEL", "loud"));
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isEqualTo(2);
-    assertThat(out)
+    Run r = run(Map.of("PORTOLAN_LOG_LEVEL", "loud"));
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.output())
         .contains("portolan-proxy: PORTOLAN_LOG_LEVEL: 'loud' is not one of error, warn, info");
   }
 
-  private static Process startWith(ProcessBuilder pb, Map<String, String> env) throws IOException {
+  @Test
+  void exit_when_ready_is_the_one_argument_and_anything_else_is_named() {
+    assertThat(ProxyMain.exitWhenReady(new String[0])).isFalse();
+    assertThat(ProxyMain.exitWhenReady(new String[] {"--exit-when-ready"})).isTrue();
+    assertThatThrownBy(() -> ProxyMain.exitWhenReady(new String[] {"--exit-when-ready", "-v"}))
+        .hasMessageStartingWith("unknown argument '-v'");
+  }
+
+  @Test
+  void exit_when_ready_starts_the_proxy_then_stops_it_with_status_0()
+      throws IOException, InterruptedException {
+    // Loopback only, on ports the kernel picks; no policy-server behind 127.0.0.1:1.
+    Map<String, String> env =
+        Map.of(
+            "PORTOLAN_BIND_ADDRESS", "127.0.0.1",
+            "PORTOLAN_INBOUND_PORT", "0",
+            "PORTOLAN_OUTBOUND_PORT", "0",
+            "PORTOLAN_ADMIN_PORT", "0",
+            "PORTOLAN_POLICY_SERVER", "127.0.0.1:1");
+    Run r = run(env, "--exit-when-ready");
+    assertThat(r.status()).as(r.output()).isZero();
+    assertThat(r.output()).contains("portolan-proxy ready: inbound=0 outbound=0 admin=0");
+
+    Run bad = run(env, "--train");
+    assertThat(bad.status()).isEqualTo(2);
+    assertThat(bad.output()).contains("portolan-proxy: unknown argument '--train'");
+  }
+
+  private record Run(int status, String output) {}
+
+  /** Runs the proxy's main in a JVM of its own with {@code env}; waits for it to end. */
+  private static Run run(Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ProxyMain.class.getName()));
+    cmd.addAll(List.of(args));
+    // Output to a file, so that a proxy that does not stop fails the wait instead of blocking it.
+    Path out = Files.createTempFile("proxy-main", ".out");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().putAll(env);
-    return pb.start();
+    Process p = pb.start();
+    try {
+      boolean ended = p.waitFor(30, TimeUnit.SECONDS);
+      String text = Files.readString(out, StandardCharsets.UTF_8);
+      assertThat(ended).as("the proxy ended; its output:%n%s", text).isTrue();
+      return new Run(p.exitValue(), text);
+    } finally {
+      Files.deleteIfExists(out);
+      p.destroyForcibly();
+    }
   }
 }
