@@ -64,10 +64,11 @@ public final class DataPlaneBenchmark {
       Redis.server(bed, "meshed", 6379);
       Peers.nginx(bed);
       long haproxyPid = Peers.haproxy(bed);
+      String only = System.getenv().getOrDefault("ONLY", "");
+      long seatPid = only.equals("http") ? 0 : Peers.haproxyInSeat(bed);
 
       List<String> rows = new ArrayList<>();
       long cpu0 = ProcFigures.cpuTicks(bed.pod("client").proxy().pid());
-      String only = System.getenv().getOrDefault("ONLY", "");
       long clientPid = bed.pod("client").proxy().pid();
       if (!only.equals("http")) {
         rows.addAll(redisRun(bed, "direct", "bare", PLAIN, requests, 0));
@@ -75,6 +76,8 @@ public final class DataPlaneBenchmark {
         rows.addAll(redisRun(bed, "portolan 1 hop", "client", PLAIN, requests, clientPid));
         oneHop.stop();
         rows.addAll(redisRun(bed, "haproxy tcp", "bare", HAPROXY, requests, haproxyPid));
+        // HAProxy behind the same iptables rules and loopback leg as the client proxy.
+        rows.addAll(redisRun(bed, "haproxy in the seat", "seat", PLAIN, requests, seatPid));
         rows.addAll(redisRun(bed, "portolan 2 hops", "client", MESHED, requests, clientPid));
         System.out.printf(
             "client proxy during the 1-hop redis run: VmRSS sampled every 200 ms: max %d kB,"
