@@ -27,12 +27,19 @@ import java.util.function.Function;
 
 /**
  * The sidecar proxy: outbound 4140 (loopback), inbound 4143, admin 4191. Configured by environment
- * (docs/proxy.md); its one argument, {@code --exit-when-ready}, makes it stop as soon as it is
- * ready: a start-up to record, for a JDK AOT cache built into the image (docs/proxy.md,
- * <i>Start-up</i>).
+ * (docs/proxy.md). Its one optional argument runs it for a JDK AOT cache to be recorded from
+ * (docs/proxy.md, <i>Start-up</i>): {@code --exit-when-ready} stops it as soon as it is ready;
+ * {@code --train} first sends traffic of every kind through it on loopback ({@link Training}).
  */
 public final class ProxyMain {
-  static final String EXIT_WHEN_READY = "--exit-when-ready";
+  /** How a run ends. */
+  enum Mode {
+    SERVE,
+    EXIT_WHEN_READY,
+    TRAIN
+  }
+
+  static final int TRAINING_EXCHANGES = 2_000;
 
   private ProxyMain() {}
 
@@ -50,9 +57,9 @@ public final class ProxyMain {
       System.setProperty("io.netty.leakDetection.level", "disabled");
     }
     ProxyConfig config;
-    boolean exitWhenReady;
+    Mode mode;
     try {
-      exitWhenReady = exitWhenReady(args);
+      mode = modeOf(args);
       ProxyConfig.logLevelOf(System.getenv()).apply();
       config = ProxyConfig.fromEnv(System.getenv());
     } catch (IllegalArgumentException e) {
@@ -125,27 +132,43 @@ public final class ProxyMain {
               data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
               admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             }));
-    if (exitWhenReady) {
+    if (mode == Mode.TRAIN) {
+      try {
+        Training.Result r = Training.run(data, out, config, TRAINING_EXCHANGES);
+        System.out.printf(
+            "portolan-proxy training: %d exchanges each of HTTP/1.1, HTTP/2 and TCP through the"
+                + " proxy; the first of each took %d, %d and %d µs%n",
+            r.exchanges(), r.firstHttp1Micros(), r.firstHttp2Micros(), r.firstTcpMicros());
+      } catch (Exception e) {
+        System.err.println("portolan-proxy: training failed: " + e);
+        System.exit(1);
+      }
+    }
+    if (mode != Mode.SERVE) {
       System.exit(0); // through the shutdown hook, as on SIGTERM
     }
   }
 
-  /** The command line: nothing, or {@value #EXIT_WHEN_READY}; anything else is refused. */
-  static boolean exitWhenReady(String[] args) {
-    boolean exit = false;
-    for (String a : args) {
-      if (!EXIT_WHEN_READY.equals(a)) {
-        throw new IllegalArgumentException(
-            "unknown argument '"
-                + a
-                + "' (the proxy is configured by environment; its one"
-                + " argument is "
-                + EXIT_WHEN_READY
-                + ")");
-      }
-      exit = true;
+  /** The command line: nothing, {@code --exit-when-ready} or {@code --train}; nothing else. */
+  static Mode modeOf(String[] args) {
+    if (args.length == 0) {
+      return Mode.SERVE;
     }
-    return exit;
+    Mode mode =
+        switch (args[0]) {
+          case "--exit-when-ready" -> Mode.EXIT_WHEN_READY;
+          case "--train" -> Mode.TRAIN;
+          default -> null;
+        };
+    if (mode == null || args.length > 1) {
+      String bad = mode == null ? args[0] : args[1];
+      throw new IllegalArgumentException(
+          "unknown argument '"
+              + bad
+              + "' (the proxy is configured by environment; its one optional argument is"
+              + " --exit-when-ready or --train)");
+    }
+    return mode;
   }
 
   private static ProxyConnection.Settings settings(
