@@ -62,7 +62,7 @@ for r in $(seq "$ROUNDS"); do
   t0=$(ticks)
   out=$(h2load "${LOAD[@]}" -n 200000 "http://127.0.0.1:$PORT/")
   t1=$(ticks)
-  rps=$(grep -oP 'finished in [0-9.]+s, \K[0-9.]+' <<< "$out")
+  rps=$(grep -oP 'finished in [0-9.]+m?s, \K[0-9.]+' <<< "$out")
   done_=$(grep -oP '[0-9]+ succeeded' <<< "$out")
   awk -v r="$r" -v rps="$rps" -v d="$done_" -v t=$((t1 - t0)) -v hz="$hz" \
     'BEGIN { printf "round %d: %s req/s, proxy CPU %.1f µs per request (%s)\n", r, rps, t * 1e6 / hz / 200000, d }'
