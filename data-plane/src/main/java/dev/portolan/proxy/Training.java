@@ -139,34 +139,50 @@ final class Training {
     return (InetSocketAddress) ch.localAddress();
   }
 
-  /** Keep-alive GETs on one connection; returns the first exchange's time. */
-  private static long http1Exchanges(InetSocketAddress proxy, int n) throws IOException {
-    byte[] request = "GET / HTTP/1.1\r\nHost: training\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  /** One round of exchanges on an open connection; {@code round} counts from 0. */
+  private interface Round {
+    void run(int round) throws IOException;
+  }
+
+  /** Runs {@code rounds} rounds; returns the first one's time in microseconds. */
+  private static long rounds(int rounds, Round r) throws IOException {
     long first = 0;
-    try (Socket s = connect(proxy)) {
-      InputStream in = s.getInputStream();
-      OutputStream out = s.getOutputStream();
-      for (int i = 0; i < n; i++) {
-        long t0 = System.nanoTime();
-        out.write(request);
-        out.flush();
-        readHttp1Response(in);
-        if (i == 0) {
-          first = (System.nanoTime() - t0) / 1000;
-        }
+    for (int i = 0; i < rounds; i++) {
+      long t0 = System.nanoTime();
+      r.run(i);
+      if (i == 0) {
+        first = (System.nanoTime() - t0) / 1000;
       }
     }
     return first;
   }
 
+  /** Keep-alive GETs on one connection; returns the first exchange's time. */
+  private static long http1Exchanges(InetSocketAddress proxy, int n) throws IOException {
+    byte[] request = "GET / HTTP/1.1\r\nHost: training\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = connect(proxy)) {
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      return rounds(
+          n,
+          i -> {
+            out.write(request);
+            out.flush();
+            readHttp1Response(in);
+          });
+    }
+  }
+
   private static void readHttp1Response(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
-    while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+    int last4 = 0; // the last four bytes read, to find the head's end (CR LF CR LF)
+    while (last4 != 0x0d0a0d0a) {
       int b = in.read();
       if (b < 0) {
         throw new IOException("HTTP/1: connection closed in a response head");
       }
       head.write(b);
+      last4 = last4 << 8 | b;
     }
     String h = head.toString(StandardCharsets.US_ASCII);
     if (!h.startsWith("HTTP/1.1 200")) {
@@ -187,7 +203,6 @@ final class Training {
    * time.
    */
   private static long http2Exchanges(InetSocketAddress proxy, int n) throws IOException {
-    long first = 0;
     try (Socket s = connect(proxy)) {
       DataInputStream in = new DataInputStream(s.getInputStream());
       OutputStream out = s.getOutputStream();
@@ -201,37 +216,33 @@ final class Training {
       block[3] = 0x01; // :authority, literal without indexing (name index 1)
       block[4] = (byte) authority.length;
       System.arraycopy(authority, 0, block, 5, authority.length);
-      int stream = 1;
-      for (int done = 0; done < n; ) {
-        long t0 = System.nanoTime();
-        int batch = done == 0 ? 1 : Math.min(10, n - done); // the first request alone
-        for (int i = 0; i < batch; i++, stream += 2) {
-          frame(out, 1, 0x5, stream, block); // HEADERS, END_STREAM | END_HEADERS
-        }
-        out.flush();
-        for (int ended = 0; ended < batch; ) {
-          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
-          int type = in.readUnsignedByte();
-          int flags = in.readUnsignedByte();
-          int id = in.readInt() & 0x7fffffff;
-          byte[] payload = new byte[length];
-          in.readFully(payload);
-          if (type == 4 && (flags & 1) == 0) {
-            frame(out, 4, 1, 0, new byte[0]); // SETTINGS ACK
+      // Round 0 is the first request alone, then requests 2..n in batches of ten (stream 2i+1).
+      return rounds(
+          1 + (n + 8) / 10,
+          round -> {
+            int from = round == 0 ? 0 : 1 + (round - 1) * 10;
+            int batch = round == 0 ? 1 : Math.min(10, n - from);
+            for (int i = 0; i < batch; i++) {
+              frame(out, 1, 0x5, 2 * (from + i) + 1, block); // HEADERS, END_STREAM | END_HEADERS
+            }
             out.flush();
-          } else if (type == 7 || type == 3) {
-            throw new IOException("HTTP/2: " + (type == 7 ? "GOAWAY" : "RST_STREAM " + id));
-          } else if ((type == 0 || type == 1) && id != 0 && (flags & 1) != 0) {
-            ended++;
-          }
-        }
-        if (done == 0) {
-          first = (System.nanoTime() - t0) / 1000;
-        }
-        done += batch;
-      }
+            for (int ended = 0; ended < batch; ) {
+              int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+              int type = in.readUnsignedByte();
+              int flags = in.readUnsignedByte();
+              int id = in.readInt() & 0x7fffffff;
+              in.readFully(new byte[length]);
+              if (type == 4 && (flags & 1) == 0) {
+                frame(out, 4, 1, 0, new byte[0]); // SETTINGS ACK
+                out.flush();
+              } else if (type == 7 || type == 3) {
+                throw new IOException("HTTP/2: " + (type == 7 ? "GOAWAY" : "RST_STREAM " + id));
+              } else if ((type == 0 || type == 1) && id != 0 && (flags & 1) != 0) {
+                ended++;
+              }
+            }
+          });
     }
-    return first;
   }
 
   private static void frame(OutputStream out, int type, int flags, int stream, byte[] payload)
@@ -250,21 +261,17 @@ final class Training {
   private static long tcpExchanges(InetSocketAddress proxy, int n) throws IOException {
     byte[] message = "training bytes\n".getBytes(StandardCharsets.US_ASCII);
     byte[] back = new byte[message.length];
-    long first = 0;
     try (Socket s = connect(proxy)) {
       DataInputStream in = new DataInputStream(s.getInputStream());
       OutputStream out = s.getOutputStream();
-      for (int i = 0; i < n; i++) {
-        long t0 = System.nanoTime();
-        out.write(message);
-        out.flush();
-        in.readFully(back);
-        if (i == 0) {
-          first = (System.nanoTime() - t0) / 1000;
-        }
-      }
+      return rounds(
+          n,
+          i -> {
+            out.write(message);
+            out.flush();
+            in.readFully(back);
+          });
     }
-    return first;
   }
 
   private static Socket connect(InetSocketAddress a) throws IOException {
