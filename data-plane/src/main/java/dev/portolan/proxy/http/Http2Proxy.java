@@ -65,7 +65,11 @@ public final class Http2Proxy extends Http2Side {
     proxy.upstreams = shared.http2();
     proxy.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
     proxy.direction = shared.direction();
-    client.pipeline().addLast("h2-codec", proxy).addLast("h2-end", new CloseOnEof());
+    client
+        .pipeline()
+        .addLast("h2-batch", new WriteBatch())
+        .addLast("h2-codec", proxy)
+        .addLast("h2-end", new CloseOnEof());
     Handoff.replay(client, detected);
     // HTTP/2 windows bound what the connection may receive, and a window is given back only once
     // its bytes were written on: reading the connection freely holds no more than those windows.

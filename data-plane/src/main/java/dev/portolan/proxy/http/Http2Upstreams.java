@@ -56,7 +56,13 @@ public final class Http2Upstreams {
     self[0] = h;
     h.connect =
         Transport.dial(loop, connectTimeout)
-            .connect(a, ch -> ch.pipeline().addLast(new IdleHandler(idleTimeout)).addLast(h));
+            .connect(
+                a,
+                ch ->
+                    ch.pipeline()
+                        .addLast(new IdleHandler(idleTimeout))
+                        .addLast(new WriteBatch())
+                        .addLast(h));
     h.connect.addListener(f -> {
       if (!f.isSuccess()) {
         byEndpoint.remove(a, h);
