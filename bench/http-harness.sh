@@ -3,7 +3,7 @@
 # No test bed, no root; for measuring and profiling the per-request path (see bench/README.md).
 #   bench/http-harness.sh [http/2|http/1] [rounds, default 4]
 # PROXY_EXTRA="-XX:..." adds JVM options to the recommended ones (PROXY_JVM replaces them, as in
-# bench/dataplane.sh).
+# bench/dataplane.sh); H2LOAD="..." replaces h2load's connection options.
 # Paired mode, when B_TREE or B_EXTRA is set: a second proxy B (the proxy built from the project
 # checkout B_TREE, default this one, with PROXY_EXTRA plus B_EXTRA) runs beside the first (A: this
 # checkout, PROXY_EXTRA), and the rounds alternate A, B, A, B ... so that both see the same
@@ -53,6 +53,8 @@ CONF
 nginx -c "$work/nginx.conf" -p "$work"
 
 if [ "$VERSION" = http/1 ]; then UP=$H1; LOAD=(--h1 -c 20); else UP=$H2; LOAD=(-c 20 -m 10); fi
+# H2LOAD="-c 20 -m 1" replaces h2load's connection options (keep --h1 for HTTP/1).
+if [ -n "${H2LOAD:-}" ]; then read -ra LOAD <<< "$H2LOAD"; fi
 
 # Starts the harness from checkout $1 with JVM options $2; sets PORT and PID.
 start() {

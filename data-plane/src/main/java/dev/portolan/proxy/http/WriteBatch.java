@@ -14,8 +14,11 @@ import java.util.Arrays;
  * for a short response, and ten streams a turn) is one entry in the channel's outbound buffer
  * instead of dozens: each entry costs a recycled object, its promise's bookkeeping and an iovec
  * slot, more than copying a few hundred bytes. A large buffer goes on by itself, after the batch so
- * far. The promises of the copied writes complete with the batch's write. A buffer alone between
- * two flushes goes on as it is, uncopied.
+ * far. The promises of the copied writes complete with the batch's write.
+ *
+ * <p>A flush of a few buffers (one stream's response) does not pay for a batch of its own: up to
+ * {@link #HELD} small buffers are only held, and go on as they are at the flush; the copying starts
+ * with the next one.
  *
  * <p>At most {@link #CAPACITY} bytes wait here, and only until the next flush or large write: the
  * channel's writability does not count them, as it does not count any write before its flush.
@@ -27,9 +30,13 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
   /** A batch holds at most this many bytes; the next small write starts another. */
   static final int CAPACITY = 16 * 1024;
 
-  private ByteBuf first;
-  private ChannelPromise firstPromise;
+  /** Up to this many small buffers between two flushes go on uncopied. */
+  static final int HELD = 4;
+
+  private final ByteBuf[] held = new ByteBuf[HELD];
+  private int holding;
   private ByteBuf batch;
+  // The promises of what is held or batched, in order.
   private ChannelPromise[] promises = new ChannelPromise[8];
   private int waiting;
 
@@ -40,37 +47,36 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
       ctx.write(msg, promise);
       return;
     }
-    if (first == null && batch == null) {
-      first = b; // alone until a second comes: then no copy at all
-      firstPromise = promise;
+    if (batch == null && holding < HELD) {
+      held[holding++] = b;
+      promises[waiting++] = promise;
       return;
     }
-    if (first != null) {
+    if (batch == null) {
       batch = ctx.alloc().directBuffer(Math.min(CAPACITY, 4 * SMALL), CAPACITY);
-      ByteBuf f = first;
-      first = null;
-      add(f, firstPromise);
-      firstPromise = null;
+      for (int i = 0; i < holding; i++) {
+        copy(held[i]);
+        held[i] = null;
+      }
+      holding = 0;
     } else if (batch.maxWritableBytes() < b.readableBytes()) {
       pass(ctx);
-      first = b;
-      firstPromise = promise;
+      held[holding++] = b;
+      promises[waiting++] = promise;
       return;
     }
-    add(b, promise);
+    copy(b);
+    if (waiting == promises.length) {
+      promises = Arrays.copyOf(promises, waiting * 2);
+    }
+    promises[waiting++] = promise;
   }
 
-  private void add(ByteBuf b, ChannelPromise promise) {
+  private void copy(ByteBuf b) {
     try {
       batch.writeBytes(b, b.readerIndex(), b.readableBytes());
     } finally {
       b.release();
-    }
-    if (!promise.isVoid()) {
-      if (waiting == promises.length) {
-        promises = Arrays.copyOf(promises, waiting * 2);
-      }
-      promises[waiting++] = promise;
     }
   }
 
@@ -88,48 +94,54 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (first != null) {
-      first.release();
-      first = null;
-      firstPromise.tryFailure(new ClosedChannelException());
-      firstPromise = null;
+    for (int i = 0; i < holding; i++) {
+      held[i].release();
+      held[i] = null;
     }
+    holding = 0;
     if (batch != null) {
       batch.release();
       batch = null;
-      ClosedChannelException gone = new ClosedChannelException();
-      for (int i = 0; i < waiting; i++) {
-        promises[i].tryFailure(gone);
-      }
-      clear();
     }
-  }
-
-  /** Writes the batch so far, if any, with a promise that completes those of its parts. */
-  private void pass(ChannelHandlerContext ctx) {
-    if (first != null) {
-      ByteBuf f = first;
-      ChannelPromise p = firstPromise;
-      first = null;
-      firstPromise = null;
-      ctx.write(f, p);
-      return;
-    }
-    if (batch == null) {
-      return;
-    }
-    ByteBuf b = batch;
-    batch = null;
-    if (waiting == 0) {
-      ctx.write(b, ctx.voidPromise()); // a failure still reaches exceptionCaught
-    } else if (waiting == 1) {
-      ctx.write(b, promises[0]);
-    } else {
-      ChannelPromise all = ctx.newPromise();
-      all.addListener(new PromiseNotifier<>(false, Arrays.copyOf(promises, waiting)));
-      ctx.write(b, all);
+    ClosedChannelException gone = new ClosedChannelException();
+    for (int i = 0; i < waiting; i++) {
+      promises[i].tryFailure(gone);
     }
     clear();
+  }
+
+  /** Writes what is held or batched, in order; a batch's promise completes those of its parts. */
+  private void pass(ChannelHandlerContext ctx) {
+    if (holding > 0) {
+      for (int i = 0; i < holding; i++) {
+        ctx.write(held[i], promises[i]);
+        held[i] = null;
+      }
+      holding = 0;
+    } else if (batch != null) {
+      ByteBuf b = batch;
+      batch = null;
+      ChannelPromise[] parts = nonVoid();
+      if (parts.length == 0) {
+        ctx.write(b, ctx.voidPromise()); // a failure still reaches exceptionCaught
+      } else {
+        ChannelPromise all = ctx.newPromise();
+        all.addListener(new PromiseNotifier<>(false, parts));
+        ctx.write(b, all);
+      }
+    }
+    clear();
+  }
+
+  private ChannelPromise[] nonVoid() {
+    int n = 0;
+    ChannelPromise[] out = new ChannelPromise[waiting];
+    for (int i = 0; i < waiting; i++) {
+      if (!promises[i].isVoid()) {
+        out[n++] = promises[i];
+      }
+    }
+    return n == waiting ? out : Arrays.copyOf(out, n);
   }
 
   private void clear() {

@@ -24,6 +24,23 @@ class WriteBatchTest {
     return Unpooled.directBuffer().writeBytes(s.getBytes(US_ASCII));
   }
 
+  /** Writes {@code parts} buffers "p0;", "p1;" ... to {@code to}; returns their futures. */
+  private static List<ChannelFuture> writeParts(EmbeddedChannel to, int parts) {
+    List<ChannelFuture> futures = new ArrayList<>();
+    for (int i = 0; i < parts; i++) {
+      futures.add(to.write(buf("p" + i + ";")));
+    }
+    return futures;
+  }
+
+  private static String parts(int from, int to) {
+    StringBuilder s = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      s.append('p').append(i).append(';');
+    }
+    return s.toString();
+  }
+
   private List<String> flushed() {
     List<String> out = new ArrayList<>();
     for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
@@ -35,42 +52,45 @@ class WriteBatchTest {
 
   @Test
   void smallWritesBetweenFlushesLeaveAsOneBufferAndCompleteTheirPromises() {
-    ByteBuf a = buf("HEADERS;");
-    ByteBuf b = buf("DATA-HEAD;");
-    ByteBuf c = buf("hello");
-    ChannelFuture fa = ch.write(a);
-    ChannelFuture fb = ch.write(b);
-    ChannelFuture fc = ch.write(c);
+    ByteBuf first = buf("HEADERS;");
+    ChannelFuture f0 = ch.write(first);
+    List<ChannelFuture> rest = writeParts(ch, WriteBatch.HELD + 2);
     assertThat(ch.outboundMessages()).isEmpty();
-    assertThat(a.refCnt()).isZero(); // copied, and its own buffer given back at once
-    assertThat(fa.isDone()).isFalse();
+    assertThat(first.refCnt()).isZero(); // copied, and its own buffer given back at once
+    assertThat(f0.isDone()).isFalse();
 
     ch.flush();
 
-    assertThat(flushed()).containsExactly("HEADERS;DATA-HEAD;hello");
-    assertThat(List.of(fa, fb, fc)).allMatch(ChannelFuture::isSuccess);
+    assertThat(flushed()).containsExactly("HEADERS;" + parts(0, WriteBatch.HELD + 2));
+    assertThat(f0.isSuccess()).isTrue();
+    assertThat(rest).allMatch(ChannelFuture::isSuccess);
   }
 
   @Test
-  void aBufferAloneGoesOnUncopied() {
-    ByteBuf a = buf("PING");
-    ChannelFuture f = ch.writeAndFlush(a);
-    ByteBuf out = ch.readOutbound();
-    assertThat(out).isSameAs(a);
-    assertThat(f.isSuccess()).isTrue();
-    out.release();
+  void aFewBuffersGoOnUncopied() {
+    List<ByteBuf> few = new ArrayList<>();
+    for (int i = 0; i < WriteBatch.HELD; i++) {
+      few.add(buf("part" + i));
+      ch.write(few.get(i));
+    }
+    ch.flush();
+    for (ByteBuf b : few) {
+      ByteBuf out = ch.readOutbound();
+      assertThat(out).isSameAs(b);
+      out.release();
+    }
+    assertThat(ch.outboundMessages()).isEmpty();
   }
 
   @Test
   void aLargeWriteKeepsItsPlaceBetweenBatches() {
     String large = "x".repeat(WriteBatch.SMALL + 1);
-    ch.write(buf("one;"));
-    ch.write(buf("two;"));
+    int n = WriteBatch.HELD + 1;
+    writeParts(ch, n);
     ch.write(buf(large));
-    ch.write(buf("three;"));
-    ch.write(buf("four"));
+    ch.write(buf("tail"));
     ch.flush();
-    assertThat(flushed()).containsExactly("one;two;", large, "three;four");
+    assertThat(flushed()).containsExactly(parts(0, n), large, "tail");
   }
 
   @Test
@@ -90,24 +110,28 @@ class WriteBatchTest {
   @Test
   void writesNeverFlushedFailAndAreReleasedWhenTheChannelCloses() {
     ByteBuf a = buf("a");
-    ByteBuf b = buf("b");
     ChannelFuture fa = ch.write(a);
-    ChannelFuture fb = ch.write(b);
+    List<ChannelFuture> batched = writeParts(ch, WriteBatch.HELD + 1);
     ch.close();
     assertThat(fa.isDone() && !fa.isSuccess()).isTrue();
-    assertThat(fb.isDone() && !fb.isSuccess()).isTrue();
+    assertThat(batched).allMatch(f -> f.isDone() && !f.isSuccess());
     assertThat(a.refCnt()).isZero();
-    assertThat(b.refCnt()).isZero();
     assertThat(ch.outboundMessages()).isEmpty();
   }
 
   @Test
-  void aLoneWriteNeverFlushedIsReleasedWhenTheHandlerGoes() {
+  void heldAndBatchedWritesAreReleasedWhenTheHandlerGoes() {
     ByteBuf a = buf("a");
     ChannelFuture fa = ch.write(a);
     ch.pipeline().removeFirst();
     assertThat(fa.isDone() && !fa.isSuccess()).isTrue();
     assertThat(a.refCnt()).isZero();
+
+    EmbeddedChannel other = new EmbeddedChannel(new WriteBatch());
+    List<ChannelFuture> batched = writeParts(other, WriteBatch.HELD + 2);
+    other.pipeline().removeFirst();
+    assertThat(batched).allMatch(f -> f.isDone() && !f.isSuccess());
+    assertThat(other.outboundMessages()).isEmpty();
   }
 
   @Test
@@ -123,11 +147,9 @@ class WriteBatchTest {
               }
             },
             new WriteBatch());
-    ChannelFuture fa = failing.write(buf("a"));
-    ChannelFuture fb = failing.write(buf("b"));
-    ChannelFuture fc = failing.write(buf("c"));
+    List<ChannelFuture> futures = writeParts(failing, WriteBatch.HELD + 2);
     failing.flush();
-    assertThat(List.of(fa, fb, fc)).allMatch(f -> f.cause() == broken);
+    assertThat(futures).allMatch(f -> f.cause() == broken);
     failing.finishAndReleaseAll();
   }
 }
