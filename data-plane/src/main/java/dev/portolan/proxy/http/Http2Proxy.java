@@ -65,6 +65,7 @@ public final class Http2Proxy extends Http2Side {
     proxy.upstreams = shared.http2();
     proxy.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
     proxy.direction = shared.direction();
+    client.config().setAllocator(FrameBuffers.INSTANCE);
     client
         .pipeline()
         .addLast("h2-batch", new WriteBatch())

@@ -58,11 +58,13 @@ public final class Http2Upstreams {
         Transport.dial(loop, connectTimeout)
             .connect(
                 a,
-                ch ->
-                    ch.pipeline()
-                        .addLast(new IdleHandler(idleTimeout))
-                        .addLast(new WriteBatch())
-                        .addLast(h));
+                ch -> {
+                  ch.config().setAllocator(FrameBuffers.INSTANCE);
+                  ch.pipeline()
+                      .addLast(new IdleHandler(idleTimeout))
+                      .addLast(new WriteBatch())
+                      .addLast(h);
+                });
     h.connect.addListener(f -> {
       if (!f.isSuccess()) {
         byEndpoint.remove(a, h);
