@@ -61,8 +61,7 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
       holding = 0;
     } else if (batch.maxWritableBytes() < b.readableBytes()) {
       pass(ctx);
-      held[holding++] = b;
-      promises[waiting++] = promise;
+      write(ctx, b, promise); // into a new batch, or held
       return;
     }
     copy(b);
@@ -94,34 +93,39 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    for (int i = 0; i < holding; i++) {
-      held[i].release();
-      held[i] = null;
+    ByteBuf[] bufs = Arrays.copyOf(held, holding);
+    ChannelPromise[] parts = Arrays.copyOf(promises, waiting);
+    ByteBuf b = batch;
+    reset();
+    for (ByteBuf h : bufs) {
+      h.release();
     }
-    holding = 0;
-    if (batch != null) {
-      batch.release();
-      batch = null;
+    if (b != null) {
+      b.release();
     }
     ClosedChannelException gone = new ClosedChannelException();
-    for (int i = 0; i < waiting; i++) {
-      promises[i].tryFailure(gone);
+    for (ChannelPromise p : parts) {
+      p.tryFailure(gone);
     }
-    clear();
   }
 
-  /** Writes what is held or batched, in order; a batch's promise completes those of its parts. */
+  /**
+   * Writes what is held or batched, in order; a batch's promise completes those of its parts. The
+   * state is cleared before anything is written: a write that fails at once may make the codec
+   * write again (a reset), and that write must find this handler empty.
+   */
   private void pass(ChannelHandlerContext ctx) {
     if (holding > 0) {
-      for (int i = 0; i < holding; i++) {
-        ctx.write(held[i], promises[i]);
-        held[i] = null;
+      ByteBuf[] bufs = Arrays.copyOf(held, holding);
+      ChannelPromise[] parts = Arrays.copyOf(promises, holding);
+      reset();
+      for (int i = 0; i < bufs.length; i++) {
+        ctx.write(bufs[i], parts[i]);
       }
-      holding = 0;
     } else if (batch != null) {
       ByteBuf b = batch;
-      batch = null;
       ChannelPromise[] parts = nonVoid();
+      reset();
       if (parts.length == 0) {
         ctx.write(b, ctx.voidPromise()); // a failure still reaches exceptionCaught
       } else {
@@ -130,7 +134,6 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
         ctx.write(b, all);
       }
     }
-    clear();
   }
 
   private ChannelPromise[] nonVoid() {
@@ -144,7 +147,10 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
     return n == waiting ? out : Arrays.copyOf(out, n);
   }
 
-  private void clear() {
+  private void reset() {
+    Arrays.fill(held, 0, holding, null);
+    holding = 0;
+    batch = null;
     Arrays.fill(promises, 0, waiting, null);
     waiting = 0;
   }

@@ -152,4 +152,38 @@ class WriteBatchTest {
     assertThat(futures).allMatch(f -> f.cause() == broken);
     failing.finishAndReleaseAll();
   }
+
+  @Test
+  void aWriteMadeWhileTheHeldOnesGoOnWaitsForTheNextFlush() {
+    // A write that fails at once can make the codec write again (a reset) from its listener,
+    // while the held writes are being passed on: it must neither be lost nor overtake them.
+    List<String> seen = new ArrayList<>();
+    EmbeddedChannel ch2 =
+        new EmbeddedChannel(
+            new ChannelOutboundHandlerAdapter() {
+              @Override
+              public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                String s = ((ByteBuf) msg).toString(US_ASCII);
+                seen.add(s);
+                ReferenceCountUtil.release(msg);
+                if (s.startsWith("p")) {
+                  promise.setFailure(new IOException("refused"));
+                } else {
+                  promise.setSuccess();
+                }
+              }
+            },
+            new WriteBatch());
+    for (ChannelFuture f : writeParts(ch2, WriteBatch.HELD)) {
+      f.addListener(done -> ch2.write(buf("reset")));
+    }
+    ch2.flush();
+    assertThat(seen).hasSize(WriteBatch.HELD);
+    ch2.flush();
+    assertThat(seen).hasSize(2 * WriteBatch.HELD);
+    assertThat(seen.subList(0, WriteBatch.HELD))
+        .containsExactly(parts(0, WriteBatch.HELD).split("(?<=;)"));
+    assertThat(seen.subList(WriteBatch.HELD, seen.size())).containsOnly("reset");
+    ch2.finishAndReleaseAll();
+  }
 }
