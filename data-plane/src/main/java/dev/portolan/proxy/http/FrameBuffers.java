@@ -1,9 +1,9 @@
 package dev.portolan.proxy.http;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 
 /**
  * The allocator of the HTTP/2 connections: the codec's own buffers (a frame being encoded, {@code
@@ -11,113 +11,29 @@ import io.netty.buffer.UnpooledByteBufAllocator;
  * WriteBatch} copies them into one direct buffer per flush; reads and batches ({@code ioBuffer()},
  * {@code directBuffer()}) come from the default allocator as before.
  */
-final class FrameBuffers implements ByteBufAllocator {
+final class FrameBuffers extends AbstractByteBufAllocator {
   static final ByteBufAllocator INSTANCE = new FrameBuffers(ByteBufAllocator.DEFAULT);
 
-  private final ByteBufAllocator heap = new UnpooledByteBufAllocator(false, true);
   private final ByteBufAllocator direct;
 
   private FrameBuffers(ByteBufAllocator direct) {
+    super(false); // buffer() is a heap buffer
     this.direct = direct;
   }
 
   @Override
-  public ByteBuf buffer() {
-    return heap.heapBuffer();
+  protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+    return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
   }
 
   @Override
-  public ByteBuf buffer(int initialCapacity) {
-    return heap.heapBuffer(initialCapacity);
-  }
-
-  @Override
-  public ByteBuf buffer(int initialCapacity, int maxCapacity) {
-    return heap.heapBuffer(initialCapacity, maxCapacity);
-  }
-
-  @Override
-  public ByteBuf ioBuffer() {
-    return direct.ioBuffer();
-  }
-
-  @Override
-  public ByteBuf ioBuffer(int initialCapacity) {
-    return direct.ioBuffer(initialCapacity);
-  }
-
-  @Override
-  public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
-    return direct.ioBuffer(initialCapacity, maxCapacity);
-  }
-
-  @Override
-  public ByteBuf heapBuffer() {
-    return heap.heapBuffer();
-  }
-
-  @Override
-  public ByteBuf heapBuffer(int initialCapacity) {
-    return heap.heapBuffer(initialCapacity);
-  }
-
-  @Override
-  public ByteBuf heapBuffer(int initialCapacity, int maxCapacity) {
-    return heap.heapBuffer(initialCapacity, maxCapacity);
-  }
-
-  @Override
-  public ByteBuf directBuffer() {
-    return direct.directBuffer();
-  }
-
-  @Override
-  public ByteBuf directBuffer(int initialCapacity) {
-    return direct.directBuffer(initialCapacity);
-  }
-
-  @Override
-  public ByteBuf directBuffer(int initialCapacity, int maxCapacity) {
+  protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
     return direct.directBuffer(initialCapacity, maxCapacity);
   }
 
-  @Override
-  public CompositeByteBuf compositeBuffer() {
-    return heap.compositeHeapBuffer();
-  }
-
-  @Override
-  public CompositeByteBuf compositeBuffer(int maxNumComponents) {
-    return heap.compositeHeapBuffer(maxNumComponents);
-  }
-
-  @Override
-  public CompositeByteBuf compositeHeapBuffer() {
-    return heap.compositeHeapBuffer();
-  }
-
-  @Override
-  public CompositeByteBuf compositeHeapBuffer(int maxNumComponents) {
-    return heap.compositeHeapBuffer(maxNumComponents);
-  }
-
-  @Override
-  public CompositeByteBuf compositeDirectBuffer() {
-    return direct.compositeDirectBuffer();
-  }
-
-  @Override
-  public CompositeByteBuf compositeDirectBuffer(int maxNumComponents) {
-    return direct.compositeDirectBuffer(maxNumComponents);
-  }
-
+  /** Pooled as the default allocator's are: so {@code ioBuffer()} is direct. */
   @Override
   public boolean isDirectBufferPooled() {
-    return direct.isDirectBufferPooled();
-  }
-
-  @Override
-  public int calculateNewCapacity(int minNewCapacity, int maxCapacity) {
-    return direct.calculateNewCapacity(minNewCapacity, maxCapacity);
+    return true;
   }
 }
