@@ -85,15 +85,24 @@ abstract class Http2Side extends Http2ConnectionHandler {
   /**
    * Writes DATA for stream {@code id}; once it went out (or failed), {@code from} gets its {@code
    * bytes} of window back for stream {@code fromId}: read-after-write across the proxy, so HTTP/2
-   * flow control reaches from one peer to the other.
+   * flow control reaches from one peer to the other. A frame for an open stream goes to the flow
+   * controller as a {@link ForwardedData}; anything else (a stream still waiting in the upstream's
+   * buffering encoder, or gone) takes the encoder's own way, which buffers it or fails it.
    */
-  final ChannelPromise data(
-      int id, ByteBuf data, boolean end, Http2Side from, int fromId, int bytes) {
+  final void data(int id, ByteBuf data, boolean end, Http2Side from, int fromId, int bytes) {
     ChannelPromise p = ctx.newPromise();
-    p.addListener(f -> from.consumed(fromId, bytes));
-    encoder().writeData(ctx, id, data, 0, end, p);
+    Http2Stream s = connection().stream(id);
+    if (s != null
+        && (s.state() == Http2Stream.State.OPEN
+            || s.state() == Http2Stream.State.HALF_CLOSED_REMOTE)) {
+      encoder()
+          .flowController()
+          .addFlowControlled(s, new ForwardedData(this, s, data, end, p, from, fromId, bytes));
+    } else {
+      p.addListener(f -> from.consumed(fromId, bytes));
+      encoder().writeData(ctx, id, data, 0, end, p);
+    }
     flushSoon();
-    return p;
   }
 
   final void reset(int id, long code) {

@@ -19,7 +19,9 @@ class FrameBuffersTest {
       assertThat(b.hasArray()).isTrue();
       b.release();
     }
-    assertThat(alloc.compositeBuffer().isDirect()).isFalse();
+    ByteBuf composite = alloc.compositeBuffer();
+    assertThat(composite.isDirect()).isFalse();
+    composite.release();
   }
 
   @Test
