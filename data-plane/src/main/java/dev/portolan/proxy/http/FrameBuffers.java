@@ -14,11 +14,23 @@ import io.netty.buffer.UnpooledHeapByteBuf;
 final class FrameBuffers extends AbstractByteBufAllocator {
   static final ByteBufAllocator INSTANCE = new FrameBuffers(ByteBufAllocator.DEFAULT);
 
+  /** The initial capacity of {@code buffer()}, in bytes. */
+  static final int HEADER_BLOCK = 64;
+
   private final ByteBufAllocator direct;
 
   private FrameBuffers(ByteBufAllocator direct) {
     super(false); // buffer() is a heap buffer
     this.direct = direct;
+  }
+
+  /**
+   * A header block being encoded: HPACK makes most of them a few dozen bytes, so this starts at
+   * {@link #HEADER_BLOCK} bytes instead of Netty's 256, and grows for the rare larger one.
+   */
+  @Override
+  public ByteBuf buffer() {
+    return heapBuffer(HEADER_BLOCK);
   }
 
   @Override

@@ -73,7 +73,12 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
 
   private void copy(ByteBuf b) {
     try {
-      batch.writeBytes(b, b.readerIndex(), b.readableBytes());
+      if (b.hasArray()) {
+        // A heap frame (FrameBuffers): copied from its array, without a NIO view of it per copy.
+        batch.writeBytes(b.array(), b.arrayOffset() + b.readerIndex(), b.readableBytes());
+      } else {
+        batch.writeBytes(b, b.readerIndex(), b.readableBytes());
+      }
     } finally {
       b.release();
     }

@@ -25,6 +25,16 @@ class FrameBuffersTest {
   }
 
   @Test
+  void aHeaderBlockStartsSmallAndGrows() {
+    ByteBuf b = alloc.buffer();
+    assertThat(b.capacity()).isEqualTo(FrameBuffers.HEADER_BLOCK);
+    b.writeBytes(new byte[1000]); // a first request's literal headers, say
+    assertThat(b.readableBytes()).isEqualTo(1000);
+    assertThat(b.isDirect()).isFalse();
+    b.release();
+  }
+
+  @Test
   void readsAndBatchesAreDirectBuffers() {
     List<ByteBuf> bufs = List.of(alloc.ioBuffer(), alloc.ioBuffer(2048), alloc.directBuffer(4096));
     for (ByteBuf b : bufs) {

@@ -67,6 +67,27 @@ class WriteBatchTest {
   }
 
   @Test
+  void heapFramesAndSlicesOfThemAreCopiedFromWhereTheirBytesStart() {
+    // As the HTTP/2 frame writer makes them (FrameBuffers): a heap buffer read from part-way, and
+    // a retained slice of a header block that starts inside a larger array.
+    ByteBuf header = Unpooled.buffer(16).writeBytes("xxHEAD;".getBytes(US_ASCII));
+    header.skipBytes(2);
+    ByteBuf block = Unpooled.buffer(32).writeBytes("..BLOCK;rest".getBytes(US_ASCII));
+    ByteBuf fragment = block.skipBytes(2).readRetainedSlice(6);
+    block.release();
+    List<ChannelFuture> writes = new ArrayList<>();
+    writes.add(ch.write(header));
+    writes.add(ch.write(fragment));
+    writes.addAll(writeParts(ch, WriteBatch.HELD));
+
+    ch.flush();
+
+    assertThat(flushed()).containsExactly("HEAD;BLOCK;" + parts(0, WriteBatch.HELD));
+    assertThat(writes).allMatch(ChannelFuture::isSuccess);
+    assertThat(block.refCnt()).isZero();
+  }
+
+  @Test
   void aFewBuffersGoOnUncopied() {
     List<ByteBuf> few = new ArrayList<>();
     for (int i = 0; i < WriteBatch.HELD; i++) {
