@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one port-list grammar (spec/control-plane.md §2) used by every annotation, flag and
+ * The one port-list grammar (docs/design/port-grammar.md) used by every annotation, flag and
  * proxy-init argument: comma-separated {@code N}, {@code LO-HI} or port names; whitespace trimmed
  * around tokens and around the dash; empty tokens ignored; invalid tokens dropped one by one and
  * reported, valid ones kept.

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One endpoint address as a client should see it (spec §5).
+ * One endpoint address as a client should see it (docs/design/sources-and-precedence.md,
+ * endpoints).
  *
  * @param pod the backing Pod, or null when the address maps to no known Pod
  * @param identity the TLS identity, or null (unmeshed, or skipped port)

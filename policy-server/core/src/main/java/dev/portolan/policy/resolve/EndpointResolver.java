@@ -16,8 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Endpoints of a (service, port) with their protocol hints and identities (spec §5). EndpointSlices
- * are the truth when a Service has any; otherwise (manifests mode) ready selected Pods are.
+ * Endpoints of a (service, port) with their protocol hints and identities
+ * (docs/design/sources-and-precedence.md, endpoints). EndpointSlices are the truth when a Service
+ * has any; otherwise (manifests mode) ready selected Pods are.
  */
 public final class EndpointResolver {
   private final MeshSettings settings;

@@ -17,8 +17,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Effective inbound protocol of (pod, port), spec §3: skip, Server, Pod annotation, Namespace
- * annotation (read live), defaults (which apply inbound, unlike Linkerd). First rule wins.
+ * Effective inbound protocol of (pod, port) (docs/design/sources-and-precedence.md, inbound): skip,
+ * Server, Pod annotation, Namespace annotation (read live), defaults (which apply inbound, unlike
+ * Linkerd). First rule wins.
  */
 public final class InboundResolver {
   /** Oldest first, then by name: the oldest Server wins and the others are shadowed. */
@@ -59,7 +60,8 @@ public final class InboundResolver {
 
   /**
    * The Pod's own declaration (rules 2 and 3: a Server or the Pod's annotation), or null when
-   * neither applies. Service opacity derives from backends through this (spec §4 rule 4).
+   * neither applies. Service opacity derives from backends through this (Service rule 4 of
+   * docs/design/sources-and-precedence.md).
    */
   public EffectiveProtocol declared(
       ClusterView view, PodInfo pod, int port, List<TokenReport> reports) {
@@ -126,7 +128,10 @@ public final class InboundResolver {
     return parsed;
   }
 
-  /** spec: unknown or absent → Detect; names are case-insensitive as Linkerd accepts them. */
+  /**
+   * Inbound rule 2 (docs/design/sources-and-precedence.md): unknown or absent → Detect; names are
+   * case-insensitive as Linkerd accepts them.
+   */
   Protocol serverProtocol(String proxyProtocol) {
     if (proxyProtocol == null) {
       return detect();

@@ -4,7 +4,8 @@ import dev.portolan.policy.model.PodInfo;
 
 /**
  * Decides whether a client is told to rewrite an opaque connection to the server's inbound proxy
- * port. The NetworkPolicy evaluator (spec §7) implements this; until then every client may.
+ * port. The NetworkPolicy evaluator (docs/design/networkpolicy.md) implements this; until then
+ * every client may.
  */
 @FunctionalInterface
 public interface OpaqueTransportPolicy {

@@ -7,7 +7,8 @@ import dev.portolan.policy.model.ObjectRef;
  * The answer to GetProfile.
  *
  * @param fullyQualifiedName the Service's FQN, or "" when the target is not a Service
- * @param protocol effective protocol: §4 for Services, §3 for pod IPs, defaults for the unknown
+ * @param protocol effective protocol (docs/design/sources-and-precedence.md): the Service rules for
+ *     Services, the inbound rules for pod IPs, the defaults for the unknown
  * @param endpoint set for pod-IP targets
  * @param target the object that answered, or null for an unknown destination
  */

@@ -34,12 +34,12 @@ public final class Resolver {
     return settings;
   }
 
-  /** spec §3. */
+  /** The inbound rules of (pod, port): docs/design/sources-and-precedence.md. */
   public EffectiveProtocol inbound(ClusterView view, PodInfo pod, int port) {
     return inbound.resolve(view, pod, port);
   }
 
-  /** spec §4. */
+  /** The Service rules of (service, port): docs/design/sources-and-precedence.md. */
   public EffectiveProtocol service(ClusterView view, ServiceInfo svc, int port) {
     return services.resolve(view, svc, svc.port(port), port);
   }
@@ -55,7 +55,9 @@ public final class Resolver {
     return endpoints.resolve(view, svc, port, client);
   }
 
-  /** spec §6 GetProfile: a Service name, a cluster IP, a pod IP, or anything else. */
+  /**
+   * GetProfile (docs/design/streams.md): a Service name, a cluster IP, a pod IP, or anything else.
+   */
   public Profile profile(ClusterView view, Authority authority, ClientContext client) {
     int port = authority.port();
     if (authority.isIp()) {

@@ -12,8 +12,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Which Servers of a namespace lose to an older Server on some (pod, port) they both select (spec
- * §3 rule 2), so that users can be told. Pure; one pass over the namespace's Pods.
+ * Which Servers of a namespace lose to an older Server on some (pod, port) they both select
+ * (inbound rule 2 of docs/design/sources-and-precedence.md), so that users can be told. Pure; one
+ * pass over the namespace's Pods.
  */
 public final class ServerShadowing {
   private ServerShadowing() {}

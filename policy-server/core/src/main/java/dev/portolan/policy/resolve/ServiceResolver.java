@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Effective protocol of (service, port), spec §4: appProtocol, Service annotation, Namespace
- * annotation, derived from the backends, defaults. First rule wins.
+ * Effective protocol of (service, port) (docs/design/sources-and-precedence.md, Service):
+ * appProtocol, Service annotation, Namespace annotation, derived from the backends, defaults. First
+ * rule wins.
  */
 public final class ServiceResolver {
   private final MeshSettings settings;
@@ -138,7 +139,10 @@ public final class ServiceResolver {
         reports);
   }
 
-  /** spec §4 rule 1: HTTP names map to codecs; every other declared value is opaque. */
+  /**
+   * Service rule 1 (docs/design/sources-and-precedence.md): HTTP names map to codecs; every other
+   * declared value is opaque.
+   */
   static Protocol appProtocol(String value) {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "http", "kubernetes.io/ws" -> Protocol.HTTP1;

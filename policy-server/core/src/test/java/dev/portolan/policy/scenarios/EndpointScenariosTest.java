@@ -18,7 +18,10 @@ import dev.portolan.policy.resolve.Resolver;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Endpoint hints and identities (spec §5): scenarios E1–E4, E6, E7, E9–E11. */
+/**
+ * Endpoint hints and identities: scenarios E1–E4, E6, E7, E9–E11 of
+ * docs/design/sources-and-precedence.md.
+ */
 class EndpointScenariosTest {
   final Resolver resolver = new Resolver(MeshSettings.defaults());
 

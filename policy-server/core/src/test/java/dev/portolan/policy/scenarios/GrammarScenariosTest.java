@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The port-list grammar (spec §2), scenarios G1–G10 and properties. */
+/** The port-list grammar: scenarios G1–G10 of docs/design/port-grammar.md, and properties. */
 class GrammarScenariosTest {
 
   @ParameterizedTest(name = "G: \"{0}\" -> {1}")

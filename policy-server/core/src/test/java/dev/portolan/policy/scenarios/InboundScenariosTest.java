@@ -19,7 +19,10 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Effective inbound protocol of (pod, port), spec §3: scenarios I1–I10. */
+/**
+ * Effective inbound protocol of (pod, port): scenarios I1–I10 of
+ * docs/design/sources-and-precedence.md.
+ */
 class InboundScenariosTest {
   final Resolver resolver = new Resolver(MeshSettings.defaults());
   final PodInfo web =

@@ -21,7 +21,10 @@ import dev.portolan.policy.resolve.Resolver;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Effective protocol of (service, port), spec §4, through GetProfile: scenarios S1–S12. */
+/**
+ * Effective protocol of (service, port) through GetProfile: scenarios S1–S12 of
+ * docs/design/sources-and-precedence.md.
+ */
 class ServiceScenariosTest {
   final Resolver resolver = new Resolver(MeshSettings.defaults());
 
