@@ -6,8 +6,9 @@ import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.index.InboundKey;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.Versioned;
+import dev.portolan.policy.metrics.PortolanMetrics;
+import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.resolve.BadRequestException;
-import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -51,7 +52,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       return;
     }
     var pump = new WatchPump((ServerCallStreamObserver<Server>) observer);
-    streams.open(pump, key.toString());
+    pump.onClose(streams.open(pump, key.toString()));
     pump.start(index, key);
   }
 
@@ -98,7 +99,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       if (!value.podExists()) {
         return List.of();
       }
-      Server s = v.memo().get("wire", () -> Translator.inboundServer(value.protocol()));
+      Server s = Translator.inboundServer(value.protocol());
       if (s.equals(last)) {
         return List.of();
       }
