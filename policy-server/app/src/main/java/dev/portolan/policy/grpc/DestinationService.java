@@ -31,7 +31,9 @@ import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Destination.Get (endpoints, diffs) and Destination.GetProfile (profiles), spec §6. */
+/**
+ * Destination.Get (endpoints, diffs) and Destination.GetProfile (profiles), docs/design/streams.md.
+ */
 final class DestinationService extends DestinationGrpc.DestinationImplBase {
   private static final Logger log = LoggerFactory.getLogger(DestinationService.class);
 

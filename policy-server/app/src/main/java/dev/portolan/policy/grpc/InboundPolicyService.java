@@ -15,7 +15,10 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.Executor;
 
-/** InboundServerPolicies.GetPort / WatchPort, spec §6: first message current, then on change. */
+/**
+ * InboundServerPolicies.GetPort / WatchPort (docs/design/streams.md): first message current, then
+ * on change.
+ */
 final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServerPoliciesImplBase {
   private final Index index;
   private final Executor executor;
