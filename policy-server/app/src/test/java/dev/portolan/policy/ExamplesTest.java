@@ -3,7 +3,7 @@ package dev.portolan.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portolan.policy.grpc.GrpcServer;
-import dev.portolan.policy.tools.GrpcCurl;
+import dev.portolan.tools.GrpcCurl;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.ByteArrayOutputStream;

@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
- * The scenarios of shared/spec/scenarios.md as cluster objects and the answer a proxy must get, run
- * through each source by {@link StreamScenarios}.
+ * Scenarios of the rules in docs/design/sources-and-precedence.md as cluster objects and the answer
+ * a proxy must get, run through each source by {@link StreamScenarios}.
  */
 final class ScenarioTables {
   private ScenarioTables() {}

@@ -35,8 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * Stream semantics of spec §6 over a real gRPC port: one scenario suite, run once per source
- * (manifests directory, Kubernetes API through fabric8), which must give the same messages.
+ * Stream semantics (docs/design/streams.md) over a real gRPC port: one scenario suite, run once per
+ * source (manifests directory, Kubernetes API through fabric8), which must give the same messages.
  */
 abstract class StreamScenarios {
   /** Seeds the objects every scenario starts from. */

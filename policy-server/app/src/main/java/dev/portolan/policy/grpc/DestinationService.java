@@ -11,6 +11,8 @@ import dev.portolan.policy.index.EndpointsKey;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.ProfileKey;
 import dev.portolan.policy.index.Versioned;
+import dev.portolan.policy.metrics.PortolanMetrics;
+import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.resolve.Authority;
 import dev.portolan.policy.resolve.BadRequestException;
@@ -18,13 +20,10 @@ import dev.portolan.policy.resolve.ClientContext;
 import dev.portolan.policy.resolve.Endpoint;
 import dev.portolan.policy.resolve.EndpointSet;
 import dev.portolan.policy.resolve.Profile;
-import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.Counter;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,9 @@ import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Destination.Get (endpoints, diffs) and Destination.GetProfile (profiles), spec §6. */
+/**
+ * Destination.Get (endpoints, diffs) and Destination.GetProfile (profiles), docs/design/streams.md.
+ */
 final class DestinationService extends DestinationGrpc.DestinationImplBase {
   private static final Logger log = LoggerFactory.getLogger(DestinationService.class);
 
@@ -41,21 +42,18 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
   private final Executor executor;
   private final PortolanMetrics metrics;
   private final StreamRegistry streams;
-  private final Counter badTokens;
 
   DestinationService(
       Index index,
       MeshSettings settings,
       Executor executor,
       PortolanMetrics metrics,
-      StreamRegistry streams,
-      Counter badTokens) {
+      StreamRegistry streams) {
     this.index = index;
     this.settings = settings;
     this.executor = executor;
     this.metrics = metrics;
     this.streams = streams;
-    this.badTokens = badTokens;
   }
 
   @Override
@@ -97,7 +95,7 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
       return;
     }
     var pump = new GetPump((ServerCallStreamObserver<Update>) observer);
-    streams.open(pump, key.toString());
+    pump.onClose(streams.open(pump, key.toString()));
     pump.start(index, key);
   }
 
@@ -115,14 +113,14 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
       return;
     }
     var pump = new ProfilePump((ServerCallStreamObserver<DestinationProfile>) observer);
-    streams.open(pump, key.toString());
+    pump.onClose(streams.open(pump, key.toString()));
     pump.start(index, key);
   }
 
   private ClientContext client(GetDestination request) {
     ClientContext c = ContextToken.parse(request.getContextToken());
     if (c == null) {
-      badTokens.increment();
+      metrics.contextTokenUnreadable();
       log.warn(
           "unreadable context token '{}' for {}: treating the client as unknown",
           request.getContextToken(),
@@ -144,7 +142,7 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
     @Override
     List<Update> emit(Versioned<EndpointSet> v, boolean first) {
       EndpointSet set = v.value();
-      Map<String, WeightedAddr> now = v.memo().get("wire", () -> translate(set));
+      Map<String, WeightedAddr> now = translate(set);
       List<Update> out = new ArrayList<>(2);
       AddrSet.Builder removed = AddrSet.newBuilder();
       for (var e : sent.entrySet()) {
@@ -181,8 +179,7 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
     for (Endpoint e : set.endpoints()) {
       out.put(e.address(), Translator.weightedAddr(e));
     }
-    // Shared by every stream of the topic: read-only.
-    return Collections.unmodifiableMap(out);
+    return out;
   }
 
   /** Re-sends the profile only when its message changes. */
@@ -195,7 +192,7 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
 
     @Override
     List<DestinationProfile> emit(Versioned<Profile> v, boolean first) {
-      DestinationProfile p = v.memo().get("wire", () -> Translator.profile(v.value()));
+      DestinationProfile p = Translator.profile(v.value());
       if (p.equals(last)) {
         return List.of();
       }

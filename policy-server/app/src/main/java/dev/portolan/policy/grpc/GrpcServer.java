@@ -1,18 +1,17 @@
 package dev.portolan.policy.grpc;
 
 import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.explain.Explainer;
 import dev.portolan.policy.index.Index;
+import dev.portolan.policy.metrics.PortolanMetrics;
+import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.source.SyncState;
-import dev.portolan.policy.web.Explainer;
-import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -35,7 +34,6 @@ public class GrpcServer implements SmartLifecycle {
   private final PortolanMetrics metrics;
   private final StreamRegistry streams;
   private final Explainer explainer;
-  private final MeterRegistry registry;
   private final HealthStatusManager health = new HealthStatusManager();
   // Stream drains are short and independent: one virtual thread each.
   private final ExecutorService drains = Executors.newVirtualThreadPerTaskExecutor();
@@ -48,8 +46,7 @@ public class GrpcServer implements SmartLifecycle {
       SyncState sync,
       PortolanMetrics metrics,
       StreamRegistry streams,
-      Explainer explainer,
-      MeterRegistry registry) {
+      Explainer explainer) {
     this.props = props;
     this.index = index;
     this.settings = settings;
@@ -57,22 +54,16 @@ public class GrpcServer implements SmartLifecycle {
     this.metrics = metrics;
     this.streams = streams;
     this.explainer = explainer;
-    this.registry = registry;
   }
 
   @Override
   public void start() {
-    Counter badTokens =
-        Counter.builder("portolan.context.token.errors")
-            .description("Destination requests with an unreadable context token")
-            .register(registry);
     health.setStatus("", ServingStatus.NOT_SERVING);
     sync.onChange(this::updateHealth);
     try {
       server =
           NettyServerBuilder.forAddress(new InetSocketAddress(props.grpc().port()))
-              .addService(
-                  new DestinationService(index, settings, drains, metrics, streams, badTokens))
+              .addService(new DestinationService(index, settings, drains, metrics, streams))
               .addService(new InboundPolicyService(index, drains, metrics, streams))
               .addService(new DiagnosticsService(explainer))
               .addService(health.getHealthService())

@@ -6,15 +6,19 @@ import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.index.InboundKey;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.Versioned;
+import dev.portolan.policy.metrics.PortolanMetrics;
+import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.resolve.BadRequestException;
-import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.Executor;
 
-/** InboundServerPolicies.GetPort / WatchPort, spec §6: first message current, then on change. */
+/**
+ * InboundServerPolicies.GetPort / WatchPort (docs/design/streams.md): first message current, then
+ * on change.
+ */
 final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServerPoliciesImplBase {
   private final Index index;
   private final Executor executor;
@@ -51,7 +55,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       return;
     }
     var pump = new WatchPump((ServerCallStreamObserver<Server>) observer);
-    streams.open(pump, key.toString());
+    pump.onClose(streams.open(pump, key.toString()));
     pump.start(index, key);
   }
 
@@ -98,7 +102,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       if (!value.podExists()) {
         return List.of();
       }
-      Server s = v.memo().get("wire", () -> Translator.inboundServer(value.protocol()));
+      Server s = Translator.inboundServer(value.protocol());
       if (s.equals(last)) {
         return List.of();
       }

@@ -4,8 +4,9 @@ import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.Subscription;
 import dev.portolan.policy.index.TopicKey;
 import dev.portolan.policy.index.Versioned;
+import dev.portolan.policy.metrics.PortolanMetrics;
+import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.resolve.BadRequestException;
-import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stream is ready. A stream that stops reading therefore accumulates nothing: when it is ready
  * again it gets one update, from what it last received to now.
  */
-abstract class StreamPump<V, M> implements Runnable {
+abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
   private final String api;
   private final ServerCallStreamObserver<M> call;
   private final Executor executor;
@@ -47,7 +48,6 @@ abstract class StreamPump<V, M> implements Runnable {
 
   /**
    * Messages that bring a subscriber from what it last received to {@code v.value()}; may be none.
-   * Work that is the same for every subscriber belongs in {@code v.memo()}.
    */
   abstract List<M> emit(Versioned<V> v, boolean first);
 
@@ -75,21 +75,23 @@ abstract class StreamPump<V, M> implements Runnable {
     onClose = r;
   }
 
-  /** The version of the last value written, for diagnostics; -1 before the first. */
-  long lastSentVersion() {
+  @Override
+  public long lastSentVersion() {
     return lastSentVersion;
   }
 
-  /** No drain is running or scheduled. */
-  boolean idle() {
+  @Override
+  public boolean idle() {
     return wip.get() == 0;
   }
 
-  boolean waitingOnFlowControl() {
+  @Override
+  public boolean waitingOnFlowControl() {
     return !cancelled && !call.isReady();
   }
 
-  String api() {
+  @Override
+  public String api() {
     return api;
   }
 

@@ -78,7 +78,7 @@ public final class Translator {
     return NoEndpoints.newBuilder().setExists(exists).build();
   }
 
-  /** Labels give provenance: kind default|server and the deciding name (spec §6). */
+  /** Labels give provenance: kind default|server and the deciding name (docs/design/streams.md). */
   public static Server inboundServer(EffectiveProtocol decision) {
     Server.Builder b = Server.newBuilder().setProtocol(proxyProtocol(decision.protocol()));
     switch (decision.provenance()) {

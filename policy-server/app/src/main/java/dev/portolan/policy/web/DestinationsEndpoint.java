@@ -1,6 +1,6 @@
 package dev.portolan.policy.web;
 
-import dev.portolan.policy.grpc.StreamRegistry;
+import dev.portolan.policy.metrics.StreamRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

@@ -1,5 +1,6 @@
 package dev.portolan.policy.web;
 
+import dev.portolan.policy.explain.Explainer;
 import dev.portolan.policy.resolve.BadRequestException;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -25,7 +26,7 @@ public class OpaquePortsEndpoint {
       var e = explainer.explain(namespace, kind, name, 0);
       if (e == null) {
         return new WebEndpointResponse<>(
-            Map.of("error", "no " + kind + " " + namespace + "/" + name), 404);
+            Map.of("error", Explainer.notFound(namespace, kind, name)), 404);
       }
       return new WebEndpointResponse<>(e.toJson(), 200);
     } catch (BadRequestException ex) {

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.explain.Explainer;
 import dev.portolan.policy.index.Index;
+import dev.portolan.policy.metrics.PortolanMetrics;
+import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.resolve.Resolver;
 import dev.portolan.policy.source.SyncState;
-import dev.portolan.policy.web.Explainer;
-import dev.portolan.policy.web.PortolanMetrics;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -48,8 +49,7 @@ class HealthGatingTest {
             sync,
             new PortolanMetrics(registry),
             new StreamRegistry(),
-            new Explainer(index),
-            registry);
+            new Explainer(index));
     server.start();
     ManagedChannel ch =
         ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();

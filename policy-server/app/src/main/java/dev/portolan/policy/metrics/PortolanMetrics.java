@@ -1,4 +1,4 @@
-package dev.portolan.policy.web;
+package dev.portolan.policy.metrics;
 
 import dev.portolan.policy.index.ChangeSet;
 import dev.portolan.policy.index.IndexObserver;
@@ -20,7 +20,8 @@ import org.springframework.stereotype.Component;
  * Portolan's own meters (Prometheus names in brackets): subscribers per API (portolan_subscribers),
  * messages sent (portolan_updates_sent_total), propagation latency from source event to subscriber
  * write (portolan_propagation_latency_seconds), index sizes (portolan_index_objects), batches
- * applied (portolan_index_batches_total).
+ * applied (portolan_index_batches_total), Destination requests with an unreadable context token
+ * (portolan_context_token_errors_total).
  */
 @Component
 public class PortolanMetrics {
@@ -30,6 +31,7 @@ public class PortolanMetrics {
   private final Timer propagation;
   private final Counter batches;
   private final Counter changes;
+  private final Counter badContextTokens;
   private final AtomicReference<Snapshot.Sizes> sizes =
       new AtomicReference<>(Snapshot.EMPTY.sizes());
 
@@ -44,6 +46,10 @@ public class PortolanMetrics {
             .register(registry);
     this.batches = Counter.builder("portolan.index.batches").register(registry);
     this.changes = Counter.builder("portolan.index.changes").register(registry);
+    this.badContextTokens =
+        Counter.builder("portolan.context.token.errors")
+            .description("Destination requests with an unreadable context token")
+            .register(registry);
     size("namespaces", Snapshot.Sizes::namespaces);
     size("pods", Snapshot.Sizes::pods);
     size("services", Snapshot.Sizes::services);
@@ -107,6 +113,11 @@ public class PortolanMetrics {
     if (eventNanos != -1) {
       propagation.record(System.nanoTime() - eventNanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** A Destination request whose context token could not be read (the client counts as unknown). */
+  public void contextTokenUnreadable() {
+    badContextTokens.increment();
   }
 
   public int subscribers(String api) {

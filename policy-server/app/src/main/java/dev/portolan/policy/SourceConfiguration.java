@@ -1,6 +1,8 @@
-package dev.portolan.policy.source;
+package dev.portolan.policy;
 
 import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.source.ClusterSink;
+import dev.portolan.policy.source.SyncState;
 import dev.portolan.policy.source.manifests.ManifestsSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;

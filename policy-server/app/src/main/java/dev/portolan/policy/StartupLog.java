@@ -1,4 +1,4 @@
-package dev.portolan.policy.web;
+package dev.portolan.policy;
 
 import dev.portolan.policy.config.PortolanProperties;
 import dev.portolan.policy.grpc.GrpcServer;

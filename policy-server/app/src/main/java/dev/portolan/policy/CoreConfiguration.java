@@ -1,12 +1,13 @@
-package dev.portolan.policy.config;
+package dev.portolan.policy;
 
+import dev.portolan.policy.config.PortolanProperties;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.IndexObserver;
+import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.resolve.Resolver;
 import dev.portolan.policy.source.ShadowedServers;
-import dev.portolan.policy.web.PortolanMetrics;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 

@@ -1,4 +1,4 @@
-package dev.portolan.policy.tools;
+package dev.portolan.tools;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -170,7 +171,8 @@ public final class GrpcCurl {
     if (done != null) {
       return done;
     }
-    FileDescriptorProto p = protos.get(file);
+    FileDescriptorProto p =
+        Objects.requireNonNull(protos.get(file), () -> "reflection did not send " + file);
     List<Descriptors.FileDescriptor> deps = new ArrayList<>();
     for (String dep : p.getDependencyList()) {
       deps.add(build(dep, protos, built));

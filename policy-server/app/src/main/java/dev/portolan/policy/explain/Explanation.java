@@ -1,0 +1,76 @@
+package dev.portolan.policy.explain;
+
+import dev.portolan.api.v1.ExplainResponse;
+import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.ObjectRef;
+import dev.portolan.policy.model.Protocol;
+import dev.portolan.policy.model.TokenReport;
+import dev.portolan.policy.resolve.PortExplanation;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An explained object at a snapshot version, worked out once from the core's decisions; {@link
+ * #toJson()} and {@link #toProto()} only copy it into their encoding.
+ */
+public record Explanation(ObjectRef object, long version, List<Port> ports) {
+  public Explanation {
+    ports = List.copyOf(ports);
+  }
+
+  /**
+   * One port of the object.
+   *
+   * @param targetPort Services: the target port as written (number or name); Pods: the port
+   * @param protocol the effective protocol's id (detect, opaque, http1, http2, grpc, tls)
+   * @param detectTimeout how long detection waits, for detect only
+   * @param skipped inbound only: the proxy never sees the port (skip-inbound-ports)
+   * @param shadowed Servers that select the port too but lost to an older one
+   * @param invalidTokens invalid tokens in the annotations consulted for this answer
+   */
+  public record Port(
+      int port,
+      String targetPort,
+      String protocol,
+      @Nullable Duration detectTimeout,
+      boolean opaque,
+      boolean skipped,
+      ProvenanceView provenance,
+      List<ObjectRef> shadowed,
+      List<TokenReport> invalidTokens) {
+    public Port {
+      shadowed = List.copyOf(shadowed);
+      invalidTokens = List.copyOf(invalidTokens);
+    }
+
+    static Port of(PortExplanation p) {
+      EffectiveProtocol d = p.decision();
+      return new Port(
+          p.port(),
+          p.targetPort(),
+          d.protocol().id(),
+          d.protocol() instanceof Protocol.Detect det ? det.timeout() : null,
+          d.isOpaque(),
+          d.skipped(),
+          ProvenanceView.of(d.provenance()),
+          d.shadowed(),
+          d.invalidTokens());
+    }
+  }
+
+  static Explanation of(ObjectRef object, long version, List<PortExplanation> ports) {
+    return new Explanation(object, version, ports.stream().map(Port::of).toList());
+  }
+
+  /** The actuator's JSON shape (see docs/api.md). */
+  public Map<String, Object> toJson() {
+    return ExplanationJson.of(this);
+  }
+
+  /** The portolan.v1 {@code Diagnostics/Explain} answer. */
+  public ExplainResponse toProto() {
+    return ExplanationProto.of(this);
+  }
+}
