@@ -32,7 +32,8 @@ class ValuesSchemaTest {
     "grpc.tls, on",
     "networkPolicy.rewrite, sometimes",
     "injector.failurePolicy, Maybe",
-    "proxy.opaquePorts, '25,smtp-ish'",
+    "proxy.opaquePorts, '25;80'",
+    "proxyInit.ignoreOutboundPorts, '4567,mysql'",
     "proxyInit.ignoreInboundPorts, '4567;4568'",
     "proxyInit.iptablesMode, nftables",
     "proxy.logLevel, loud",
@@ -68,12 +69,12 @@ class ValuesSchemaTest {
   void the_documented_values_pass() {
     assertThat(
             Chart.render()
-                .set("proxy.opaquePorts", "25,3306,10000-10100")
+                .set("proxy.opaquePorts", "25,3306,10000 - 10100,galera")
                 .set("proxyInit.ignoreOutboundPorts", "4567, 4568")
                 .set("proxyInit.skipSubnets", "10.0.0.0/8,fd00::/8")
                 .set("networkPolicy.rewrite", "always")
                 .set("policyServer.podDisruptionBudget.maxUnavailable", "50%")
                 .yaml())
-        .contains("default-opaque-ports: \"25,3306,10000-10100\"");
+        .contains("default-opaque-ports: \"25,3306,10000 - 10100,galera\"");
   }
 }
