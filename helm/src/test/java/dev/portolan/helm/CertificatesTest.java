@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,22 +109,54 @@ class CertificatesTest {
   }
 
   @Test
-  void identity_on_mounts_the_issuer_and_grants_token_reviews() throws Exception {
+  void identity_on_may_read_its_issuer_secret_and_review_tokens_nothing_more() throws Exception {
     Chart.Manifest m = Chart.render().values(ownCertificates()).manifest();
 
-    Deployment d = m.one(Deployment.class, "portolan-policy-server");
-    assertThat(d.getSpec().getTemplate().getSpec().getVolumes())
-        .extracting(Volume::getName)
-        .contains("identity-issuer", "trust-roots");
+    assertThat(issuerSecretName(m)).isEqualTo("portolan-identity-issuer");
+    Role role = m.one(Role.class, "portolan-policy-server-identity");
+    assertThat(role.getMetadata().getNamespace()).isEqualTo(Chart.NAMESPACE);
+    assertThat(role.getRules())
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.getResources()).containsExactly("secrets");
+          assertThat(r.getResourceNames()).containsExactly("portolan-identity-issuer");
+          assertThat(r.getVerbs()).containsExactly("get");
+        });
+    RoleBinding binding = m.one(RoleBinding.class, "portolan-policy-server-identity");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getName()).isEqualTo("portolan-policy-server"));
     assertThat(m.one(ClusterRole.class, "portolan-policy-server").getRules())
         .anyMatch(r ->
             r.getApiGroups().contains("authentication.k8s.io")
                 && r.getResources().equals(List.of("tokenreviews"))
                 && r.getVerbs().equals(List.of("create")));
+    assertThat(Yaml.at(applicationYaml(m), "portolan.injector.proxy.trust-roots-config-map"))
+        .isEqualTo("portolan-identity-trust-roots");
+    // The key is read through the API, never mounted.
+    assertThat(
+            m.one(Deployment.class, "portolan-policy-server")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes())
+        .extracting(Volume::getName)
+        .containsExactlyInAnyOrder("tmp", "config", "webhook-tls");
   }
 
   @Test
-  void secrets_managed_elsewhere_are_mounted_and_not_written() {
+  void identity_off_grants_no_secret_and_no_token_review() {
+    Chart.Manifest m = Chart.render().manifest();
+    assertThat(m.all(Role.class)).isEmpty();
+    assertThat(Yaml.at(applicationYaml(m), "portolan.identity.enabled")).isEqualTo(false);
+    assertThat(m.one(ClusterRole.class, "portolan-policy-server").getRules())
+        .noneMatch(
+            r -> r.getResources().contains("tokenreviews") || r.getResources().contains("secrets"));
+  }
+
+  @Test
+  void secrets_managed_elsewhere_are_used_and_not_written() {
     Chart.Manifest m =
         Chart.render()
             .set("injector.tls.generate", false)
@@ -142,7 +177,17 @@ class CertificatesTest {
                 .getVolumes())
         .filteredOn(v -> v.getSecret() != null)
         .extracting(v -> v.getSecret().getSecretName())
-        .containsExactlyInAnyOrder("webhook-from-cert-manager", "issuer-from-vault");
+        .containsExactly("webhook-from-cert-manager");
+    assertThat(issuerSecretName(m)).isEqualTo("issuer-from-vault");
+    assertThat(
+            m.one(Role.class, "portolan-policy-server-identity")
+                .getRules()
+                .getFirst()
+                .getResourceNames())
+        .containsExactly("issuer-from-vault");
+    assertThat(
+            m.one(ConfigMap.class, "portolan-identity-trust-roots").getData().get("ca-bundle.crt"))
+        .isEqualToIgnoringWhitespace(ROOT.certPem());
   }
 
   @Test
@@ -191,6 +236,18 @@ class CertificatesTest {
     assertThatThrownBy(() ->
             Chart.render().set("identity.enabled", true).set("identity.generate", false).yaml())
         .hasMessageContaining("identity.trustAnchorsPEM");
+  }
+
+  private static Map<String, Object> applicationYaml(Chart.Manifest m) {
+    return Yaml.map(
+        m.one(ConfigMap.class, "portolan-policy-server-config").getData().get("application.yaml"));
+  }
+
+  private static Object issuerSecretName(Chart.Manifest m) {
+    Map<String, Object> app = applicationYaml(m);
+    assertThat(Yaml.at(app, "portolan.identity.issuer.secret-namespace"))
+        .isEqualTo(Chart.NAMESPACE);
+    return Yaml.at(app, "portolan.identity.issuer.secret-name");
   }
 
   private static String indent(String pem) {
