@@ -1,0 +1,3 @@
+/** Tests of the Helm chart in helm/portolan: rendered with helm-java, checked with fabric8. */
+@org.jspecify.annotations.NullMarked
+package dev.portolan.helm;
