@@ -2,6 +2,7 @@ package dev.portolan.policy.index;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The latest value of a topic.
@@ -14,9 +15,10 @@ import java.util.function.Supplier;
  * @param memo data derived from this value once and shared by all of the topic's subscribers
  */
 public record Versioned<V>(
-    long version, V value, RuntimeException error, long eventNanos, Memo memo) {
+    long version, @Nullable V value, @Nullable RuntimeException error, long eventNanos, Memo memo) {
 
-  public Versioned(long version, V value, RuntimeException error, long eventNanos) {
+  public Versioned(
+      long version, @Nullable V value, @Nullable RuntimeException error, long eventNanos) {
     this(version, value, error, eventNanos, new Memo());
   }
 

@@ -15,6 +15,7 @@ import dev.portolan.policy.model.TokenReport;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Effective inbound protocol of (pod, port), spec §3: skip, Server, Pod annotation, Namespace
@@ -51,7 +52,7 @@ public final class InboundResolver {
     }
     NamespaceInfo ns = view.namespace(pod.namespace());
     String nsRaw = ns == null ? null : ns.annotations().get(Annotations.OPAQUE_PORTS);
-    if (nsRaw != null) {
+    if (ns != null && nsRaw != null) {
       return fromAnnotation(ns.ref(), nsRaw, pod, port, reports);
     }
     return defaults(port, reports);
@@ -61,7 +62,7 @@ public final class InboundResolver {
    * The Pod's own declaration (rules 2 and 3: a Server or the Pod's annotation), or null when
    * neither applies. Service opacity derives from backends through this (spec §4 rule 4).
    */
-  public EffectiveProtocol declared(
+  public @Nullable EffectiveProtocol declared(
       ClusterView view, PodInfo pod, int port, List<TokenReport> reports) {
     List<ServerInfo> matching = new ArrayList<>();
     for (ServerInfo s : view.servers(pod.namespace())) {
@@ -127,7 +128,7 @@ public final class InboundResolver {
   }
 
   /** spec: unknown or absent → Detect; names are case-insensitive as Linkerd accepts them. */
-  Protocol serverProtocol(String proxyProtocol) {
+  Protocol serverProtocol(@Nullable String proxyProtocol) {
     if (proxyProtocol == null) {
       return detect();
     }
