@@ -3,6 +3,7 @@ package dev.portolan.policy.index;
 import dev.portolan.policy.model.EffectiveProtocol;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.resolve.Resolver;
+import org.jspecify.annotations.Nullable;
 
 /** InboundServerPolicies.WatchPort: the policy of one port of one Pod. */
 public record InboundKey(String namespace, String pod, int port)
@@ -22,7 +23,7 @@ public record InboundKey(String namespace, String pod, int port)
   /**
    * @param podExists false while the Pod is unknown (then {@code protocol} is null)
    */
-  public record Policy(boolean podExists, EffectiveProtocol protocol) {
+  public record Policy(boolean podExists, @Nullable EffectiveProtocol protocol) {
     public static final Policy UNKNOWN_POD = new Policy(false, null);
   }
 }

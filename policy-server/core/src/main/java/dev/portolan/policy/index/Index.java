@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cluster state and its subscriptions.
@@ -180,7 +181,7 @@ public final class Index implements AutoCloseable {
   private final class Handle<V> implements Subscription<V> {
     final TopicKey<V> key;
     final Runnable onChange;
-    volatile Topic<V> topic;
+    volatile @Nullable Topic<V> topic;
     volatile boolean closed;
 
     Handle(TopicKey<V> key, Runnable onChange) {
@@ -189,7 +190,7 @@ public final class Index implements AutoCloseable {
     }
 
     @Override
-    public Versioned<V> current() {
+    public @Nullable Versioned<V> current() {
       Topic<V> t = topic;
       return t == null ? null : t.current;
     }
@@ -209,7 +210,7 @@ public final class Index implements AutoCloseable {
   private static final class Topic<V> {
     final TopicKey<V> key;
     final List<Runnable> listeners = new ArrayList<>();
-    volatile Versioned<V> current;
+    volatile @Nullable Versioned<V> current;
 
     Topic(TopicKey<V> key) {
       this.key = key;
@@ -252,7 +253,7 @@ public final class Index implements AutoCloseable {
       }
     }
 
-    private static String message(RuntimeException e) {
+    private static @Nullable String message(@Nullable RuntimeException e) {
       return e == null ? null : e.getClass().getName() + ":" + e.getMessage();
     }
   }

@@ -10,6 +10,7 @@ import dev.portolan.policy.resolve.ClusterView;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One immutable, consistent state of the cluster. Built only by {@link SnapshotBuilder} on the
@@ -62,7 +63,7 @@ public final class Snapshot implements ClusterView {
   }
 
   @Override
-  public NamespaceInfo namespace(String name) {
+  public @Nullable NamespaceInfo namespace(String name) {
     return namespaceObjects.get(name);
   }
 
@@ -72,7 +73,7 @@ public final class Snapshot implements ClusterView {
   }
 
   @Override
-  public PodInfo pod(String namespace, String name) {
+  public @Nullable PodInfo pod(String namespace, String name) {
     return ns(namespace).pods().get(name);
   }
 
@@ -82,7 +83,7 @@ public final class Snapshot implements ClusterView {
   }
 
   @Override
-  public ServiceInfo service(String namespace, String name) {
+  public @Nullable ServiceInfo service(String namespace, String name) {
     return ns(namespace).services().get(name);
   }
 
@@ -92,13 +93,13 @@ public final class Snapshot implements ClusterView {
   }
 
   @Override
-  public PodInfo podByIp(String ip) {
+  public @Nullable PodInfo podByIp(String ip) {
     Resource.Key k = podsByIp.get(ip);
     return k == null ? null : pod(k.namespace(), k.name());
   }
 
   @Override
-  public ServiceInfo serviceByClusterIp(String ip) {
+  public @Nullable ServiceInfo serviceByClusterIp(String ip) {
     Resource.Key k = servicesByIp.get(ip);
     return k == null ? null : service(k.namespace(), k.name());
   }

@@ -13,7 +13,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Applies a batch of changes to a snapshot, copying only what the batch touches: the namespaces it
@@ -22,9 +24,10 @@ import java.util.Set;
 public final class SnapshotBuilder {
   private final Snapshot base;
   private final Map<String, MutableNamespace> touched = new HashMap<>();
-  private Map<String, NamespaceInfo> namespaceObjects;
-  private Map<String, Resource.Key> podsByIp;
-  private Map<String, Resource.Key> servicesByIp;
+  // null until the batch changes them (then a copy of the base's, changed in place)
+  private @Nullable Map<String, NamespaceInfo> namespaceObjects;
+  private @Nullable Map<String, Resource.Key> podsByIp;
+  private @Nullable Map<String, Resource.Key> servicesByIp;
   private final Set<String> changedNamespaces = new HashSet<>();
   private final Set<String> changedIps = new HashSet<>();
 
@@ -102,7 +105,7 @@ public final class SnapshotBuilder {
     }
   }
 
-  private void reindexPod(PodInfo old, PodInfo now) {
+  private void reindexPod(@Nullable PodInfo old, @Nullable PodInfo now) {
     List<String> oldIps = old == null ? List.of() : indexableIps(old);
     List<String> newIps = now == null ? List.of() : indexableIps(now);
     if (oldIps.equals(newIps)) {
@@ -114,7 +117,7 @@ public final class SnapshotBuilder {
     move(podsByIp, old == null ? null : old.key(), oldIps, now == null ? null : now.key(), newIps);
   }
 
-  private void reindexService(ServiceInfo old, ServiceInfo now) {
+  private void reindexService(@Nullable ServiceInfo old, @Nullable ServiceInfo now) {
     List<String> oldIps = old == null ? List.of() : old.clusterIps();
     List<String> newIps = now == null ? List.of() : now.clusterIps();
     if (oldIps.equals(newIps)) {
@@ -133,19 +136,19 @@ public final class SnapshotBuilder {
 
   private void move(
       Map<String, Resource.Key> index,
-      Resource.Key oldKey,
+      Resource.@Nullable Key oldKey,
       List<String> oldIps,
-      Resource.Key newKey,
+      Resource.@Nullable Key newKey,
       List<String> newIps) {
     for (String ip : oldIps) {
       // Only drop the mapping if it is still ours: a newer object may have taken the IP.
-      if (!newIps.contains(ip) && oldKey.equals(index.get(ip))) {
+      if (!newIps.contains(ip) && Objects.equals(oldKey, index.get(ip))) {
         index.remove(ip);
         changedIps.add(ip);
       }
     }
     for (String ip : newIps) {
-      if (!newKey.equals(index.put(ip, newKey))) {
+      if (!Objects.equals(newKey, index.put(ip, newKey))) {
         changedIps.add(ip);
       }
     }

@@ -1,9 +1,11 @@
 package dev.portolan.policy.index;
 
+import org.jspecify.annotations.Nullable;
+
 /** A subscriber's handle on a topic: read the latest value any time; close to stop. */
 public interface Subscription<V> extends AutoCloseable {
   /** The latest value, or null until the first computation has run. */
-  Versioned<V> current();
+  @Nullable Versioned<V> current();
 
   @Override
   void close();

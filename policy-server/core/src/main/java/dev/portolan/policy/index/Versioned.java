@@ -1,5 +1,7 @@
 package dev.portolan.policy.index;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The latest value of a topic.
  *
@@ -9,4 +11,5 @@ package dev.portolan.policy.index;
  * @param eventNanos {@link System#nanoTime()} when the earliest source event of the batch that
  *     produced this value was observed, for propagation latency
  */
-public record Versioned<V>(long version, V value, RuntimeException error, long eventNanos) {}
+public record Versioned<V>(
+    long version, @Nullable V value, @Nullable RuntimeException error, long eventNanos) {}

@@ -1,12 +1,13 @@
 package dev.portolan.policy.model;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** A discovery.k8s.io/v1 EndpointSlice trimmed to what endpoint resolution reads. */
 public record EndpointSliceInfo(
     String namespace,
     String name,
-    String serviceName,
+    @Nullable String serviceName,
     List<Endpoint> endpoints,
     List<SlicePort> ports)
     implements Resource {
@@ -29,12 +30,12 @@ public record EndpointSliceInfo(
    */
   public record Endpoint(
       List<String> addresses,
-      Boolean ready,
-      Boolean serving,
-      Boolean terminating,
-      String targetPodName,
-      String hostname,
-      String zone) {
+      @Nullable Boolean ready,
+      @Nullable Boolean serving,
+      @Nullable Boolean terminating,
+      @Nullable String targetPodName,
+      @Nullable String hostname,
+      @Nullable String zone) {
     public Endpoint {
       addresses = List.copyOf(addresses);
     }
@@ -45,7 +46,7 @@ public record EndpointSliceInfo(
   }
 
   /** A slice port; the name matches the Service port name ("" when unnamed). */
-  public record SlicePort(String name, int port, String protocol) {
+  public record SlicePort(String name, int port, @Nullable String protocol) {
     public SlicePort {
       name = name == null ? "" : name;
     }

@@ -2,6 +2,7 @@ package dev.portolan.policy.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Pod trimmed to what the rules read.
@@ -21,13 +22,13 @@ public record PodInfo(
     List<ContainerPort> ports,
     String serviceAccount,
     List<String> podIps,
-    String hostIp,
-    String nodeName,
-    String phase,
+    @Nullable String hostIp,
+    @Nullable String nodeName,
+    @Nullable String phase,
     boolean ready,
     boolean meshed,
-    String proxyInboundListenAddr,
-    OwnerRef owner)
+    @Nullable String proxyInboundListenAddr,
+    @Nullable OwnerRef owner)
     implements Resource {
 
   public PodInfo {

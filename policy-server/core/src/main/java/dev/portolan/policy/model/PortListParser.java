@@ -2,6 +2,7 @@ package dev.portolan.policy.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one port-list grammar (docs/design/port-grammar.md) used by every annotation, flag and
@@ -39,7 +40,7 @@ public final class PortListParser {
   }
 
   /** Adds the token's ports to {@code out}; returns an error message or null. */
-  private static String parseToken(String token, PortNames names, List<PortRange> out) {
+  private static @Nullable String parseToken(String token, PortNames names, List<PortRange> out) {
     char first = token.charAt(0);
     if (isDigit(first)) {
       int dash = token.indexOf('-');
@@ -81,7 +82,7 @@ public final class PortListParser {
     return null;
   }
 
-  private static String parseSingle(String token, List<PortRange> out) {
+  private static @Nullable String parseSingle(String token, List<PortRange> out) {
     Object port = parsePort(token);
     if (port instanceof String err) {
       return err;

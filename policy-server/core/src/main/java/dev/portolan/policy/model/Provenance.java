@@ -1,5 +1,7 @@
 package dev.portolan.policy.model;
 
+import org.jspecify.annotations.Nullable;
+
 /** Which setting or object decided an effective protocol, and through which field. */
 public sealed interface Provenance {
 
@@ -49,7 +51,7 @@ public sealed interface Provenance {
   }
 
   /** A Server's proxyProtocol. */
-  record ServerRule(ObjectRef server, String proxyProtocol) implements Provenance {
+  record ServerRule(ObjectRef server, @Nullable String proxyProtocol) implements Provenance {
     @Override
     public String source() {
       return "server";

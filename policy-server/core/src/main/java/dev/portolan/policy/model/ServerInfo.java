@@ -1,6 +1,7 @@
 package dev.portolan.policy.model;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code policy.linkerd.io} Server (v1beta1..v1beta3).
@@ -14,8 +15,8 @@ public record ServerInfo(
     String name,
     LabelSelector podSelector,
     String port,
-    String proxyProtocol,
-    Instant created)
+    @Nullable String proxyProtocol,
+    @Nullable Instant created)
     implements Resource {
 
   @Override

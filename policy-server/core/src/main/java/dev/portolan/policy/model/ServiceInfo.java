@@ -2,6 +2,7 @@ package dev.portolan.policy.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Service trimmed to what the rules read.
@@ -15,7 +16,7 @@ public record ServiceInfo(
     String namespace,
     String name,
     Map<String, String> annotations,
-    Map<String, String> selector,
+    @Nullable Map<String, String> selector,
     List<ServicePort> ports,
     List<String> clusterIps,
     String type)
@@ -46,7 +47,7 @@ public record ServiceInfo(
     return clusterIps.isEmpty();
   }
 
-  public ServicePort port(int port) {
+  public @Nullable ServicePort port(int port) {
     for (ServicePort p : ports) {
       if (p.port() == port) {
         return p;
@@ -76,7 +77,11 @@ public record ServiceInfo(
    * @param appProtocol may be null
    */
   public record ServicePort(
-      String name, int port, String targetPort, String appProtocol, String protocol) {
+      String name,
+      int port,
+      String targetPort,
+      @Nullable String appProtocol,
+      @Nullable String protocol) {
     public ServicePort {
       name = name == null ? "" : name;
       targetPort = targetPort == null || targetPort.isEmpty() ? Integer.toString(port) : targetPort;

@@ -1,6 +1,7 @@
 package dev.portolan.policy.resolve;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A destination path {@code host[:port]} as proxies send it. The port defaults to 80.
@@ -9,7 +10,7 @@ import java.util.Locale;
  */
 public record Authority(String host, int port) {
 
-  public static Authority parse(String path) {
+  public static Authority parse(@Nullable String path) {
     if (path == null || path.isBlank()) {
       throw new BadRequestException("empty destination path");
     }
@@ -61,7 +62,7 @@ public record Authority(String host, int port) {
   /**
    * The Service this names, for {@code <svc>.<ns>.svc.<clusterDomain>}; null for any other name.
    */
-  public ServiceName serviceName(String clusterDomain) {
+  public @Nullable ServiceName serviceName(String clusterDomain) {
     String suffix = ".svc." + clusterDomain.toLowerCase(Locale.ROOT);
     String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     if (!h.endsWith(suffix)) {

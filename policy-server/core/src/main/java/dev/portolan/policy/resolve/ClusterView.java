@@ -6,27 +6,28 @@ import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.ServerInfo;
 import dev.portolan.policy.model.ServiceInfo;
 import java.util.Collection;
+import org.jspecify.annotations.Nullable;
 
 /** The read side of one consistent snapshot of the cluster, as the rules need it. */
 public interface ClusterView {
   /** Null when unknown. */
-  NamespaceInfo namespace(String name);
+  @Nullable NamespaceInfo namespace(String name);
 
   Collection<PodInfo> pods(String namespace);
 
   /** Null when unknown. */
-  PodInfo pod(String namespace, String name);
+  @Nullable PodInfo pod(String namespace, String name);
 
   Collection<ServerInfo> servers(String namespace);
 
   /** Null when unknown. */
-  ServiceInfo service(String namespace, String name);
+  @Nullable ServiceInfo service(String namespace, String name);
 
   Collection<EndpointSliceInfo> slices(String namespace, String serviceName);
 
   /** The Pod with this IP (not host-network), or null. */
-  PodInfo podByIp(String ip);
+  @Nullable PodInfo podByIp(String ip);
 
   /** The Service with this cluster IP, or null. */
-  ServiceInfo serviceByClusterIp(String ip);
+  @Nullable ServiceInfo serviceByClusterIp(String ip);
 }

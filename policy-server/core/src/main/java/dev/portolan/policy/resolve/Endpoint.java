@@ -4,6 +4,7 @@ import dev.portolan.policy.model.EffectiveProtocol;
 import dev.portolan.policy.model.ObjectRef;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One endpoint address as a client should see it (docs/design/sources-and-precedence.md,
@@ -18,11 +19,11 @@ import java.util.Map;
 public record Endpoint(
     String ip,
     int port,
-    ObjectRef pod,
-    String identity,
-    Hint hint,
+    @Nullable ObjectRef pod,
+    @Nullable String identity,
+    @Nullable Hint hint,
     Map<String, String> labels,
-    EffectiveProtocol protocol,
+    @Nullable EffectiveProtocol protocol,
     List<String> problems) {
 
   public Endpoint {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Endpoints of a (service, port) with their protocol hints and identities
@@ -32,13 +33,14 @@ public final class EndpointResolver {
     this.transportPolicy = transportPolicy;
   }
 
-  public EndpointSet resolve(ClusterView view, ServiceInfo svc, int port, ClientContext client) {
+  public EndpointSet resolve(
+      ClusterView view, @Nullable ServiceInfo svc, int port, ClientContext client) {
     if (svc == null) {
       return EndpointSet.UNKNOWN;
     }
     ServicePort sp = svc.port(port);
     if (sp == null) {
-      sp = new ServicePort("", port, null, null, "TCP");
+      sp = new ServicePort("", port, Integer.toString(port), null, "TCP");
     }
     Map<String, Endpoint> byAddress = new HashMap<>();
     var slices = view.slices(svc.namespace(), svc.name());

@@ -15,6 +15,7 @@ import dev.portolan.policy.model.TokenReport;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Effective inbound protocol of (pod, port) (docs/design/sources-and-precedence.md, inbound): skip,
@@ -52,7 +53,7 @@ public final class InboundResolver {
     }
     NamespaceInfo ns = view.namespace(pod.namespace());
     String nsRaw = ns == null ? null : ns.annotations().get(Annotations.OPAQUE_PORTS);
-    if (nsRaw != null) {
+    if (ns != null && nsRaw != null) {
       return fromAnnotation(ns.ref(), nsRaw, pod, port, reports);
     }
     return defaults(port, reports);
@@ -63,7 +64,7 @@ public final class InboundResolver {
    * neither applies. Service opacity derives from backends through this (Service rule 4 of
    * docs/design/sources-and-precedence.md).
    */
-  public EffectiveProtocol declared(
+  public @Nullable EffectiveProtocol declared(
       ClusterView view, PodInfo pod, int port, List<TokenReport> reports) {
     List<ServerInfo> matching = new ArrayList<>();
     for (ServerInfo s : view.servers(pod.namespace())) {
@@ -132,7 +133,7 @@ public final class InboundResolver {
    * Inbound rule 2 (docs/design/sources-and-precedence.md): unknown or absent → Detect; names are
    * case-insensitive as Linkerd accepts them.
    */
-  Protocol serverProtocol(String proxyProtocol) {
+  Protocol serverProtocol(@Nullable String proxyProtocol) {
     if (proxyProtocol == null) {
       return detect();
     }

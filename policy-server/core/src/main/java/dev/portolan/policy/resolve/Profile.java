@@ -2,6 +2,7 @@ package dev.portolan.policy.resolve;
 
 import dev.portolan.policy.model.EffectiveProtocol;
 import dev.portolan.policy.model.ObjectRef;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer to GetProfile.
@@ -13,7 +14,10 @@ import dev.portolan.policy.model.ObjectRef;
  * @param target the object that answered, or null for an unknown destination
  */
 public record Profile(
-    String fullyQualifiedName, EffectiveProtocol protocol, Endpoint endpoint, ObjectRef target) {
+    String fullyQualifiedName,
+    EffectiveProtocol protocol,
+    @Nullable Endpoint endpoint,
+    @Nullable ObjectRef target) {
   public boolean opaque() {
     return protocol.isOpaque();
   }

@@ -7,6 +7,7 @@ import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.ServiceInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -64,7 +65,8 @@ public final class Resolver {
       PodInfo pod = view.podByIp(authority.host());
       if (pod != null) {
         Endpoint e = endpoints.endpoint(view, pod, authority.host(), port, client);
-        return new Profile("", e.protocol(), e, pod.ref());
+        // an endpoint of a known Pod always carries the Pod's inbound decision
+        return new Profile("", Objects.requireNonNull(e.protocol()), e, pod.ref());
       }
       ServiceInfo svc = view.serviceByClusterIp(authority.host());
       if (svc != null) {

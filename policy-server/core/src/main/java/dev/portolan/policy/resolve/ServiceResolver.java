@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Effective protocol of (service, port) (docs/design/sources-and-precedence.md, Service):
@@ -37,9 +39,11 @@ public final class ServiceResolver {
    *     (then the port is its own target port, as Linkerd does)
    */
   public EffectiveProtocol resolve(
-      ClusterView view, ServiceInfo svc, ServicePort servicePort, int port) {
+      ClusterView view, ServiceInfo svc, @Nullable ServicePort servicePort, int port) {
     ServicePort sp =
-        servicePort != null ? servicePort : new ServicePort("", port, null, null, "TCP");
+        servicePort != null
+            ? servicePort
+            : new ServicePort("", port, Integer.toString(port), null, "TCP");
     List<TokenReport> reports = new ArrayList<>();
 
     if (sp.appProtocol() != null && !sp.appProtocol().isBlank()) {
@@ -56,7 +60,7 @@ public final class ServiceResolver {
     }
     NamespaceInfo ns = view.namespace(svc.namespace());
     String nsRaw = ns == null ? null : ns.annotations().get(Annotations.OPAQUE_PORTS);
-    if (nsRaw != null) {
+    if (ns != null && nsRaw != null) {
       return fromAnnotation(ns.ref(), nsRaw, svc, sp.port(), reports);
     }
     EffectiveProtocol derived = derived(view, svc, sp);
@@ -86,7 +90,7 @@ public final class ServiceResolver {
   }
 
   /** Rule 4: any ready selected Pod whose own Server or annotation makes the target opaque. */
-  private EffectiveProtocol derived(ClusterView view, ServiceInfo svc, ServicePort sp) {
+  private @Nullable EffectiveProtocol derived(ClusterView view, ServiceInfo svc, ServicePort sp) {
     if (svc.selector() == null || svc.selector().isEmpty()) {
       return null;
     }
@@ -116,7 +120,11 @@ public final class ServiceResolver {
   }
 
   static boolean selects(ServiceInfo svc, PodInfo pod) {
-    for (var e : svc.selector().entrySet()) {
+    Map<String, String> selector = svc.selector();
+    if (selector == null) {
+      return false; // no selector selects no Pod (callers check first)
+    }
+    for (var e : selector.entrySet()) {
       if (!e.getValue().equals(pod.labels().get(e.getKey()))) {
         return false;
       }
