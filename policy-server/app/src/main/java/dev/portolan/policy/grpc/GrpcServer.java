@@ -6,6 +6,7 @@ import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.source.SyncState;
 import dev.portolan.policy.web.Explainer;
 import dev.portolan.policy.web.PortolanMetrics;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -16,9 +17,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -40,6 +43,8 @@ public class GrpcServer implements SmartLifecycle {
   // Stream drains are short and independent: one virtual thread each.
   private final ExecutorService drains = Executors.newVirtualThreadPerTaskExecutor();
   private volatile Server server;
+  // Services other packages contribute as beans (identity's Certify): set by Spring before start.
+  private List<BindableService> extraServices = List.of();
 
   public GrpcServer(
       PortolanProperties props,
@@ -60,6 +65,11 @@ public class GrpcServer implements SmartLifecycle {
     this.registry = registry;
   }
 
+  @Autowired(required = false)
+  public void setExtraServices(List<BindableService> services) {
+    this.extraServices = List.copyOf(services);
+  }
+
   @Override
   public void start() {
     Counter badTokens =
@@ -77,6 +87,7 @@ public class GrpcServer implements SmartLifecycle {
               .addService(new DiagnosticsService(explainer))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
+              .addServices(extraServices.stream().map(BindableService::bindService).toList())
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .build()
