@@ -45,7 +45,8 @@ public class IdentityConfiguration {
               : portolan.controlPlaneNamespace();
       issuer =
           new SecretIssuer(client, namespace, p.issuer().secretName(), p.issuer().refresh(), clock);
-      authenticator = new TokenReviewAuthenticator(client, p.tokenAudiences());
+      authenticator =
+          new TokenReviewAuthenticator(client, p.tokenAudiences(), p.tokenReviewTimeout());
     } else {
       issuer = IdentityBootstrap.manifestsIssuer(p, domain, clock.instant());
       authenticator = IdentityBootstrap.manifestsAuthenticator(p);

@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tokenFile manifests mode: lines {@code <namespace>/<serviceaccount> <token>}
  * @param insecureAcceptAnyToken manifests mode, development only: no token check at all
  * @param tokenAudiences cluster mode: audiences the TokenReview asks for (empty: the API server's)
+ * @param tokenReviewTimeout cluster mode: how long Certify waits for the TokenReview answer
  * @param trustAnchorOut manifests mode: where the trust anchor PEM is written (default {@code
  *     ${java.io.tmpdir}/portolan/trust-anchor.pem})
  */
@@ -29,6 +30,7 @@ public record IdentityProperties(
     @Nullable Path tokenFile,
     @DefaultValue("false") boolean insecureAcceptAnyToken,
     @DefaultValue List<String> tokenAudiences,
+    @DefaultValue("5s") Duration tokenReviewTimeout,
     @Nullable Path trustAnchorOut) {
 
   /**
@@ -67,6 +69,7 @@ public record IdentityProperties(
         null,
         false,
         List.of(),
+        Duration.ofSeconds(5),
         null);
   }
 

@@ -60,6 +60,19 @@ public record IssuerCredentials(
               + issuer().getSubjectX500Principal()
               + " is not a CA (basicConstraints cA=false)");
     }
+    Instant notAfter = issuer().getNotAfter().toInstant();
+    Instant notBefore = issuer().getNotBefore().toInstant();
+    // Said plainly, because an expired issuer is the failure an operator will actually meet.
+    if (now.isAfter(notAfter) || now.isBefore(notBefore)) {
+      throw new IllegalArgumentException(
+          origin
+              + ": the issuer certificate "
+              + issuer().getSubjectX500Principal()
+              + (now.isAfter(notAfter)
+                  ? " expired at " + notAfter
+                  : " is not valid before " + notBefore)
+              + "; rotate it (docs/identity.md)");
+    }
     validateChain(origin, now);
     return this;
   }

@@ -11,7 +11,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Cluster mode: the API server says whose token it is (a TokenReview, authentication.k8s.io/v1,
@@ -21,13 +26,18 @@ public final class TokenReviewAuthenticator implements TokenAuthenticator {
   private static final String PREFIX = "system:serviceaccount:";
   private final KubernetesClient client;
   private final List<String> audiences;
+  private final Duration timeout;
 
   /**
    * @param audiences the audiences the token must be meant for; empty means the API server's own
+   * @param timeout how long to wait for the answer: fabric8 retries a failing API server with
+   *     backoff for far longer than a proxy waits for Certify, so give up first and say why
    */
-  public TokenReviewAuthenticator(KubernetesClient client, List<String> audiences) {
+  public TokenReviewAuthenticator(
+      KubernetesClient client, List<String> audiences, Duration timeout) {
     this.client = client;
     this.audiences = List.copyOf(audiences);
+    this.timeout = timeout;
   }
 
   @Override
@@ -40,15 +50,7 @@ public final class TokenReviewAuthenticator implements TokenAuthenticator {
             .withAudiences(audiences.isEmpty() ? null : audiences)
             .endSpec()
             .build();
-    TokenReview answer;
-    try {
-      answer = client.authentication().v1().tokenReviews().create(review);
-    } catch (KubernetesClientException e) {
-      // The message names the HTTP status and the API server's reason, never the token.
-      throw new CertifyRefused(
-          Reason.TOKEN_REVIEW_FAILED,
-          "TokenReview failed (HTTP " + e.getCode() + "); is 'create tokenreviews' granted?");
-    }
+    TokenReview answer = review(review);
     TokenReviewStatus status = answer == null ? null : answer.getStatus();
     if (status == null || !Boolean.TRUE.equals(status.getAuthenticated())) {
       String why =
@@ -64,6 +66,34 @@ public final class TokenReviewAuthenticator implements TokenAuthenticator {
     }
     String user = status.getUser() == null ? null : status.getUser().getUsername();
     return serviceAccount(user == null ? "" : user);
+  }
+
+  private TokenReview review(TokenReview review) throws CertifyRefused {
+    // A virtual thread per review: the call blocks on HTTP, and on timeout it is left to finish
+    // (or fail) on its own while Certify has already answered.
+    CompletableFuture<TokenReview> call =
+        CompletableFuture.supplyAsync(
+            () -> client.authentication().v1().tokenReviews().create(review),
+            task -> Thread.ofVirtual().name("token-review").start(task));
+    try {
+      return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new CertifyRefused(
+          Reason.TOKEN_REVIEW_FAILED,
+          "TokenReview got no answer within " + timeout + " (API server unreachable or failing)");
+    } catch (ExecutionException e) {
+      // The message names the HTTP status, never the token.
+      String why =
+          e.getCause() instanceof KubernetesClientException k
+              ? "HTTP " + k.getCode()
+              : e.getCause().getClass().getSimpleName();
+      throw new CertifyRefused(
+          Reason.TOKEN_REVIEW_FAILED,
+          "TokenReview failed (" + why + "); is 'create tokenreviews' granted?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CertifyRefused(Reason.TOKEN_REVIEW_FAILED, "interrupted waiting for TokenReview");
+    }
   }
 
   /** {@code system:serviceaccount:<ns>:<sa>} → the account; any other user is refused. */

@@ -67,6 +67,7 @@ class ManifestsCertifyTest {
         tokenFile,
         insecure,
         List.of(),
+        Duration.ofSeconds(5),
         dir.resolve("out/trust-anchor.pem"));
   }
 
