@@ -40,6 +40,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
     this.issuer = issuer;
     this.ca = ca;
     this.metrics = metrics;
+    if (issuer instanceof IssuerSource.Fixed fixed) {
+      metrics.issuerExpiry(fixed.credentials().issuer().getNotAfter().toInstant());
+    }
   }
 
   @Override

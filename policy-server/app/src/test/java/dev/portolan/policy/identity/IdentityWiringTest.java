@@ -7,6 +7,7 @@ import dev.portolan.policy.grpc.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ class IdentityWiringTest {
 
   @Autowired GrpcServer grpc;
   @Autowired MeterRegistry registry;
+  @Autowired PrometheusMeterRegistry prometheus;
 
   static Path tempDir() {
     try {
@@ -76,6 +78,13 @@ class IdentityWiringTest {
                   .counter()
                   .count())
           .isEqualTo(1.0);
+      // The names docs/identity.md promises, as Prometheus sees them.
+      assertThat(prometheus.scrape())
+          .containsPattern(
+              "portolan_identity_certify_total\\{[^}]*reason=\"ok\",result=\"issued\"[^}]*} 1.0")
+          .containsPattern(
+              "portolan_identity_certify_total\\{[^}]*reason=\"key_type\",result=\"refused\"[^}]*} 0.0")
+          .containsPattern("portolan_identity_issuer_expiry_seconds\\{[^}]*} 1.[0-9.]+E9");
     } finally {
       ch.shutdownNow();
     }
