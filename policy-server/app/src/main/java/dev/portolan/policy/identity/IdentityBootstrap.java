@@ -21,14 +21,11 @@ public final class IdentityBootstrap {
   public static IssuerSource manifestsIssuer(
       IdentityProperties p, IdentityDomain domain, Instant now) {
     IdentityProperties.Issuer i = p.issuer();
-    List<Path> files = new ArrayList<>();
-    for (Path f : new Path[] {i.trustAnchorFile(), i.certificateFile(), i.keyFile()}) {
-      if (f != null) {
-        files.add(f);
-      }
-    }
+    Path anchorFile = i.trustAnchorFile();
+    Path certificateFile = i.certificateFile();
+    Path keyFile = i.keyFile();
     IssuerSource.Fixed source;
-    if (files.isEmpty()) {
+    if (anchorFile == null && certificateFile == null && keyFile == null) {
       IssuerCredentials c =
           CertificateAuthority.generate(
               "root." + domain.controlPlaneNamespace() + "." + domain.trustDomain(),
@@ -37,17 +34,15 @@ public final class IdentityBootstrap {
               i.validity(),
               p.clockSkew());
       source = new IssuerSource.Fixed(c, "generated at start, valid until " + expiry(c));
-    } else if (files.size() == 3) {
-      String origin = "issuer files";
+    } else if (anchorFile != null && certificateFile != null && keyFile != null) {
       IssuerCredentials c =
           new IssuerCredentials(
-                  Pem.certificates(Pem.read(i.trustAnchorFile()), i.trustAnchorFile().toString()),
-                  Pem.certificates(Pem.read(i.certificateFile()), i.certificateFile().toString()),
-                  Pem.privateKey(Pem.read(i.keyFile()), i.keyFile().toString()))
-              .check(origin, now);
+                  Pem.certificates(Pem.read(anchorFile), anchorFile.toString()),
+                  Pem.certificates(Pem.read(certificateFile), certificateFile.toString()),
+                  Pem.privateKey(Pem.read(keyFile), keyFile.toString()))
+              .check("issuer files", now);
       source =
-          new IssuerSource.Fixed(
-              c, "read from " + i.certificateFile() + ", valid until " + expiry(c));
+          new IssuerSource.Fixed(c, "read from " + certificateFile + ", valid until " + expiry(c));
     } else {
       throw new IllegalArgumentException(
           "portolan.identity.issuer.trust-anchor-file, certificate-file and key-file go together:"

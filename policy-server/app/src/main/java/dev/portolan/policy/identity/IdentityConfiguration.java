@@ -39,14 +39,17 @@ public class IdentityConfiguration {
     if ("kubernetes".equals(portolan.source())) {
       IdentityBootstrap.refuseManifestsSettings(p);
       KubernetesClient client = kubernetes.getObject();
-      String namespace =
-          p.issuer().secretNamespace() != null
-              ? p.issuer().secretNamespace()
-              : portolan.controlPlaneNamespace();
+      String configured = p.issuer().secretNamespace();
+      String namespace = configured != null ? configured : portolan.controlPlaneNamespace();
       issuer =
-          new SecretIssuer(client, namespace, p.issuer().secretName(), p.issuer().refresh(), clock);
-      authenticator =
-          new TokenReviewAuthenticator(client, p.tokenAudiences(), p.tokenReviewTimeout());
+          new SecretIssuer(
+              client,
+              namespace,
+              p.issuer().secretName(),
+              p.issuer().refresh(),
+              p.apiTimeout(),
+              clock);
+      authenticator = new TokenReviewAuthenticator(client, p.tokenAudiences(), p.apiTimeout());
     } else {
       issuer = IdentityBootstrap.manifestsIssuer(p, domain, clock.instant());
       authenticator = IdentityBootstrap.manifestsAuthenticator(p);

@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tokenFile manifests mode: lines {@code <namespace>/<serviceaccount> <token>}
  * @param insecureAcceptAnyToken manifests mode, development only: no token check at all
  * @param tokenAudiences cluster mode: audiences the TokenReview asks for (empty: the API server's)
- * @param tokenReviewTimeout cluster mode: how long Certify waits for the TokenReview answer
+ * @param apiTimeout cluster mode: how long Certify waits for the API server (TokenReview, Secret)
  * @param trustAnchorOut manifests mode: where the trust anchor PEM is written (default {@code
  *     ${java.io.tmpdir}/portolan/trust-anchor.pem})
  */
@@ -30,7 +30,7 @@ public record IdentityProperties(
     @Nullable Path tokenFile,
     @DefaultValue("false") boolean insecureAcceptAnyToken,
     @DefaultValue List<String> tokenAudiences,
-    @DefaultValue("5s") Duration tokenReviewTimeout,
+    @DefaultValue("5s") Duration apiTimeout,
     @Nullable Path trustAnchorOut) {
 
   /**

@@ -3,7 +3,6 @@ package dev.portolan.policy.identity;
 import dev.portolan.policy.identity.CertifyRefused.Reason;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +32,7 @@ public final class SecretIssuer implements IssuerSource {
   private final String namespace;
   private final String name;
   private final Duration refresh;
+  private final Duration timeout;
   private final Clock clock;
   // Guarded by this: Certify calls are rare (one per proxy per renewal), a lock is no cost.
   private @Nullable Loaded loaded;
@@ -40,12 +40,22 @@ public final class SecretIssuer implements IssuerSource {
 
   private record Loaded(String resourceVersion, IssuerCredentials credentials, Instant readAt) {}
 
+  /**
+   * @param refresh how long a read Secret is used before it is read again
+   * @param timeout how long one read may take (it holds the lock other Certify calls wait on)
+   */
   public SecretIssuer(
-      KubernetesClient client, String namespace, String name, Duration refresh, Clock clock) {
+      KubernetesClient client,
+      String namespace,
+      String name,
+      Duration refresh,
+      Duration timeout,
+      Clock clock) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
     this.refresh = refresh;
+    this.timeout = timeout;
     this.clock = clock;
   }
 
@@ -56,13 +66,38 @@ public final class SecretIssuer implements IssuerSource {
     if (l != null && now.isBefore(l.readAt().plus(refresh))) {
       return l.credentials();
     }
+    Secret secret;
     try {
-      Secret secret = read();
-      String version = Objects.requireNonNullElse(secret.getMetadata().getResourceVersion(), "");
-      if (l != null && l.resourceVersion().equals(version)) {
-        loaded = new Loaded(version, l.credentials(), now);
-        return l.credentials();
+      secret = read();
+    } catch (CertifyRefused e) {
+      if (l == null) {
+        report(e.getMessage());
+        throw e;
       }
+      // The API server failing is no reason to stop signing: the issuer read before is still
+      // good (the CA checks its expiry on every leaf). A deleted Secret, below, does stop it.
+      report(e.getMessage() + "; still signing with the issuer read before");
+      loaded = new Loaded(l.resourceVersion(), l.credentials(), now);
+      return l.credentials();
+    }
+    if (secret == null) {
+      CertifyRefused absent =
+          new CertifyRefused(
+              Reason.ISSUER_UNAVAILABLE,
+              "the issuer "
+                  + origin()
+                  + " does not exist; create it with ca.crt, tls.crt and tls.key"
+                  + " (docs/identity.md)");
+      loaded = null;
+      report(absent.getMessage());
+      throw absent;
+    }
+    String version = Objects.requireNonNullElse(secret.getMetadata().getResourceVersion(), "");
+    if (l != null && l.resourceVersion().equals(version)) {
+      loaded = new Loaded(version, l.credentials(), now);
+      return l.credentials();
+    }
+    try {
       IssuerCredentials c = parse(secret).check(origin(), now);
       loaded = new Loaded(version, c, now);
       lastProblem = null;
@@ -73,32 +108,25 @@ public final class SecretIssuer implements IssuerSource {
           version,
           c.issuer().getNotAfter().toInstant());
       return c;
-    } catch (CertifyRefused e) {
-      report(e.getMessage());
-      throw e;
     } catch (IllegalArgumentException e) {
-      report(e.getMessage());
-      throw new CertifyRefused(Reason.ISSUER_UNAVAILABLE, e.getMessage());
+      if (l == null) {
+        report(e.getMessage());
+        throw new CertifyRefused(Reason.ISSUER_UNAVAILABLE, e.getMessage());
+      }
+      // A broken update loses nothing: the last good issuer signs until the Secret is fixed.
+      report(e.getMessage() + "; still signing with the issuer read before");
+      loaded = new Loaded(l.resourceVersion(), l.credentials(), now);
+      return l.credentials();
     }
   }
 
-  private Secret read() throws CertifyRefused {
-    Secret secret;
-    try {
-      secret = client.secrets().inNamespace(namespace).withName(name).get();
-    } catch (KubernetesClientException e) {
-      throw new CertifyRefused(
-          Reason.ISSUER_UNAVAILABLE,
-          "cannot read the issuer " + origin() + " (HTTP " + e.getCode() + ")");
-    }
-    if (secret == null) {
-      throw new CertifyRefused(
-          Reason.ISSUER_UNAVAILABLE,
-          "the issuer "
-              + origin()
-              + " does not exist; create it with ca.crt, tls.crt and tls.key (docs/identity.md)");
-    }
-    return secret;
+  private @Nullable Secret read() throws CertifyRefused {
+    return ApiCall.within(
+        timeout,
+        Reason.ISSUER_UNAVAILABLE,
+        "reading the issuer " + origin(),
+        "; is 'get' on it granted?",
+        () -> client.secrets().inNamespace(namespace).withName(name).get());
   }
 
   private IssuerCredentials parse(Secret secret) {
@@ -128,7 +156,7 @@ public final class SecretIssuer implements IssuerSource {
   private void report(String problem) {
     if (!problem.equals(lastProblem)) {
       lastProblem = problem;
-      log.warn("identity: no issuer: {}", problem);
+      log.warn("identity: issuer: {}", problem);
     }
   }
 

@@ -7,16 +7,11 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Cluster mode: the API server says whose token it is (a TokenReview, authentication.k8s.io/v1,
@@ -30,8 +25,7 @@ public final class TokenReviewAuthenticator implements TokenAuthenticator {
 
   /**
    * @param audiences the audiences the token must be meant for; empty means the API server's own
-   * @param timeout how long to wait for the answer: fabric8 retries a failing API server with
-   *     backoff for far longer than a proxy waits for Certify, so give up first and say why
+   * @param timeout how long to wait for the answer
    */
   public TokenReviewAuthenticator(
       KubernetesClient client, List<String> audiences, Duration timeout) {
@@ -69,31 +63,12 @@ public final class TokenReviewAuthenticator implements TokenAuthenticator {
   }
 
   private TokenReview review(TokenReview review) throws CertifyRefused {
-    // A virtual thread per review: the call blocks on HTTP, and on timeout it is left to finish
-    // (or fail) on its own while Certify has already answered.
-    CompletableFuture<TokenReview> call =
-        CompletableFuture.supplyAsync(
-            () -> client.authentication().v1().tokenReviews().create(review),
-            task -> Thread.ofVirtual().name("token-review").start(task));
-    try {
-      return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new CertifyRefused(
-          Reason.TOKEN_REVIEW_FAILED,
-          "TokenReview got no answer within " + timeout + " (API server unreachable or failing)");
-    } catch (ExecutionException e) {
-      // The message names the HTTP status, never the token.
-      String why =
-          e.getCause() instanceof KubernetesClientException k
-              ? "HTTP " + k.getCode()
-              : e.getCause().getClass().getSimpleName();
-      throw new CertifyRefused(
-          Reason.TOKEN_REVIEW_FAILED,
-          "TokenReview failed (" + why + "); is 'create tokenreviews' granted?");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CertifyRefused(Reason.TOKEN_REVIEW_FAILED, "interrupted waiting for TokenReview");
-    }
+    return ApiCall.within(
+        timeout,
+        Reason.TOKEN_REVIEW_FAILED,
+        "TokenReview",
+        "; is 'create tokenreviews' granted?",
+        () -> client.authentication().v1().tokenReviews().create(review));
   }
 
   /** {@code system:serviceaccount:<ns>:<sa>} → the account; any other user is refused. */

@@ -32,7 +32,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,13 +60,10 @@ class ClusterCertifyTest {
   final MutableClock clock = new MutableClock(Instant.now());
   @Nullable CertifyClient certify;
 
-  @BeforeAll
-  static void tokenReviews() {
-    server.expect().post().withPath(TOKEN_REVIEWS).andReply(new FakeAuthenticator()).always();
-  }
-
   @BeforeEach
   void reset() {
+    server.clearExpectations();
+    server.expect().post().withPath(TOKEN_REVIEWS).andReply(new FakeAuthenticator()).always();
     known.clear();
     asked.clear();
     client.secrets().inNamespace(NS).withName(SECRET).delete();
@@ -105,7 +101,8 @@ class ClusterCertifyTest {
         new IdentityService(
             ManifestsCertifyTest.DOMAIN,
             new TokenReviewAuthenticator(client, audiences, Duration.ofSeconds(2)),
-            new SecretIssuer(client, NS, SECRET, Duration.ofSeconds(10), clock),
+            new SecretIssuer(
+                client, NS, SECRET, Duration.ofSeconds(10), Duration.ofSeconds(2), clock),
             new CertificateAuthority(Duration.ofHours(24), Duration.ofSeconds(20), clock),
             new IdentityMetrics(registry));
     certify = new CertifyClient(service);
@@ -316,6 +313,44 @@ class ClusterCertifyTest {
   }
 
   @Test
+  void a_broken_update_or_a_failing_api_server_keeps_the_last_good_issuer() throws Exception {
+    IssuerCredentials good = issuerSecret();
+    CertifyClient c = start(List.of());
+    c.certify(WEB, "web-token", Csrs.forIdentity(WEB));
+
+    writeSecret(Pem.encode(good.trustAnchors()), Pem.encode(good.chain()), "not a key");
+    clock.advance(Duration.ofSeconds(11));
+    CertifyResponse afterBrokenUpdate = c.certify(WEB, "web-token", Csrs.forIdentity(WEB));
+
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/" + NS + "/secrets/" + SECRET)
+        .andReturn(500, "etcd is down")
+        .always();
+    clock.advance(Duration.ofSeconds(11));
+    CertifyResponse whileFailing = c.certify(WEB, "web-token", Csrs.forIdentity(WEB));
+
+    CertifyClient.validate(afterBrokenUpdate, good.trustAnchors().getFirst());
+    CertifyClient.validate(whileFailing, good.trustAnchors().getFirst());
+    assertThat(count("issued", "ok")).isEqualTo(3.0);
+  }
+
+  @Test
+  void a_deleted_issuer_secret_stops_issuance() {
+    issuerSecret();
+    CertifyClient c = start(List.of());
+    c.certify(WEB, "web-token", Csrs.forIdentity(WEB));
+
+    client.secrets().inNamespace(NS).withName(SECRET).delete();
+    clock.advance(Duration.ofSeconds(11));
+    StatusRuntimeException e = refused(() -> c.certify(WEB, "web-token", Csrs.forIdentity(WEB)));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.getStatus().getDescription()).contains("does not exist");
+  }
+
+  @Test
   void an_expired_issuer_refuses_to_sign() {
     issuerSecret();
     CertifyClient c = start(List.of());
@@ -341,7 +376,7 @@ class ClusterCertifyTest {
             null,
             true,
             List.of(),
-            d.tokenReviewTimeout(),
+            d.apiTimeout(),
             null);
 
     IdentityBootstrap.refuseManifestsSettings(d);
