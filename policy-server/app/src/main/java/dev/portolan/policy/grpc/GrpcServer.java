@@ -7,6 +7,7 @@ import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.source.SyncState;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -15,9 +16,11 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -38,6 +41,8 @@ public class GrpcServer implements SmartLifecycle {
   // Stream drains are short and independent: one virtual thread each.
   private final ExecutorService drains = Executors.newVirtualThreadPerTaskExecutor();
   private volatile Server server;
+  // Services other packages contribute as beans (identity's Certify): set by Spring before start.
+  private List<BindableService> extraServices = List.of();
 
   public GrpcServer(
       PortolanProperties props,
@@ -56,6 +61,11 @@ public class GrpcServer implements SmartLifecycle {
     this.explainer = explainer;
   }
 
+  @Autowired(required = false)
+  public void setExtraServices(List<BindableService> services) {
+    this.extraServices = List.copyOf(services);
+  }
+
   @Override
   public void start() {
     health.setStatus("", ServingStatus.NOT_SERVING);
@@ -68,6 +78,7 @@ public class GrpcServer implements SmartLifecycle {
               .addService(new DiagnosticsService(explainer))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
+              .addServices(extraServices.stream().map(BindableService::bindService).toList())
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .build()
