@@ -25,14 +25,47 @@ public record IpAddress(boolean v6, long hi, long lo) {
    * @throws IllegalArgumentException naming the text when it is not an IPv4 or IPv6 literal
    */
   public static IpAddress parse(String text) {
-    InetAddress a;
+    String t = text.strip();
+    if (!t.contains(":")) {
+      return parseV4(text, t);
+    }
+    if (t.contains("%")) {
+      throw new IllegalArgumentException("\"" + text + "\" is not an IP address: zone ids are not");
+    }
     try {
       // ofLiteral never consults DNS: a host name here is an error, not a lookup.
-      a = InetAddress.ofLiteral(text.strip());
+      return of(InetAddress.ofLiteral(t).getAddress());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("\"" + text + "\" is not an IP address", e);
     }
-    return of(a.getAddress());
+  }
+
+  /**
+   * Exactly four decimal parts, as Kubernetes reads addresses: the JDK would also take the
+   * historical short forms ({@code 10.1} for 10.0.0.1), which Kubernetes rejects.
+   */
+  private static IpAddress parseV4(String text, String t) {
+    String[] parts = t.split("\\.", -1);
+    if (parts.length != 4) {
+      throw new IllegalArgumentException(
+          "\"" + text + "\" is not an IP address: an IPv4 address has four parts");
+    }
+    long v = 0;
+    for (String part : parts) {
+      if (part.isEmpty()
+          || part.length() > 3
+          || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new IllegalArgumentException(
+            "\"" + text + "\" is not an IP address: \"" + part + "\" is not a number 0-255");
+      }
+      int b = Integer.parseInt(part);
+      if (b > 255) {
+        throw new IllegalArgumentException(
+            "\"" + text + "\" is not an IP address: " + b + " exceeds 255");
+      }
+      v = v << 8 | b;
+    }
+    return new IpAddress(false, 0, v);
   }
 
   /** The address of 4 or 16 bytes in network order. */
