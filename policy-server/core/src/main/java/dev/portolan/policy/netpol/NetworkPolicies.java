@@ -56,8 +56,19 @@ import org.jspecify.annotations.Nullable;
  * ipBlock: {cidr: 10.1.0.0/16}} just as an outside address would be. This is what iptables-based
  * enforcers (and the test bed's enforcer) do, since they see only addresses.
  *
+ * <p><b>Not modelled.</b> Whether policies apply to {@code hostNetwork} pods is also left to the
+ * implementation; the model does not record {@code hostNetwork}, so such a pod is evaluated like
+ * any other. Only TCP is evaluated: the callers decide about TCP connections.
+ *
+ * <p><b>Use.</b> Build one per snapshot with {@link #of} (the snapshot's policies, its namespace
+ * lookup, the pods' {@code hostIP}s). For the NetworkPolicy-aware rewrite, {@link #reach} to the
+ * inbound port and to the application port give the decision; {@link #explainReach} and {@link
+ * #selecting} give the report (the rules that allowed, or the policies that isolate: the ones to
+ * edit). To compute a per-client overlay once per class of clients, key it by {@link #clientClass}
+ * and evaluate it with any one member of the class.
+ *
  * <p>Immutable and safe to share between threads; its caches fill lazily and are only ever derived
- * from the snapshot it was built from. Build one per snapshot with {@link #of}.
+ * from the snapshot it was built from.
  */
 public final class NetworkPolicies {
   /** A cluster without policies: nothing is isolated. */
