@@ -49,6 +49,12 @@ public final class CertifyRefused extends Exception {
     return reason;
   }
 
+  /** Never null: every refusal is made with a message. */
+  @Override
+  public String getMessage() {
+    return java.util.Objects.requireNonNull(super.getMessage());
+  }
+
   public Status toStatus() {
     return Status.fromCode(reason.code()).withDescription(getMessage());
   }

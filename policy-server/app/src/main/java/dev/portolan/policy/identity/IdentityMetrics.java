@@ -48,7 +48,7 @@ public final class IdentityMetrics {
   }
 
   void refused(Reason reason) {
-    refused.get(reason).increment();
+    java.util.Objects.requireNonNull(refused.get(reason)).increment();
   }
 
   void internalError() {

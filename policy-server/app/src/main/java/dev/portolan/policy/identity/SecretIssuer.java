@@ -109,12 +109,13 @@ public final class SecretIssuer implements IssuerSource {
           c.issuer().getNotAfter().toInstant());
       return c;
     } catch (IllegalArgumentException e) {
+      String problem = String.valueOf(e.getMessage());
       if (l == null) {
-        report(e.getMessage());
-        throw new CertifyRefused(Reason.ISSUER_UNAVAILABLE, e.getMessage());
+        report(problem);
+        throw new CertifyRefused(Reason.ISSUER_UNAVAILABLE, problem);
       }
       // A broken update loses nothing: the last good issuer signs until the Secret is fixed.
-      report(e.getMessage() + "; still signing with the issuer read before");
+      report(problem + "; still signing with the issuer read before");
       loaded = new Loaded(l.resourceVersion(), l.credentials(), now);
       return l.credentials();
     }

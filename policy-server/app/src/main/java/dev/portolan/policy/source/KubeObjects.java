@@ -1,6 +1,7 @@
 package dev.portolan.policy.source;
 
 import dev.portolan.policy.model.Annotations;
+import dev.portolan.policy.model.Cidr;
 import dev.portolan.policy.model.ContainerPort;
 import dev.portolan.policy.model.EndpointSliceInfo;
 import dev.portolan.policy.model.LabelSelector;
@@ -8,6 +9,7 @@ import dev.portolan.policy.model.NamespaceInfo;
 import dev.portolan.policy.model.NetworkPolicyInfo;
 import dev.portolan.policy.model.OwnerRef;
 import dev.portolan.policy.model.PodInfo;
+import dev.portolan.policy.model.PortRange;
 import dev.portolan.policy.model.Resource;
 import dev.portolan.policy.model.ServerInfo;
 import dev.portolan.policy.model.ServiceInfo;
@@ -23,13 +25,21 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Trims fabric8 objects to the records the rules read. Both sources (manifests and informers) go
@@ -200,13 +210,147 @@ public final class KubeObjects {
     return new EndpointSliceInfo(m.getNamespace(), m.getName(), service, endpoints, ports);
   }
 
+  /**
+   * A NetworkPolicy, with {@code policyTypes} defaulted as the API server does when absent. The API
+   * server validates these objects on admission; a manifest can still hold a mistake it would have
+   * refused, which is reported with the policy, the field and the reason instead of guessed at.
+   *
+   * @throws IllegalArgumentException naming the policy, the field path and what is wrong
+   */
   public static NetworkPolicyInfo networkPolicy(NetworkPolicy np) {
     ObjectMeta m = np.getMetadata();
     var spec = np.getSpec();
-    return new NetworkPolicyInfo(
-        m.getNamespace(),
-        m.getName(),
-        spec == null ? LabelSelector.EVERYTHING : selector(spec.getPodSelector()));
+    if (spec == null) {
+      // The API server stores a missing spec as {podSelector: {}}: every pod, ingress isolated.
+      return new NetworkPolicyInfo(m.getNamespace(), m.getName(), LabelSelector.EVERYTHING);
+    }
+    try {
+      List<NetworkPolicyInfo.Rule> ingress = new ArrayList<>();
+      List<NetworkPolicyIngressRule> in = list(spec.getIngress());
+      for (int i = 0; i < in.size(); i++) {
+        NetworkPolicyIngressRule r = in.get(i);
+        String path = "spec.ingress[" + i + "]";
+        ingress.add(
+            r == null
+                ? NetworkPolicyInfo.Rule.ALLOW_ALL
+                : new NetworkPolicyInfo.Rule(
+                    peers(r.getFrom(), path + ".from"), ports(r.getPorts(), path + ".ports")));
+      }
+      List<NetworkPolicyInfo.Rule> egress = new ArrayList<>();
+      List<NetworkPolicyEgressRule> out = list(spec.getEgress());
+      for (int i = 0; i < out.size(); i++) {
+        NetworkPolicyEgressRule r = out.get(i);
+        String path = "spec.egress[" + i + "]";
+        egress.add(
+            r == null
+                ? NetworkPolicyInfo.Rule.ALLOW_ALL
+                : new NetworkPolicyInfo.Rule(
+                    peers(r.getTo(), path + ".to"), ports(r.getPorts(), path + ".ports")));
+      }
+      Set<NetworkPolicyInfo.PolicyType> types = EnumSet.noneOf(NetworkPolicyInfo.PolicyType.class);
+      List<String> written = list(spec.getPolicyTypes());
+      for (int i = 0; i < written.size(); i++) {
+        String t = written.get(i);
+        types.add(at("spec.policyTypes[" + i + "]", () -> NetworkPolicyInfo.PolicyType.parse(t)));
+      }
+      return new NetworkPolicyInfo(
+          m.getNamespace(),
+          m.getName(),
+          selector(spec.getPodSelector()),
+          types.isEmpty() ? NetworkPolicyInfo.defaultPolicyTypes(egress) : types,
+          ingress,
+          egress);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "NetworkPolicy " + m.getNamespace() + "/" + m.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<NetworkPolicyInfo.Peer> peers(List<NetworkPolicyPeer> peers, String path) {
+    List<NetworkPolicyInfo.Peer> out = new ArrayList<>();
+    for (int i = 0; i < list(peers).size(); i++) {
+      out.add(peer(peers.get(i), path + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  private static NetworkPolicyInfo.Peer peer(NetworkPolicyPeer p, String path) {
+    IPBlock b = p == null ? null : p.getIpBlock();
+    if (b != null) {
+      if (p.getPodSelector() != null || p.getNamespaceSelector() != null) {
+        throw new IllegalArgumentException(
+            path + ": ipBlock cannot be combined with podSelector or namespaceSelector");
+      }
+      if (b.getCidr() == null || b.getCidr().isEmpty()) {
+        throw new IllegalArgumentException(path + ".ipBlock.cidr: missing");
+      }
+      Cidr cidr = at(path + ".ipBlock.cidr", () -> Cidr.parse(b.getCidr()));
+      List<Cidr> except = new ArrayList<>();
+      List<String> written = list(b.getExcept());
+      for (int i = 0; i < written.size(); i++) {
+        String e = str(written.get(i));
+        except.add(at(path + ".ipBlock.except[" + i + "]", () -> Cidr.parse(e)));
+      }
+      return at(
+          path + ".ipBlock",
+          () -> new NetworkPolicyInfo.Peer.Block(new NetworkPolicyInfo.IpBlock(cidr, except)));
+    }
+    if (p == null || (p.getPodSelector() == null && p.getNamespaceSelector() == null)) {
+      throw new IllegalArgumentException(
+          path + ": a peer needs a podSelector, a namespaceSelector or an ipBlock");
+    }
+    return new NetworkPolicyInfo.Peer.Pods(
+        p.getPodSelector() == null ? null : selector(p.getPodSelector()),
+        p.getNamespaceSelector() == null ? null : selector(p.getNamespaceSelector()));
+  }
+
+  private static List<NetworkPolicyInfo.Port> ports(List<NetworkPolicyPort> ports, String path) {
+    List<NetworkPolicyInfo.Port> out = new ArrayList<>();
+    for (int i = 0; i < list(ports).size(); i++) {
+      out.add(port(ports.get(i), path + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  private static NetworkPolicyInfo.Port port(NetworkPolicyPort p, String path) {
+    if (p == null) {
+      return new NetworkPolicyInfo.Port.All("TCP");
+    }
+    String protocol =
+        at(path + ".protocol", () -> NetworkPolicyInfo.Port.normalize(p.getProtocol()));
+    IntOrString port = p.getPort();
+    Integer end = p.getEndPort();
+    if (port == null || (port.getIntVal() == null && port.getStrVal() == null)) {
+      if (end != null) {
+        throw new IllegalArgumentException(path + ": endPort " + end + " needs a numeric port");
+      }
+      return new NetworkPolicyInfo.Port.All(protocol);
+    }
+    if (port.getIntVal() != null) {
+      int lo = port.getIntVal();
+      int hi = end == null ? lo : end;
+      return at(path, () -> new NetworkPolicyInfo.Port.Numbers(protocol, new PortRange(lo, hi)));
+    }
+    String name = port.getStrVal();
+    if (end != null) {
+      throw new IllegalArgumentException(
+          path + ": endPort " + end + " cannot follow the named port \"" + name + "\"");
+    }
+    if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+      // Kubernetes reads a quoted number as a port name and rejects it (names need a letter).
+      throw new IllegalArgumentException(
+          path + ".port: \"" + name + "\" is a string; write the number without quotes");
+    }
+    return at(path + ".port", () -> new NetworkPolicyInfo.Port.Named(protocol, name));
+  }
+
+  /** Runs {@code s}, prefixing the message of a refusal with the field it concerns. */
+  private static <T> T at(String path, Supplier<T> s) {
+    try {
+      return s.get();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+    }
   }
 
   /** A Server of any served version (v1beta1..v1beta3 share the fields read here). */

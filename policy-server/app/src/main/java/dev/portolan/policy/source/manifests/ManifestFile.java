@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
@@ -59,7 +60,14 @@ final class ManifestFile {
         if (h.getMetadata().getNamespace() == null && !"Namespace".equals(h.getKind())) {
           h.getMetadata().setNamespace("default");
         }
-        var converted = KubeObjects.convert(h);
+        Optional<Resource> converted;
+        try {
+          converted = KubeObjects.convert(h);
+        } catch (IllegalArgumentException e) {
+          // An object the API server would refuse (e.g. a NetworkPolicy ipBlock without a
+          // prefix): the file fails with the reason and keeps its last good content.
+          return failed(file, doc.startLine(), e.getMessage());
+        }
         if (converted.isPresent()) {
           objects.put(converted.get().key(), converted.get());
         } else {
