@@ -11,8 +11,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -92,12 +94,14 @@ final class WebhookServer implements SmartLifecycle {
   }
 
   private WebhookTls tls() {
-    if (props.certFile() != null && props.keyFile() != null) {
-      WebhookTls t = WebhookTls.load(props.certFile(), props.keyFile());
+    Path certFile = props.certFile();
+    Path keyFile = props.keyFile();
+    if (certFile != null && keyFile != null) {
+      WebhookTls t = WebhookTls.load(certFile, keyFile);
       tls = t;
       return t;
     }
-    if (props.certFile() != null || props.keyFile() != null) {
+    if (certFile != null || keyFile != null) {
       throw new IllegalStateException(
           "injector: portolan.injector.cert-file and key-file go together: set both or neither");
     }
@@ -156,7 +160,7 @@ final class WebhookServer implements SmartLifecycle {
   }
 
   private Publisher<Void> tooLarge(HttpServerResponse res, long max) {
-    count(new AdmissionHandler.Answer(413, new byte[0], "too_large", java.util.List.of()));
+    count(new AdmissionHandler.Answer(413, new byte[0], "too_large", List.of()));
     return text(
         res,
         HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
