@@ -1,6 +1,7 @@
 package dev.portolan.policy.source;
 
 import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.source.manifests.ManifestsLimits;
 import dev.portolan.policy.source.manifests.ManifestsSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -12,7 +13,9 @@ public class SourceConfiguration {
 
   @Bean(initMethod = "start", destroyMethod = "close")
   @ConditionalOnProperty(name = "portolan.source", havingValue = "manifests", matchIfMissing = true)
-  ManifestsSource manifestsSource(PortolanProperties p, ClusterSink sink, SyncState sync) {
-    return new ManifestsSource(p.manifests().dir(), p.manifests().reloadQuietPeriod(), sink, sync);
+  ManifestsSource manifestsSource(
+      PortolanProperties p, ManifestsLimits limits, ClusterSink sink, SyncState sync) {
+    return new ManifestsSource(
+        p.manifests().dir(), p.manifests().reloadQuietPeriod(), sink, sync, limits);
   }
 }
