@@ -137,6 +137,10 @@ class ManifestsAbuseTest {
         .contains("\"manifests\":true")
         .contains("1 file");
 
+    assertThat(fetch("/actuator/prometheus").body())
+        .containsPattern("portolan_manifests_failed_files\\{[^}]*} 1\\.0")
+        .contains("portolan_manifests_watcher_restarts_total");
+
     DIR.delete(badName);
     await()
         .until(() -> json.readTree(fetch("/actuator/manifests").body()).path("errors").isEmpty());
