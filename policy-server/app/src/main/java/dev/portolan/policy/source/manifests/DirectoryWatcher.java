@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * included) is counted and logged, and the loop starts again on a fresh watch service after a
  * backoff (0.1 s doubling to 10 s, reset by a reload that completes), beginning with a full reload
  * so that nothing that changed meanwhile is missed. Should the thread die anyway (the handler
- * itself failing), its uncaught-exception handler starts a new one.
+ * itself failing), its uncaught-exception handler starts a new one, which waits out the backoff
+ * first.
  */
 final class DirectoryWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManifestsSource.class);
@@ -51,8 +52,8 @@ final class DirectoryWatcher implements AutoCloseable {
   private volatile State state = State.STOPPED;
   private volatile boolean closed;
   private volatile @Nullable Thread thread;
-  // Only the watch thread uses it.
-  private Duration backoff = FIRST_BACKOFF;
+  // Used by one watch thread at a time (a replacement starts only after the old one died).
+  private volatile Duration backoff = FIRST_BACKOFF;
 
   /**
    * @param reload after changes, once the directories are quiet
@@ -116,6 +117,9 @@ final class DirectoryWatcher implements AutoCloseable {
 
   private void supervise(boolean restarted) {
     boolean resyncFirst = restarted;
+    if (restarted && !pause()) {
+      return;
+    }
     while (!closed) {
       Throwable failure;
       try {
@@ -147,16 +151,24 @@ final class DirectoryWatcher implements AutoCloseable {
           backoff.toMillis(),
           restarts.get(),
           failure);
-      try {
-        Thread.sleep(backoff);
-      } catch (InterruptedException e) {
-        return; // closed
-      }
-      backoff = backoff.multipliedBy(2);
-      if (backoff.compareTo(LAST_BACKOFF) > 0) {
-        backoff = LAST_BACKOFF;
+      if (!pause()) {
+        return;
       }
     }
+  }
+
+  /** Waits out the backoff and doubles it; false when closed meanwhile. */
+  private boolean pause() {
+    try {
+      Thread.sleep(backoff);
+    } catch (InterruptedException e) {
+      return false; // closed
+    }
+    backoff = backoff.multipliedBy(2);
+    if (backoff.compareTo(LAST_BACKOFF) > 0) {
+      backoff = LAST_BACKOFF;
+    }
+    return !closed;
   }
 
   private void watchLoop() throws InterruptedException {
