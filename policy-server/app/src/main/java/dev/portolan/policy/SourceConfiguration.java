@@ -3,6 +3,7 @@ package dev.portolan.policy;
 import dev.portolan.policy.config.PortolanProperties;
 import dev.portolan.policy.source.ClusterSink;
 import dev.portolan.policy.source.SyncState;
+import dev.portolan.policy.source.manifests.ManifestsLimits;
 import dev.portolan.policy.source.manifests.ManifestsSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -14,7 +15,9 @@ public class SourceConfiguration {
 
   @Bean(initMethod = "start", destroyMethod = "close")
   @ConditionalOnProperty(name = "portolan.source", havingValue = "manifests", matchIfMissing = true)
-  ManifestsSource manifestsSource(PortolanProperties p, ClusterSink sink, SyncState sync) {
-    return new ManifestsSource(p.manifests().dir(), p.manifests().reloadQuietPeriod(), sink, sync);
+  ManifestsSource manifestsSource(
+      PortolanProperties p, ManifestsLimits limits, ClusterSink sink, SyncState sync) {
+    return new ManifestsSource(
+        p.manifests().dir(), p.manifests().reloadQuietPeriod(), sink, sync, limits);
   }
 }

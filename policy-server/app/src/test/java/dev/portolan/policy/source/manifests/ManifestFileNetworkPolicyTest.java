@@ -32,7 +32,7 @@ class ManifestFileNetworkPolicyTest {
           - from:
             - ipBlock: {cidr: 10.0.0.0}
         """);
-    ManifestFile.Result r = ManifestFile.read(f);
+    ManifestFile.Result r = ManifestFile.parse(f, Files.readString(f), ManifestsLimits.DEFAULTS);
     assertThat(r.error()).isNotNull();
     assertThat(r.error().line()).isEqualTo(5);
     assertThat(r.error().reason())
@@ -54,7 +54,7 @@ class ManifestFileNetworkPolicyTest {
           ingress:
           - ports: [{port: 6379}]
         """);
-    ManifestFile.Result r = ManifestFile.read(f);
+    ManifestFile.Result r = ManifestFile.parse(f, Files.readString(f), ManifestsLimits.DEFAULTS);
     assertThat(r.error()).isNull();
     assertThat(r.objects().values())
         .singleElement()
