@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -77,8 +76,7 @@ public final class CheckCommand implements Command {
     }
     Install install =
         new Install(args.value("--namespace", "portolan"), args.value("--release", "portolan"));
-    Marks marks =
-        Marks.forCharset(out.charset() == null ? StandardCharsets.US_ASCII : out.charset());
+    Marks marks = Marks.forCharset(out.charset());
     try (KubernetesClient client = clients.connect(args.value("--context"))) {
       CheckContext ctx = new CheckContext(client, install, clock);
       out.println(
@@ -117,7 +115,10 @@ public final class CheckCommand implements Command {
     }
   }
 
-  /** A check that throws is a failed check, with the API server's own words. */
+  /**
+   * A check that throws is a failed check, with the API server's own words; anything else it throws
+   * (an object the model cannot read, say) fails that check only, naming the exception.
+   */
   private static CheckResult runOne(Check check, CheckContext ctx) {
     try {
       return check.run(ctx);
@@ -128,6 +129,10 @@ public final class CheckCommand implements Command {
           e.getCode() == 403
               ? "run portolan check as a user who may read the release's objects (cluster admin)"
               : "retry; if it persists, kubectl get the object named above");
+    } catch (RuntimeException e) {
+      return CheckResult.fail(
+          "could not complete the check: " + e,
+          "report it with the objects this check reads (docs/cli.md, The checks)");
     }
   }
 
