@@ -73,14 +73,14 @@ public final class ProxyMain {
         .gauge(
             "proxy_info",
             "transport",
-            config.transport().label(),
+            config.ioTransport().label(),
             "workers",
             Integer.toString(config.workers()))
         .increment();
     // One event loop per core: connections stay on one thread (upstream joins the client's loop).
     EventLoopGroup data =
-        new MultiThreadIoEventLoopGroup(config.workers(), config.transport().handlers());
-    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.transport().handlers());
+        new MultiThreadIoEventLoopGroup(config.workers(), config.ioTransport().handlers());
+    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.ioTransport().handlers());
     Discovery discovery = new Discovery(config, metrics, admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
@@ -109,7 +109,7 @@ public final class ProxyMain {
         listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config));
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
     AdminServer.start(
-        admin, config.transport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
+        admin, config.ioTransport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
     System.out.printf(
         "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s"
             + " service-account=%s transport=%s workers=%d loopback-congestion=%s log-level=%s%n",
@@ -120,7 +120,7 @@ public final class ProxyMain {
         config.namespace(),
         config.pod(),
         config.serviceAccount(),
-        config.transport().label(),
+        config.ioTransport().label(),
         config.workers(),
         config.loopbackCongestion().isEmpty() ? "kernel" : config.loopbackCongestion(),
         config.logLevel().label());
@@ -195,7 +195,7 @@ public final class ProxyMain {
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(config.transport().serverChannel())
+        .channel(config.ioTransport().serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

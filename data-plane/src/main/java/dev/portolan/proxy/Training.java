@@ -124,7 +124,7 @@ final class Training {
     Channel ch =
         new ServerBootstrap()
             .group(group)
-            .channel(config.transport().serverChannel())
+            .channel(config.ioTransport().serverChannel())
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override

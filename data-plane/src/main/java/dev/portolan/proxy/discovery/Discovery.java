@@ -63,7 +63,7 @@ public final class Discovery implements AutoCloseable {
     this.channel =
         NettyChannelBuilder.forTarget(config.policyServer())
             .eventLoopGroup(loop)
-            .channelType(config.transport().socketChannel())
+            .channelType(config.ioTransport().socketChannel())
             .directExecutor()
             .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)

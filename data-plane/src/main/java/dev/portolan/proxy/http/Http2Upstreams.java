@@ -1,7 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -55,7 +55,7 @@ public final class Http2Upstreams {
     Http2Upstream h = Http2Upstream.create(() -> byEndpoint.remove(a, self[0]));
     self[0] = h;
     h.connect =
-        Transport.dial(loop, connectTimeout)
+        IoTransport.dial(loop, connectTimeout)
             .connect(
                 a,
                 ch -> {

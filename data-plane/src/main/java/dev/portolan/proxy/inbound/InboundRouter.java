@@ -3,8 +3,8 @@ package dev.portolan.proxy.inbound;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.InboundPolicy;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
-import dev.portolan.proxy.net.Transport;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
 import java.net.InetAddress;
@@ -41,7 +41,7 @@ public final class InboundRouter {
 
   public CompletableFuture<Route> route(Channel ch) {
     InetSocketAddress dst =
-        OriginalDestination.orLocal(Transport.fd(ch), (InetSocketAddress) ch.localAddress());
+        OriginalDestination.orLocal(IoTransport.fd(ch), (InetSocketAddress) ch.localAddress());
     int port = dst.getPort();
     String target = dst.getAddress().getHostAddress() + ":" + port;
     if (OriginalDestination.isDirect(dst, inboundPort, outboundPort, adminPort)) {

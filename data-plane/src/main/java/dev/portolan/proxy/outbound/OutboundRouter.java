@@ -4,8 +4,8 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
-import dev.portolan.proxy.net.Transport;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
@@ -43,7 +43,7 @@ public final class OutboundRouter {
 
   public CompletableFuture<Route> route(Channel ch) {
     InetSocketAddress dst =
-        OriginalDestination.orLocal(Transport.fd(ch), (InetSocketAddress) ch.localAddress());
+        OriginalDestination.orLocal(IoTransport.fd(ch), (InetSocketAddress) ch.localAddress());
     if (OriginalDestination.isDirect(dst, outboundPort, inboundPort)) {
       // Loop guard: nobody should address the outbound listener itself.
       return CompletableFuture.completedFuture(null);

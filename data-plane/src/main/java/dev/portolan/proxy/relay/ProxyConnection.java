@@ -6,7 +6,7 @@ import dev.portolan.proxy.detect.ProtocolClassifier;
 import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -208,7 +208,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Channel client = ctx.channel();
     LongAdder read = readBytes();
     LongAdder written = writtenBytes();
-    Transport.dial(client.eventLoop(), s.connectTimeout())
+    IoTransport.dial(client.eventLoop(), s.connectTimeout())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .connect(route.upstream(), upstream -> {}) // the relay installs its handlers on connect
@@ -260,7 +260,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       Relay.join(client, upstream, read, written, s.idleTimeout());
       return;
     }
-    boolean uring = Transport.of(client.eventLoop()) == Transport.IO_URING;
+    boolean uring = IoTransport.of(client.eventLoop()) == IoTransport.IO_URING;
     detectionBytes.addListener(w -> {
       if (!w.isSuccess()) {
         client.close();

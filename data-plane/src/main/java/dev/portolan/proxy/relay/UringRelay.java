@@ -1,6 +1,6 @@
 package dev.portolan.proxy.relay;
 
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEvent;
@@ -26,10 +26,10 @@ import java.util.concurrent.atomic.LongAdder;
  * for data first ({@code IORING_RECVSEND_POLL_FIRST}) rather than try a receive that would fail.
  *
  * <p>A recv of 0 bytes (FIN) becomes a {@code shutdown(SHUT_WR)} of the other socket; the pair
- * closes when both directions have ended, on any error, or when idle ({@link Relay.IdleCheck}).
- * Closing first cancels the operations in flight and waits for their completions (the kernel may
- * write into a buffer until then), then frees the buffers and hands both channels back to their
- * loop to close them, so their close listeners (metrics, the balancer) run as for any connection.
+ * closes when both directions have ended, on any error, or when idle ({@link Relay.IdleCheck}). Closing
+ * first cancels the operations in flight and waits for their completions (the kernel may write into
+ * a buffer until then), then frees the buffers and hands both channels back to their loop to close
+ * them, so their close listeners (metrics, the balancer) run as for any connection.
  *
  * <p>Each direction's buffer is a {@link RelayBuffer} (2 KiB, 16 KiB while a transfer fills it).
  */
@@ -60,8 +60,8 @@ public final class UringRelay implements IoUringIoHandle {
   private UringRelay(Channel a, Channel b, LongAdder aToBBytes, LongAdder bToABytes, Duration t) {
     this.a = a;
     this.b = b;
-    int fa = Transport.fd(a);
-    int fb = Transport.fd(b);
+    int fa = IoTransport.fd(a);
+    int fb = IoTransport.fd(b);
     this.aToB = new Direction((short) 1, fa, fb, aToBBytes);
     this.bToA = new Direction((short) 3, fb, fa, bToABytes);
     this.idle = Relay.IdleCheck.start(a, t, this::closePair);

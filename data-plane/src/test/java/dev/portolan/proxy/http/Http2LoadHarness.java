@@ -2,7 +2,7 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.Route;
 import io.netty.channel.Channel;
@@ -25,7 +25,7 @@ public final class Http2LoadHarness {
     int port = Integer.parseInt(args[0]);
     InetSocketAddress upstream = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]));
     int loops = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-    Transport transport = Transport.choose(args.length > 3 ? args[3] : "epoll");
+    IoTransport transport = IoTransport.choose(args.length > 3 ? args[3] : "epoll");
     String version = args.length > 4 ? args[4] : "http/2";
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.handlers());
     Metrics metrics = new Metrics();

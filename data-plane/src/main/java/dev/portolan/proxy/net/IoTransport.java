@@ -27,9 +27,11 @@ import java.util.function.Consumer;
  * The Linux socket transport under every event loop of the proxy: io_uring where the kernel offers
  * it (fewer system calls per relayed message: submissions and completions are batched per loop
  * turn), epoll otherwise. Container runtimes often forbid io_uring in their seccomp profile, so
- * {@code auto} falls back to epoll rather than fail.
+ * {@code auto} falls back to epoll rather than fail. (The I/O transport, set by {@code
+ * PORTOLAN_TRANSPORT}; "transport" alone in this code base means the transport header of the {@code
+ * transport} package.)
  */
-public enum Transport {
+public enum IoTransport {
   IO_URING,
   EPOLL;
 
@@ -38,7 +40,7 @@ public enum Transport {
    *     epoll}
    * @throws IllegalArgumentException on another value, or when the asked transport is unavailable
    */
-  public static Transport choose(String setting) {
+  public static IoTransport choose(String setting) {
     return switch (setting.trim().toLowerCase(Locale.ROOT)) {
       case "auto", "" -> IoUring.isAvailable() ? IO_URING : EPOLL;
       case "io_uring", "io-uring", "iouring" ->
@@ -52,7 +54,7 @@ public enum Transport {
   }
 
   /** This transport, asked for by name: it must be there, or the proxy says why not. */
-  private Transport required(boolean available, Throwable cause, String hint) {
+  private IoTransport required(boolean available, Throwable cause, String hint) {
     if (!available) {
       throw new IllegalArgumentException(
           "PORTOLAN_TRANSPORT="
@@ -130,7 +132,7 @@ public enum Transport {
   }
 
   /** The transport of an event loop: upstream connections are made on their client's loop. */
-  public static Transport of(EventLoop loop) {
+  public static IoTransport of(EventLoop loop) {
     return loop instanceof IoEventLoop io && io.isIoType(IoUringIoHandler.class) ? IO_URING : EPOLL;
   }
 
