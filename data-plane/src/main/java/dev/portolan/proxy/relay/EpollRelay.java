@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * once reported, keeps its socket readable until the end of stream is read.
  *
  * <p>A read of end of stream becomes {@code shutdown(SHUT_WR)} of the other socket; the pair closes
- * when both directions have ended, on any error, or when idle ({@link Relay.IdleCheck}), and hands
- * both channels back to their loop to be closed ({@link Takeover}).
+ * when both directions have ended, on any error, or when idle ({@link IdleCheck}), and hands both
+ * channels back to their loop to be closed ({@link Takeover}).
  */
 public final class EpollRelay {
   private static final Logger log = LoggerFactory.getLogger(EpollRelay.class);
@@ -54,7 +54,7 @@ public final class EpollRelay {
   private final Side sideB;
   private final Direction aToB;
   private final Direction bToA;
-  private final Relay.IdleCheck idle;
+  private final IdleCheck idle;
   private final int readsPerTurn;
   private boolean closed;
 
@@ -74,7 +74,7 @@ public final class EpollRelay {
     this.sideB = new Side(b);
     this.aToB = new Direction(sideA, sideB, aToBBytes);
     this.bToA = new Direction(sideB, sideA, bToABytes);
-    this.idle = Relay.IdleCheck.start(a, t, this::closePair);
+    this.idle = IdleCheck.start(a, t, this::closePair);
   }
 
   /**

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * for data first ({@code IORING_RECVSEND_POLL_FIRST}) rather than try a receive that would fail.
  *
  * <p>A recv of 0 bytes (FIN) becomes a {@code shutdown(SHUT_WR)} of the other socket; the pair
- * closes when both directions have ended, on any error, or when idle ({@link Relay.IdleCheck}). Closing
+ * closes when both directions have ended, on any error, or when idle ({@link IdleCheck}). Closing
  * first cancels the operations in flight and waits for their completions (the kernel may write into
  * a buffer until then), then frees the buffers and hands both channels back to their loop to close
  * them, so their close listeners (metrics, the balancer) run as for any connection.
@@ -51,7 +51,7 @@ public final class UringRelay implements IoUringIoHandle {
   private final Channel b;
   private final Direction aToB;
   private final Direction bToA;
-  private final Relay.IdleCheck idle;
+  private final IdleCheck idle;
   private IoRegistration registration;
   private int inFlight;
   private boolean closing;
@@ -64,7 +64,7 @@ public final class UringRelay implements IoUringIoHandle {
     int fb = IoTransport.fd(b);
     this.aToB = new Direction((short) 1, fa, fb, aToBBytes);
     this.bToA = new Direction((short) 3, fb, fa, bToABytes);
-    this.idle = Relay.IdleCheck.start(a, t, this::closePair);
+    this.idle = IdleCheck.start(a, t, this::closePair);
   }
 
   /**
