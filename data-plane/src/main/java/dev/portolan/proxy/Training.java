@@ -1,7 +1,8 @@
 package dev.portolan.proxy;
 
 import dev.portolan.proxy.relay.ProxyConnection;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -104,7 +105,11 @@ final class Training {
       InetSocketAddress upstream,
       boolean detect)
       throws InterruptedException {
-    Route route = new Route(upstream, detect, config.detectTimeout(), "training");
+    Route route =
+        new Route(
+            upstream,
+            detect ? new Handling.Detect(config.detectTimeout()) : Handling.OPAQUE,
+            "training");
     Channel listener =
         ProxyMain.listen(
             group,

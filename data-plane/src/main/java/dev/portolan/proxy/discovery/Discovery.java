@@ -12,9 +12,10 @@ import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.TcpAddress;
 import dev.portolan.proxy.ProxyConfig;
 import dev.portolan.proxy.discovery.Views.EndpointView;
-import dev.portolan.proxy.discovery.Views.InboundPolicy;
 import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -50,7 +51,7 @@ public final class Discovery implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final Map<String, Watch<Update, Map<InetSocketAddress, EndpointView>>> endpoints =
       new ConcurrentHashMap<>();
-  private final Map<Integer, Watch<Server, InboundPolicy>> policies = new ConcurrentHashMap<>();
+  private final Map<Integer, Watch<Server, Handling>> policies = new ConcurrentHashMap<>();
   private final String contextToken;
 
   /**
@@ -123,10 +124,11 @@ public final class Discovery implements AutoCloseable {
   }
 
   /**
-   * The inbound policy of one of this pod's ports; Detect when the control plane never answered.
+   * How one of this pod's ports is handled under its inbound policy; Detect when the control plane
+   * never answered.
    */
-  public CompletableFuture<InboundPolicy> inbound(int port) {
-    Watch<Server, InboundPolicy> w =
+  public CompletableFuture<Handling> inbound(int port) {
+    Watch<Server, Handling> w =
         policies.computeIfAbsent(
             port,
             p ->
@@ -144,7 +146,7 @@ public final class Discovery implements AutoCloseable {
                     scheduler,
                     () -> stale("inbound")));
     return w.firstWithin(config.discoveryWait())
-        .thenApply(v -> v == null ? new InboundPolicy.Detect(config.detectTimeout()) : v);
+        .thenApply(v -> v == null ? new Handling.Detect(config.detectTimeout()) : v);
   }
 
   private void stale(String kind) {
@@ -220,19 +222,22 @@ public final class Discovery implements AutoCloseable {
     }
   }
 
-  static InboundPolicy policy(Server s) {
+  /**
+   * A port's policy as the data path handles it: the one place a {@code proxyProtocol} is read.
+   * HTTP/1, HTTP/2 and gRPC go to their codec (gRPC is HTTP/2); TLS the app does itself, so its
+   * bytes are relayed as they are.
+   */
+  static Handling policy(Server s) {
     ProxyProtocol p = s.getProtocol();
     return switch (p.getKindCase()) {
-      case OPAQUE -> InboundPolicy.OPAQUE;
+      case OPAQUE, TLS -> Handling.OPAQUE;
       case DETECT ->
-          new InboundPolicy.Detect(
+          new Handling.Detect(
               Duration.ofSeconds(
                   p.getDetect().getTimeout().getSeconds(), p.getDetect().getTimeout().getNanos()));
-      case HTTP1 -> new InboundPolicy.Declared("http/1");
-      case HTTP2 -> new InboundPolicy.Declared("http/2");
-      case GRPC -> new InboundPolicy.Declared("grpc");
-      case TLS -> new InboundPolicy.Declared("tls");
-      case KIND_NOT_SET -> new InboundPolicy.Detect(Duration.ofSeconds(10));
+      case HTTP1 -> new Handling.Codec(HttpVersion.HTTP_1);
+      case HTTP2, GRPC -> new Handling.Codec(HttpVersion.HTTP_2);
+      case KIND_NOT_SET -> new Handling.Detect(Duration.ofSeconds(10));
     };
   }
 

@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.route.HttpVersion;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
@@ -27,7 +28,7 @@ final class Handoff {
   }
 
   /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
-  static void opened(Metrics metrics, String direction, InetSocketAddress a, String protocol) {
+  static void opened(Metrics metrics, String direction, InetSocketAddress a, HttpVersion protocol) {
     metrics
         .counter(
             "http_upstream_open_total",
@@ -36,7 +37,7 @@ final class Handoff {
             "endpoint",
             a.getAddress().getHostAddress() + ":" + a.getPort(),
             "protocol",
-            protocol)
+            protocol.label())
         .increment();
   }
 }

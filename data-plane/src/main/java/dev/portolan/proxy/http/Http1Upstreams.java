@@ -3,6 +3,7 @@ package dev.portolan.proxy.http;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
+import dev.portolan.proxy.route.HttpVersion;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -77,7 +78,7 @@ public final class Http1Upstreams {
 
   /** Opens a connection to {@code a} on {@code loop}. */
   ChannelFuture connect(EventLoop loop, InetSocketAddress a, String direction) {
-    Handoff.opened(metrics, direction, a, "http/1");
+    Handoff.opened(metrics, direction, a, HttpVersion.HTTP_1);
     return IoTransport.dial(loop, connectTimeout)
         .option(ChannelOption.AUTO_READ, false)
         .connect(

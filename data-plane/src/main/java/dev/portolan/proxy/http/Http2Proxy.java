@@ -1,7 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

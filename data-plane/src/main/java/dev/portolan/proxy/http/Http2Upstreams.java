@@ -3,6 +3,7 @@ package dev.portolan.proxy.http;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
+import dev.portolan.proxy.route.HttpVersion;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
@@ -43,7 +44,7 @@ public final class Http2Upstreams {
     Http2Upstream c = byEndpoint.get(a);
     if (c == null || !c.usable()) {
       c = connect(loop, a, byEndpoint);
-      Handoff.opened(metrics, direction, a, "http/2");
+      Handoff.opened(metrics, direction, a, HttpVersion.HTTP_2);
       byEndpoint.put(a, c);
     }
     return c;

@@ -6,7 +6,8 @@ import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.Route;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -73,10 +74,15 @@ public final class OutboundRouter {
       String target,
       Supplier<List<InetSocketAddress>> live) {
     InetSocketAddress upstream = e == null ? dst : e.address();
-    boolean opaque = profile.opaque() || (e != null && e.opaque());
+    // The one place an outbound connection's handling is decided: an opaque profile or an opaque
+    // endpoint hint relays at once; anything else is detected (outbound never declares a codec).
+    Handling handling =
+        profile.opaque() || (e != null && e.opaque())
+            ? Handling.OPAQUE
+            : new Handling.Detect(detectTimeout);
     return live == null
-        ? new Route(upstream, !opaque, detectTimeout, target)
-        : new Route(upstream, !opaque, detectTimeout, target, live);
+        ? new Route(upstream, handling, target)
+        : new Route(upstream, handling, target, live);
   }
 
   /**

@@ -7,6 +7,9 @@ import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -81,14 +84,24 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (!ctx.channel().isActive()) {
       return;
     }
-    if (r.declared() != null) {
-      decision(ctx, "declared " + r.declared() + " (no detection)");
-      http(ctx, r.declared());
-      return;
+    switch (r.handling()) {
+      case Handling.Codec(HttpVersion version) -> {
+        decision(ctx, "declared " + version.label() + " (no detection)");
+        http(ctx, version);
+      }
+      case Handling.Opaque() -> {
+        decision(ctx, "opaque (no detection)");
+        connect(ctx, false);
+      }
+      case Handling.Detect(Duration timeout) -> detect(ctx, timeout);
     }
-    if (!r.detect() || s.serverFirst().isServerFirst(r.upstream())) {
-      decision(ctx, r.detect() ? "known to speak first (no detection)" : "opaque (no detection)");
-      result(r.detect() ? "server_first" : null);
+  }
+
+  /** Reads for detection within {@code timeout}, unless the destination is known to speak first. */
+  private void detect(ChannelHandlerContext ctx, Duration timeout) {
+    if (s.serverFirst().isServerFirst(route.upstream())) {
+      decision(ctx, "known to speak first (no detection)");
+      result("server_first");
       connect(ctx, false);
       return;
     }
@@ -102,8 +115,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     deadlineTimer =
         ctx.executor()
             .schedule(
-                () -> decided(ctx, "read_timeout"),
-                r.detectTimeout().toMillis(),
+                () -> decided(ctx, "read_timeout", null),
+                timeout.toMillis(),
                 TimeUnit.MILLISECONDS);
     readPending = true;
     ctx.read();
@@ -137,26 +150,39 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       readPending = true;
       ctx.read();
     } else {
-      decided(ctx, d.label());
+      decided(ctx, d.label(), httpVersion(d));
     }
   }
 
-  private void decided(ChannelHandlerContext ctx, String label) {
+  /** The codec for what detection found, or null: bytes to relay. */
+  private static HttpVersion httpVersion(Detection d) {
+    return switch (d) {
+      case Detection.Http1() -> HttpVersion.HTTP_1;
+      case Detection.Http2() -> HttpVersion.HTTP_2;
+      default -> null;
+    };
+  }
+
+  /**
+   * @param label the detection result counted and logged
+   * @param version the codec to hand the connection to, or null to relay its bytes
+   */
+  private void decided(ChannelHandlerContext ctx, String label, HttpVersion version) {
     if (upstreamStarted || !ctx.channel().isActive()) {
       return;
     }
     cancelTimers();
     decision(ctx, "detected " + label);
     result(label);
-    if ("http/1".equals(label) || "http/2".equals(label)) {
-      http(ctx, label);
+    if (version != null) {
+      http(ctx, version);
     } else {
       connect(ctx, false);
     }
   }
 
   /** HTTP: hand the connection (and the bytes read so far) to the per-request proxy. */
-  private void http(ChannelHandlerContext ctx, String version) {
+  private void http(ChannelHandlerContext ctx, HttpVersion version) {
     upstreamStarted = true;
     Channel client = ctx.channel();
     opened(client);
@@ -295,7 +321,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (!upstreamStarted) {
-      if (route != null && route.detect()) {
+      if (route != null && route.handling() instanceof Handling.Detect) {
         result("error"); // closed before detection finished
       }
       cancelTimers();

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -105,11 +107,15 @@ class Http1ProxyTest {
   /** A proxy listener whose every connection is HTTP/1 to the given endpoints. */
   private InetSocketAddress proxy(List<InetSocketAddress> endpoints) throws Exception {
     Route route =
-        new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
+        new Route(
+            endpoints.getFirst(),
+            new Handling.Detect(Duration.ofSeconds(1)),
+            "svc:80",
+            () -> endpoints);
     Http1Upstreams upstreams =
         new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     HttpProxies http = new HttpProxies("outbound", new P2c(), upstreams, null, metrics);
-    listener = Listener.start(group, ch -> http.take(ch, null, route, "http/1"));
+    listener = Listener.start(group, ch -> http.take(ch, null, route, HttpVersion.HTTP_1));
     return (InetSocketAddress) listener.localAddress();
   }
 

@@ -4,7 +4,9 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,11 +28,19 @@ public final class Http2LoadHarness {
     InetSocketAddress upstream = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]));
     int loops = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     IoTransport transport = IoTransport.choose(args.length > 3 ? args[3] : "epoll");
-    String version = args.length > 4 ? args[4] : "http/2";
+    // The command line's name for the codec (bench/http-harness.sh): HTTP/2 unless http/1.
+    HttpVersion version =
+        args.length > 4 && args[4].equals(HttpVersion.HTTP_1.label())
+            ? HttpVersion.HTTP_1
+            : HttpVersion.HTTP_2;
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.handlers());
     Metrics metrics = new Metrics();
     Route route =
-        new Route(upstream, true, Duration.ofSeconds(1), "svc:80", () -> List.of(upstream));
+        new Route(
+            upstream,
+            new Handling.Detect(Duration.ofSeconds(1)),
+            "svc:80",
+            () -> List.of(upstream));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     Http1Upstreams http1 =

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -82,11 +84,15 @@ class Http2ProxyTest {
 
   private HealthGrpc.HealthFutureStub proxy(List<InetSocketAddress> endpoints) throws Exception {
     Route route =
-        new Route(endpoints.getFirst(), true, Duration.ofSeconds(1), "svc:80", () -> endpoints);
+        new Route(
+            endpoints.getFirst(),
+            new Handling.Detect(Duration.ofSeconds(1)),
+            "svc:80",
+            () -> endpoints);
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
-    listener = Listener.start(group, ch -> http.take(ch, null, route, "http/2"));
+    listener = Listener.start(group, ch -> http.take(ch, null, route, HttpVersion.HTTP_2));
     InetSocketAddress p = (InetSocketAddress) listener.localAddress();
     client = NettyChannelBuilder.forAddress(p).usePlaintext().build();
     return HealthGrpc.newFutureStub(client);

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -61,18 +63,26 @@ class Http2StreamLifecycleTest {
 
   private InetSocketAddress proxy(InetSocketAddress endpoint) throws Exception {
     Route route =
-        new Route(endpoint, true, Duration.ofSeconds(1), "svc:80", () -> List.of(endpoint));
+        new Route(
+            endpoint,
+            new Handling.Detect(Duration.ofSeconds(1)),
+            "svc:80",
+            () -> List.of(endpoint));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
-    Channel listener = Listener.start(group, ch -> http.take(ch, null, route, "http/2"));
+    Channel listener = Listener.start(group, ch -> http.take(ch, null, route, HttpVersion.HTTP_2));
     return (InetSocketAddress) listener.localAddress();
   }
 
   /** As {@link #proxy}, but the first read is handed over as detection's bytes, as in the proxy. */
   private InetSocketAddress proxyAfterDetection(InetSocketAddress endpoint) throws Exception {
     Route route =
-        new Route(endpoint, true, Duration.ofSeconds(1), "svc:80", () -> List.of(endpoint));
+        new Route(
+            endpoint,
+            new Handling.Detect(Duration.ofSeconds(1)),
+            "svc:80",
+            () -> List.of(endpoint));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
@@ -87,7 +97,11 @@ class Http2StreamLifecycleTest {
                         public void channelRead(
                             io.netty.channel.ChannelHandlerContext ctx, Object msg) {
                           ctx.pipeline().remove(this);
-                          http.take(ctx.channel(), (io.netty.buffer.ByteBuf) msg, route, "http/2");
+                          http.take(
+                              ctx.channel(),
+                              (io.netty.buffer.ByteBuf) msg,
+                              route,
+                              HttpVersion.HTTP_2);
                         }
                       });
               ch.read();
