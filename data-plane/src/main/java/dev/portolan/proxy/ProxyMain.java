@@ -12,6 +12,7 @@ import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.ProxyConnection;
+import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.relay.ServerFirstCache;
 import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;
@@ -99,10 +100,20 @@ public final class ProxyMain {
         new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     Http2Upstreams http2 =
         new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
+    // The relay of every opaque pair, chosen once for the proxy's transport.
+    Relayer relayer = Relayer.of(config.ioTransport(), config.nativeRelay());
     ProxyConnection.Settings out =
-        settings(config, serverFirst, new HttpProxies("outbound", balancer, http1, http2, metrics));
+        settings(
+            config,
+            serverFirst,
+            new HttpProxies("outbound", balancer, http1, http2, metrics),
+            relayer);
     ProxyConnection.Settings in =
-        settings(config, serverFirst, new HttpProxies("inbound", balancer, http1, http2, metrics));
+        settings(
+            config,
+            serverFirst,
+            new HttpProxies("inbound", balancer, http1, http2, metrics),
+            relayer);
 
     // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
     LoopbackLeg.listener(
@@ -172,7 +183,7 @@ public final class ProxyMain {
   }
 
   private static ProxyConnection.Settings settings(
-      ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http) {
+      ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http, Relayer relayer) {
     return new ProxyConnection.Settings(
         http.direction(),
         c.serverFirstWindow(),
@@ -182,7 +193,7 @@ public final class ProxyMain {
         serverFirst,
         http.balancer(),
         http,
-        c.nativeRelay());
+        relayer);
   }
 
   static Channel listen(

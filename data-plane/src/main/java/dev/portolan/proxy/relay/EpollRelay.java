@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * when both directions have ended, on any error, or when idle ({@link IdleCheck}), and hands both
  * channels back to their loop to be closed ({@link Takeover}).
  */
-public final class EpollRelay {
+final class EpollRelay {
   private static final Logger log = LoggerFactory.getLogger(EpollRelay.class);
   private static final EpollIoOps INTEREST =
       EpollIoOps.EPOLLIN
@@ -84,8 +84,7 @@ public final class EpollRelay {
    * @param aToB counts bytes read from {@code a} and written to {@code b}
    * @param idleTimeout the pair closes once neither side has moved a byte for this long
    */
-  public static void join(
-      Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
+  static void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     join(a, b, aToB, bToA, idleTimeout, READS_PER_TURN);
   }
 

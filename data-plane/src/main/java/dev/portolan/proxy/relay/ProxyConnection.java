@@ -46,7 +46,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       ServerFirstCache serverFirst,
       P2c balancer,
       HttpProxies http,
-      boolean nativeRelay) {}
+      Relayer relayer) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<Route>> router;
@@ -282,18 +282,16 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     // A native relay takes both sockets over, so nothing may be pending in Netty: no read (a
     // detection deadline that fired mid-read keeps the pipeline relay), no write.
-    if (!s.nativeRelay() || racing || readPending) {
-      Relay.join(client, upstream, read, written, s.idleTimeout());
+    Relayer relayer = s.relayer();
+    if (!relayer.takesSockets() || racing || readPending) {
+      Relayer.NETTY.join(client, upstream, read, written, s.idleTimeout());
       return;
     }
-    boolean uring = IoTransport.of(client.eventLoop()) == IoTransport.IO_URING;
     detectionBytes.addListener(w -> {
       if (!w.isSuccess()) {
         client.close();
-      } else if (uring) {
-        UringRelay.join(client, upstream, read, written, s.idleTimeout());
       } else {
-        EpollRelay.join(client, upstream, read, written, s.idleTimeout());
+        relayer.join(client, upstream, read, written, s.idleTimeout());
       }
     });
   }

@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Each direction's buffer is a {@link RelayBuffer} (2 KiB, 16 KiB while a transfer fills it).
  */
-public final class UringRelay implements IoUringIoHandle {
+final class UringRelay implements IoUringIoHandle {
   // io_uring opcodes (include/uapi/linux/io_uring.h) and flags
   private static final byte IORING_OP_ASYNC_CANCEL = 14;
   private static final byte IORING_OP_SEND = 26;
@@ -74,8 +74,7 @@ public final class UringRelay implements IoUringIoHandle {
    * @param aToB counts bytes read from {@code a} and written to {@code b}
    * @param idleTimeout the pair closes once neither side has moved a byte for this long
    */
-  public static void join(
-      Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
+  static void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     IoEventLoop loop = (IoEventLoop) a.eventLoop();
     Takeover.of(
         a,
