@@ -2,6 +2,8 @@ package dev.portolan.proxy;
 
 import dev.portolan.proxy.admin.AdminServer;
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.connection.ProxyConnection;
+import dev.portolan.proxy.connection.ServerFirstCache;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.http.Http1Upstreams;
 import dev.portolan.proxy.http.Http2Upstreams;
@@ -11,9 +13,7 @@ import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.IdleHandler;
-import dev.portolan.proxy.relay.ProxyConnection;
 import dev.portolan.proxy.relay.Relayer;
-import dev.portolan.proxy.relay.ServerFirstCache;
 import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -1,6 +1,6 @@
 package dev.portolan.proxy;
 
-import dev.portolan.proxy.relay.ProxyConnection;
+import dev.portolan.proxy.connection.ProxyConnection;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.relay;
+package dev.portolan.proxy.connection;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.relay;
+package dev.portolan.proxy.connection;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.relay;
+package dev.portolan.proxy.connection;
 
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.detect.Detection;
@@ -7,6 +7,7 @@ import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
+import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
