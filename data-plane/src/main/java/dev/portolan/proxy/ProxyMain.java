@@ -2,12 +2,13 @@ package dev.portolan.proxy;
 
 import dev.portolan.proxy.admin.AdminServer;
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.connection.HttpProxies;
 import dev.portolan.proxy.connection.ProxyConnection;
 import dev.portolan.proxy.connection.ServerFirstCache;
 import dev.portolan.proxy.discovery.Discovery;
-import dev.portolan.proxy.http.Http1Upstreams;
-import dev.portolan.proxy.http.Http2Upstreams;
-import dev.portolan.proxy.http.HttpProxies;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http1.Http1Upstreams;
+import dev.portolan.proxy.http2.Http2Upstreams;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.LoopbackLeg;
@@ -106,13 +107,13 @@ public final class ProxyMain {
         settings(
             config,
             serverFirst,
-            new HttpProxies("outbound", balancer, http1, http2, metrics),
+            new HttpProxies(new HttpContext("outbound", balancer, metrics), http1, http2),
             relayer);
     ProxyConnection.Settings in =
         settings(
             config,
             serverFirst,
-            new HttpProxies("inbound", balancer, http1, http2, metrics),
+            new HttpProxies(new HttpContext("inbound", balancer, metrics), http1, http2),
             relayer);
 
     // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
@@ -185,13 +186,13 @@ public final class ProxyMain {
   private static ProxyConnection.Settings settings(
       ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http, Relayer relayer) {
     return new ProxyConnection.Settings(
-        http.direction(),
+        http.shared().direction(),
         c.serverFirstWindow(),
         c.connectTimeout(),
         c.idleTimeout(),
-        http.metrics(),
+        http.shared().metrics(),
         serverFirst,
-        http.balancer(),
+        http.shared().balancer(),
         http,
         relayer);
   }

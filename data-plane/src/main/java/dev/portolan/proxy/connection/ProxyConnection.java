@@ -3,7 +3,6 @@ package dev.portolan.proxy.connection;
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.detect.Detection;
 import dev.portolan.proxy.detect.ProtocolClassifier;
-import dev.portolan.proxy.http.HttpProxies;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;

@@ -7,14 +7,14 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 
 /** What the HTTP proxies share at their edges: taking over a connection, counting their dials. */
-final class Handoff {
+public final class Handoff {
   private Handoff() {}
 
   /**
    * Passes the bytes read during detection through the pipeline, which now holds the codec
    * (ownership passes). Returns whether there were any.
    */
-  static boolean replay(Channel client, ByteBuf detected) {
+  public static boolean replay(Channel client, ByteBuf detected) {
     if (detected == null) {
       return false;
     }
@@ -28,7 +28,8 @@ final class Handoff {
   }
 
   /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
-  static void opened(Metrics metrics, String direction, InetSocketAddress a, HttpVersion protocol) {
+  public static void opened(
+      Metrics metrics, String direction, InetSocketAddress a, HttpVersion protocol) {
     metrics
         .counter(
             "http_upstream_open_total",

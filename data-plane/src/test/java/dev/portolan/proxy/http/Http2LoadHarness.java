@@ -1,6 +1,10 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http1.Http1Proxy;
+import dev.portolan.proxy.http1.Http1Upstreams;
+import dev.portolan.proxy.http2.Http2Proxy;
+import dev.portolan.proxy.http2.Http2Upstreams;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
@@ -45,7 +49,7 @@ public final class Http2LoadHarness {
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     Http1Upstreams http1 =
         new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), http1, upstreams, metrics);
+    HttpContext http = new HttpContext("outbound", new P2c(), metrics);
     // As ProxyMain: the connection's idle timeout first in its pipeline.
     Channel listener =
         Listener.start(
@@ -53,7 +57,11 @@ public final class Http2LoadHarness {
             port,
             ch -> {
               ch.pipeline().addLast(new IdleHandler(Duration.ofMinutes(5)));
-              http.take(ch, null, route, version);
+              // As the proxy's hand-over (connection.HttpProxies): the codec of the version.
+              switch (version) {
+                case HTTP_1 -> Http1Proxy.install(ch, null, route, http, http1);
+                case HTTP_2 -> Http2Proxy.install(ch, null, route, http, upstreams);
+              }
             });
     System.out.println("listening on " + listener.localAddress());
     listener.closeFuture().sync();

@@ -16,16 +16,16 @@ import java.util.function.Consumer;
  * active, to an HTTP proxy's {@code install} — as the detecting handler does in the proxy, minus
  * detection.
  */
-final class Listener {
+public final class Listener {
   private Listener() {}
 
-  static Channel start(EventLoopGroup group, Consumer<Channel> install)
+  public static Channel start(EventLoopGroup group, Consumer<Channel> install)
       throws InterruptedException {
     return start(group, 0, install);
   }
 
   /** The same on a given port (0: any). */
-  static Channel start(EventLoopGroup group, int port, Consumer<Channel> install)
+  public static Channel start(EventLoopGroup group, int port, Consumer<Channel> install)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
@@ -53,12 +53,12 @@ final class Listener {
   }
 
   /** A family of the tests' route ({@code svc:80}, outbound), with more labels if given. */
-  static long value(Metrics metrics, String family, String... more) {
+  public static long value(Metrics metrics, String family, String... more) {
     return metrics.value(family, Metrics.plus(Metrics.src("outbound", "svc:80"), more));
   }
 
   /** {@code response_total} of the tests' route. */
-  static long responses(Metrics metrics, int status, String classification) {
+  public static long responses(Metrics metrics, int status, String classification) {
     return value(
         metrics,
         "response_total",

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;

@@ -1,11 +1,12 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http.Listener;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.Handling;
-import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -70,8 +71,9 @@ class Http2StreamLifecycleTest {
             () -> List.of(endpoint));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
-    Channel listener = Listener.start(group, ch -> http.take(ch, null, route, HttpVersion.HTTP_2));
+    HttpContext http = new HttpContext("outbound", new P2c(), metrics);
+    Channel listener =
+        Listener.start(group, ch -> Http2Proxy.install(ch, null, route, http, upstreams));
     return (InetSocketAddress) listener.localAddress();
   }
 
@@ -85,7 +87,7 @@ class Http2StreamLifecycleTest {
             () -> List.of(endpoint));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
+    HttpContext http = new HttpContext("outbound", new P2c(), metrics);
     Channel listener =
         Listener.start(
             group,
@@ -97,11 +99,8 @@ class Http2StreamLifecycleTest {
                         public void channelRead(
                             io.netty.channel.ChannelHandlerContext ctx, Object msg) {
                           ctx.pipeline().remove(this);
-                          http.take(
-                              ctx.channel(),
-                              (io.netty.buffer.ByteBuf) msg,
-                              route,
-                              HttpVersion.HTTP_2);
+                          Http2Proxy.install(
+                              ctx.channel(), (io.netty.buffer.ByteBuf) msg, route, http, upstreams);
                         }
                       });
               ch.read();

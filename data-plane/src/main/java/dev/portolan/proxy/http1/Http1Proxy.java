@@ -1,6 +1,10 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http1;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.Handoff;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http.HttpMeters;
+import dev.portolan.proxy.http.ProxyErrors;
 import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -50,17 +54,22 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private boolean clientEof;
   private boolean closing;
 
-  private Http1Proxy(Route route, HttpProxies shared) {
+  private Http1Proxy(Route route, HttpContext shared, Http1Upstreams upstreams) {
     this.route = route;
     this.balancer = shared.balancer();
-    this.upstreams = shared.http1();
+    this.upstreams = upstreams;
     this.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
     this.direction = shared.direction();
   }
 
-  /** See {@link HttpProxies#take}. */
-  static void install(Channel client, ByteBuf detected, Route route, HttpProxies shared) {
-    Http1Proxy proxy = new Http1Proxy(route, shared);
+  /**
+   * Serves {@code client} as HTTP/1; {@code detected} holds the bytes read during detection, or
+   * null (ownership passes). Call on the channel's event loop, with the detecting handler already
+   * out of the pipeline.
+   */
+  public static void install(
+      Channel client, ByteBuf detected, Route route, HttpContext shared, Http1Upstreams upstreams) {
+    Http1Proxy proxy = new Http1Proxy(route, shared, upstreams);
     proxy.client = client;
     client.pipeline().addLast("http1-codec", new HttpServerCodec());
     client.pipeline().addLast("http1-proxy", proxy);

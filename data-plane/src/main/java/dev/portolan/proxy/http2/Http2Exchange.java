@@ -1,6 +1,7 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.ProxyErrors;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Error;

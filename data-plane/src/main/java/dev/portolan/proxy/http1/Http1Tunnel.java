@@ -1,4 +1,4 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http1;
 
 import dev.portolan.proxy.relay.Relay;
 import io.netty.buffer.ByteBuf;

@@ -1,12 +1,13 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http.Listener;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.Handling;
-import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -114,8 +115,8 @@ class Http1ProxyTest {
             () -> endpoints);
     Http1Upstreams upstreams =
         new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), upstreams, null, metrics);
-    listener = Listener.start(group, ch -> http.take(ch, null, route, HttpVersion.HTTP_1));
+    HttpContext http = new HttpContext("outbound", new P2c(), metrics);
+    listener = Listener.start(group, ch -> Http1Proxy.install(ch, null, route, http, upstreams));
     return (InetSocketAddress) listener.localAddress();
   }
 

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

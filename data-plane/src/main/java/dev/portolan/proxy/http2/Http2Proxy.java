@@ -1,6 +1,9 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.Handoff;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http.HttpMeters;
 import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -57,12 +60,17 @@ public final class Http2Proxy extends Http2Side {
             });
   }
 
-  /** See {@link HttpProxies#take}. */
-  static void install(Channel client, ByteBuf detected, Route route, HttpProxies shared) {
+  /**
+   * Serves {@code client} as HTTP/2 (prior knowledge); {@code detected} holds the bytes read during
+   * detection, or null (ownership passes). Call on the channel's event loop, with the detecting
+   * handler already out of the pipeline.
+   */
+  public static void install(
+      Channel client, ByteBuf detected, Route route, HttpContext shared, Http2Upstreams upstreams) {
     Http2Proxy proxy = new Builder().make();
     proxy.route = route;
     proxy.balancer = shared.balancer();
-    proxy.upstreams = shared.http2();
+    proxy.upstreams = upstreams;
     proxy.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
     proxy.direction = shared.direction();
     client.config().setAllocator(FrameBuffers.INSTANCE);

@@ -1,5 +1,6 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http1;
 
+import dev.portolan.proxy.http.Handoff;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http1;
 
 import dev.portolan.proxy.balance.P2c;
 import io.netty.channel.Channel;

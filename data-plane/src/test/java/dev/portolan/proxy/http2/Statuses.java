@@ -1,4 +1,4 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

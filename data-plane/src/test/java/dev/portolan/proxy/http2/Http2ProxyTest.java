@@ -1,12 +1,13 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http.Listener;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.Handling;
-import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -91,8 +92,8 @@ class Http2ProxyTest {
             () -> endpoints);
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), null, upstreams, metrics);
-    listener = Listener.start(group, ch -> http.take(ch, null, route, HttpVersion.HTTP_2));
+    HttpContext http = new HttpContext("outbound", new P2c(), metrics);
+    listener = Listener.start(group, ch -> Http2Proxy.install(ch, null, route, http, upstreams));
     InetSocketAddress p = (InetSocketAddress) listener.localAddress();
     client = NettyChannelBuilder.forAddress(p).usePlaintext().build();
     return HealthGrpc.newFutureStub(client);

@@ -1,4 +1,4 @@
-package dev.portolan.proxy.http;
+package dev.portolan.proxy.http2;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
