@@ -16,6 +16,7 @@ import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.route.Route;
+import dev.portolan.proxy.training.Training;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -83,7 +84,17 @@ public final class ProxyMain {
     EventLoopGroup data =
         new MultiThreadIoEventLoopGroup(config.workers(), config.ioTransport().handlers());
     EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.ioTransport().handlers());
-    Discovery discovery = new Discovery(config, metrics, admin);
+    Discovery discovery =
+        new Discovery(
+            new Discovery.Settings(
+                config.policyServer(),
+                config.namespace(),
+                config.pod(),
+                config.discoveryWait(),
+                config.detectTimeout(),
+                config.ioTransport().socketChannel()),
+            metrics,
+            admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
     P2c balancer = new P2c();
@@ -146,7 +157,20 @@ public final class ProxyMain {
             }));
     if (mode == Mode.TRAIN) {
       try {
-        Training.Result r = Training.run(data, out, config, TRAINING_EXCHANGES);
+        Training.Result r =
+            Training.run(
+                data,
+                config.ioTransport().serverChannel(),
+                config.detectTimeout(),
+                route ->
+                    listen(
+                        data,
+                        "127.0.0.1",
+                        0,
+                        out,
+                        ch -> CompletableFuture.completedFuture(route),
+                        config),
+                TRAINING_EXCHANGES);
         System.out.printf(
             "portolan-proxy training: %d exchanges each of HTTP/1.1, HTTP/2 and TCP through the"
                 + " proxy; the first of each took %d, %d and %d µs%n",
@@ -197,7 +221,7 @@ public final class ProxyMain {
         relayer);
   }
 
-  static Channel listen(
+  private static Channel listen(
       EventLoopGroup group,
       String host,
       int port,

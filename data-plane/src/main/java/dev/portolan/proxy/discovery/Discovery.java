@@ -10,7 +10,6 @@ import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.ProxyProtocol;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.TcpAddress;
-import dev.portolan.proxy.ProxyConfig;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.metrics.Metrics;
@@ -18,6 +17,7 @@ import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,7 +39,25 @@ import java.util.concurrent.TimeUnit;
  * {@link ProfileView#UNKNOWN}, i.e. it is forwarded to its original destination.
  */
 public final class Discovery implements AutoCloseable {
-  private final ProxyConfig config;
+  /**
+   * What discovery needs of the proxy's settings.
+   *
+   * @param policyServer host:port of the policy-server's gRPC API
+   * @param namespace this pod's namespace (context token, inbound workload)
+   * @param pod this pod's name
+   * @param firstAnswerWait how long a new destination waits for its first answer
+   * @param detectTimeout the detection deadline of a port the control plane never answered for
+   * @param socketChannel the socket channel of the admin loop's I/O transport
+   */
+  public record Settings(
+      String policyServer,
+      String namespace,
+      String pod,
+      Duration firstAnswerWait,
+      Duration detectTimeout,
+      Class<? extends Channel> socketChannel) {}
+
+  private final Settings config;
   private final Metrics metrics;
   private final ManagedChannel channel;
   private final DestinationGrpc.DestinationStub destination;
@@ -58,13 +76,13 @@ public final class Discovery implements AutoCloseable {
    * @param loop the event loop group the gRPC channel runs on (the proxy's admin loop: discovery
    *     never competes with the data path); its callbacks run there too, they only fold values
    */
-  public Discovery(ProxyConfig config, Metrics metrics, EventLoopGroup loop) {
+  public Discovery(Settings config, Metrics metrics, EventLoopGroup loop) {
     this.config = config;
     this.metrics = metrics;
     this.channel =
         NettyChannelBuilder.forTarget(config.policyServer())
             .eventLoopGroup(loop)
-            .channelType(config.ioTransport().socketChannel())
+            .channelType(config.socketChannel())
             .directExecutor()
             .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)
@@ -93,7 +111,7 @@ public final class Discovery implements AutoCloseable {
                     (old, m) -> profileView(m),
                     scheduler,
                     () -> stale("profile")));
-    return w.firstWithin(config.discoveryWait())
+    return w.firstWithin(config.firstAnswerWait())
         .thenApply(v -> v == null ? ProfileView.UNKNOWN : v);
   }
 
@@ -110,7 +128,7 @@ public final class Discovery implements AutoCloseable {
                     Discovery::applyUpdate,
                     scheduler,
                     () -> stale("endpoints")));
-    return w.firstWithin(config.discoveryWait()).thenApply(v -> v == null ? Map.of() : v);
+    return w.firstWithin(config.firstAnswerWait()).thenApply(v -> v == null ? Map.of() : v);
   }
 
   /**
@@ -145,7 +163,7 @@ public final class Discovery implements AutoCloseable {
                     (old, m) -> policy(m),
                     scheduler,
                     () -> stale("inbound")));
-    return w.firstWithin(config.discoveryWait())
+    return w.firstWithin(config.firstAnswerWait())
         .thenApply(v -> v == null ? new Handling.Detect(config.detectTimeout()) : v);
   }
 

@@ -1,6 +1,5 @@
-package dev.portolan.proxy;
+package dev.portolan.proxy.training;
 
-import dev.portolan.proxy.connection.ProxyConnection;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.Route;
 import io.netty.bootstrap.ServerBootstrap;
@@ -10,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -30,9 +30,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -43,52 +43,72 @@ import java.util.function.Consumer;
  * (docs/proxy.md, <i>Start-up</i>). The upstreams are small servers in this process; the clients
  * are plain sockets. Routes are fixed (no policy-server, no iptables): the listeners here are the
  * proxy's listener without its router.
+ *
+ * <p>The proxy passes in what the run needs (its event loops, its listener for a fixed route): this
+ * package knows the proxy's entry point no more than the entry point knows what the run sends.
  */
-final class Training {
+public final class Training {
   private static final byte[] OK = "ok".getBytes(StandardCharsets.US_ASCII);
 
   /** What one training run did, and how long the first exchange of each kind took. */
-  record Result(int exchanges, long firstHttp1Micros, long firstHttp2Micros, long firstTcpMicros) {}
+  public record Result(
+      int exchanges, long firstHttp1Micros, long firstHttp2Micros, long firstTcpMicros) {}
 
-  private Training() {}
+  /** The proxy's listener: one on loopback, any port, whose every connection takes the route. */
+  @FunctionalInterface
+  public interface ProxyListener {
+    Channel listen(Route route) throws InterruptedException;
+  }
 
-  /** Runs {@code exchanges} exchanges of each kind through listeners with {@code settings}. */
-  static Result run(
-      EventLoopGroup group, ProxyConnection.Settings settings, ProxyConfig config, int exchanges)
+  private final EventLoopGroup group;
+  private final Class<? extends ServerChannel> serverChannel;
+  private final Duration detectTimeout;
+  private final ProxyListener proxy;
+  private final List<Channel> opened = new ArrayList<>();
+
+  private Training(
+      EventLoopGroup group,
+      Class<? extends ServerChannel> serverChannel,
+      Duration detectTimeout,
+      ProxyListener proxy) {
+    this.group = group;
+    this.serverChannel = serverChannel;
+    this.detectTimeout = detectTimeout;
+    this.proxy = proxy;
+  }
+
+  /**
+   * Runs {@code exchanges} exchanges of each kind through listeners opened by {@code proxy}.
+   *
+   * @param group the proxy's data-path event loops, which also run the small upstream servers
+   * @param serverChannel the server channel of the loops' I/O transport
+   * @param detectTimeout the routes' detection deadline
+   */
+  public static Result run(
+      EventLoopGroup group,
+      Class<? extends ServerChannel> serverChannel,
+      Duration detectTimeout,
+      ProxyListener proxy,
+      int exchanges)
       throws Exception {
-    List<Channel> opened = new ArrayList<>();
+    Training t = new Training(group, serverChannel, detectTimeout, proxy);
     try {
-      return run(group, settings, config, exchanges, opened);
+      return t.run(exchanges);
     } finally {
-      opened.forEach(Channel::close);
+      t.opened.forEach(Channel::close);
     }
   }
 
-  private static Result run(
-      EventLoopGroup group,
-      ProxyConnection.Settings settings,
-      ProxyConfig config,
-      int exchanges,
-      List<Channel> opened)
-      throws Exception {
+  private Result run(int exchanges) throws Exception {
     InetSocketAddress http1 =
-        serve(
-            group,
-            config,
-            opened,
-            c -> c.pipeline().addLast(new HttpServerCodec(), new Http1Server()));
+        serve(c -> c.pipeline().addLast(new HttpServerCodec(), new Http1Server()));
     InetSocketAddress http2 =
-        serve(
-            group,
-            config,
-            opened,
-            c ->
-                c.pipeline()
-                    .addLast(Http2FrameCodecBuilder.forServer().build(), new Http2Server()));
-    InetSocketAddress echo = serve(group, config, opened, c -> c.pipeline().addLast(new Echo()));
-    InetSocketAddress viaHttp1 = proxy(group, settings, config, opened, http1, true);
-    InetSocketAddress viaHttp2 = proxy(group, settings, config, opened, http2, true);
-    InetSocketAddress viaTcp = proxy(group, settings, config, opened, echo, false);
+        serve(c ->
+            c.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(), new Http2Server()));
+    InetSocketAddress echo = serve(c -> c.pipeline().addLast(new Echo()));
+    InetSocketAddress viaHttp1 = proxy(http1, true);
+    InetSocketAddress viaHttp2 = proxy(http2, true);
+    InetSocketAddress viaTcp = proxy(echo, false);
     return new Result(
         exchanges,
         http1Exchanges(viaHttp1, exchanges),
@@ -97,39 +117,22 @@ final class Training {
   }
 
   /** A proxy listener whose every connection goes to {@code upstream}. */
-  private static InetSocketAddress proxy(
-      EventLoopGroup group,
-      ProxyConnection.Settings settings,
-      ProxyConfig config,
-      List<Channel> opened,
-      InetSocketAddress upstream,
-      boolean detect)
+  private InetSocketAddress proxy(InetSocketAddress upstream, boolean detect)
       throws InterruptedException {
     Route route =
         new Route(
-            upstream,
-            detect ? new Handling.Detect(config.detectTimeout()) : Handling.OPAQUE,
-            "training");
-    Channel listener =
-        ProxyMain.listen(
-            group,
-            "127.0.0.1",
-            0,
-            settings,
-            ch -> CompletableFuture.completedFuture(route),
-            config);
+            upstream, detect ? new Handling.Detect(detectTimeout) : Handling.OPAQUE, "training");
+    Channel listener = proxy.listen(route);
     opened.add(listener);
     return (InetSocketAddress) listener.localAddress();
   }
 
   /** A server on loopback whose connections get their handlers from {@code init}. */
-  private static InetSocketAddress serve(
-      EventLoopGroup group, ProxyConfig config, List<Channel> opened, Consumer<Channel> init)
-      throws InterruptedException {
+  private InetSocketAddress serve(Consumer<Channel> init) throws InterruptedException {
     Channel ch =
         new ServerBootstrap()
             .group(group)
-            .channel(config.ioTransport().serverChannel())
+            .channel(serverChannel)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
