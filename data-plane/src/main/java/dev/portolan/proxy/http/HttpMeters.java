@@ -6,8 +6,8 @@ import io.netty.util.collection.IntObjectMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The request metrics of one client connection (spec/data-plane.md §6), resolved once so the hot
- * path only increments. Used on the connection's event loop only.
+ * The request metrics of one client connection (docs/design/admin-and-metrics.md), resolved once so
+ * the hot path only increments. Used on the connection's event loop only.
  */
 public final class HttpMeters {
   private final Metrics metrics;

@@ -29,12 +29,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 
 /**
- * Proxies one client's HTTP/1.x connection request by request (spec/data-plane.md §2, §3): every
- * request picks its endpoint by P2C over peak-EWMA and borrows a kept-alive connection to it, so
- * one client connection spreads over all endpoints. Requests are served one at a time in arrival
- * order (pipelined requests wait, decoded, until the previous response is complete), bodies and
- * responses stream with backpressure (the next read is requested when the previous write is done),
- * and a 101 or a successful CONNECT turns both connections into a byte relay.
+ * Proxies one client's HTTP/1.x connection request by request (docs/design/detection.md,
+ * docs/design/outbound.md): every request picks its endpoint by P2C over peak-EWMA and borrows a
+ * kept-alive connection to it, so one client connection spreads over all endpoints. Requests are
+ * served one at a time in arrival order (pipelined requests wait, decoded, until the previous
+ * response is complete), bodies and responses stream with backpressure (the next read is requested
+ * when the previous write is done), and a 101 or a successful CONNECT turns both connections into a
+ * byte relay.
  *
  * <p>Errors the proxy answers itself: 400 for a request that does not parse, 502 when the endpoint
  * cannot be reached or closes before answering (a request without a body that met a kept-alive

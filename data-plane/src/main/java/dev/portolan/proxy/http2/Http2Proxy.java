@@ -24,13 +24,13 @@ import io.netty.util.collection.IntObjectMap;
 import java.net.InetSocketAddress;
 
 /**
- * Proxies a client's HTTP/2 connection stream by stream (spec/data-plane.md §2, §3): every stream
- * (request) picks its endpoint by P2C over peak-EWMA and becomes a stream on the loop's shared
- * HTTP/2 connection to that endpoint ({@link Http2Exchange}). Frames are copied at the frame level,
- * without a channel per stream: a DATA frame's window is given back to its sender only once the
- * frame was written to the other side, so HTTP/2 flow control reaches from the server back to the
- * client. Resets cross in both directions; gRPC (trailers, long-lived streams) needs nothing
- * special.
+ * Proxies a client's HTTP/2 connection stream by stream (docs/design/detection.md,
+ * docs/design/outbound.md): every stream (request) picks its endpoint by P2C over peak-EWMA and
+ * becomes a stream on the loop's shared HTTP/2 connection to that endpoint ({@link Http2Exchange}).
+ * Frames are copied at the frame level, without a channel per stream: a DATA frame's window is
+ * given back to its sender only once the frame was written to the other side, so HTTP/2 flow
+ * control reaches from the server back to the client. Resets cross in both directions; gRPC
+ * (trailers, long-lived streams) needs nothing special.
  *
  * <p>When the endpoint cannot be reached the stream gets a {@code 502} with {@code l5d-proxy-error}
  * (after one try at another endpoint, as nothing was sent yet); when it fails mid-stream the

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Inbound (spec/data-plane.md §4): a redirected connection to port P is relayed to the app at
+ * Inbound (docs/design/inbound.md): a redirected connection to port P is relayed to the app at
  * 127.0.0.1:P under P's policy — opaque relays at once, detect classifies first, a declared HTTP/1,
  * HTTP/2 or gRPC port goes straight to its codec. Direct connections (opaque transport) need mTLS
  * and the transport header, which are not served yet: they are refused before a byte is read and

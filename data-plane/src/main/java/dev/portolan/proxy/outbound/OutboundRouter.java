@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Outbound (spec/data-plane.md §3): original destination → profile → for a Service its endpoints
+ * Outbound (docs/design/outbound.md): original destination → profile → for a Service its endpoints
  * and a P2C pick, for a pod IP its own endpoint, otherwise the original destination. Opaque
  * profiles and opaque endpoint hints skip detection. Without mTLS yet, a meshed peer is reached at
  * its real port, where its inbound proxy receives the redirected connection.
