@@ -16,10 +16,13 @@ import org.junit.jupiter.api.Test;
  * The rooms of the proxy and which way their doors open (docs/architecture.md, docs/proxy.md): the
  * entry point builds everything; {@code connection} (the front door) hands a connection to the
  * protocol rooms {@code http1} and {@code http2}, which stand on {@code http}, {@code relay} and
- * {@code net}; the pure packages import nothing but the JDK.
+ * {@code net}; the pure packages import nothing but the JDK (and the nullness annotations).
  */
 class ArchitectureTest {
   private static final String PROXY = "dev.portolan.proxy";
+  // JSpecify's annotations (@NullMarked, @Nullable) say what may be null and do nothing: a pure
+  // package may carry them.
+  private static final String NULLNESS = "org.jspecify.annotations..";
 
   // Main code only: a test may reach across rooms to set a scene.
   private static final JavaClasses MAIN =
@@ -87,7 +90,7 @@ class ArchitectureTest {
           .resideInAPackage(PROXY + "." + pure + "..")
           .should()
           .onlyDependOnClassesThat()
-          .resideInAnyPackage("java..", PROXY + "." + pure + "..")
+          .resideInAnyPackage("java..", NULLNESS, PROXY + "." + pure + "..")
           .check(MAIN);
     }
   }
@@ -106,6 +109,7 @@ class ArchitectureTest {
         .onlyDependOnClassesThat()
         .resideInAnyPackage(
             "java..",
+            NULLNESS,
             PROXY + ".transport..",
             "dev.portolan.api.transport..",
             "com.google.protobuf..")

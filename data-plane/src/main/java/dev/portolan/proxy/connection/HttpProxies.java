@@ -9,6 +9,7 @@ import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The hand-over of a connection found (or declared) to speak HTTP to the proxy of its version, with
@@ -21,7 +22,7 @@ public record HttpProxies(HttpContext shared, Http1Upstreams http1, Http2Upstrea
    * during detection, or null (ownership passes). Call on the channel's event loop, with the
    * detecting handler already out of the pipeline.
    */
-  public void take(Channel client, ByteBuf detected, Route route, HttpVersion version) {
+  public void take(Channel client, @Nullable ByteBuf detected, Route route, HttpVersion version) {
     switch (version) {
       case HTTP_1 -> Http1Proxy.install(client, detected, route, shared, http1);
       case HTTP_2 -> Http2Proxy.install(client, detected, route, shared, http2);

@@ -20,10 +20,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,16 +51,19 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       Relayer relayer) {}
 
   private final Settings s;
-  private final Function<Channel, CompletableFuture<Route>> router;
-  private ByteBuf buffered;
-  private Route route;
+  private final Function<Channel, CompletableFuture<@Nullable Route>> router;
+  private @Nullable ByteBuf buffered;
+  private @Nullable Route route;
   private boolean upstreamStarted;
   // A read asked of Netty and not yet answered: its bytes would arrive in this pipeline.
   private boolean readPending;
-  private ScheduledFuture<?> windowTimer;
-  private ScheduledFuture<?> deadlineTimer;
+  private @Nullable ScheduledFuture<?> windowTimer;
+  private @Nullable ScheduledFuture<?> deadlineTimer;
 
-  public ProxyConnection(Settings s, Function<Channel, CompletableFuture<Route>> router) {
+  /**
+   * @param router the listener's routing: a route, or null to refuse the connection (closed)
+   */
+  public ProxyConnection(Settings s, Function<Channel, CompletableFuture<@Nullable Route>> router) {
     this.s = s;
     this.router = router;
   }
@@ -99,7 +104,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** Reads for detection within {@code timeout}, unless the destination is known to speak first. */
   private void detect(ChannelHandlerContext ctx, Duration timeout) {
-    if (s.serverFirst().isServerFirst(route.upstream())) {
+    if (s.serverFirst().isServerFirst(route().upstream())) {
       decision(ctx, "known to speak first (no detection)");
       result("server_first");
       connect(ctx, false);
@@ -155,7 +160,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** The codec for what detection found, or null: bytes to relay. */
-  private static HttpVersion httpVersion(Detection d) {
+  private static @Nullable HttpVersion httpVersion(Detection d) {
     return switch (d) {
       case Detection.Http1() -> HttpVersion.HTTP_1;
       case Detection.Http2() -> HttpVersion.HTTP_2;
@@ -167,7 +172,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
    * @param label the detection result counted and logged
    * @param version the codec to hand the connection to, or null to relay its bytes
    */
-  private void decided(ChannelHandlerContext ctx, String label, HttpVersion version) {
+  private void decided(ChannelHandlerContext ctx, String label, @Nullable HttpVersion version) {
     if (upstreamStarted || !ctx.channel().isActive()) {
       return;
     }
@@ -190,11 +195,16 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.pipeline().remove(this);
     ByteBuf bytes = buffered;
     buffered = null;
-    s.http().take(client, bytes, route, version);
+    s.http().take(client, bytes, route(), version);
+  }
+
+  /** The route: every step after {@link #start} has one. */
+  private Route route() {
+    return Objects.requireNonNull(route, "not routed yet");
   }
 
   private String[] labels() {
-    return Metrics.src(s.direction(), route.target());
+    return Metrics.src(s.direction(), route().target());
   }
 
   private LongAdder readBytes() {
@@ -207,7 +217,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** The client said nothing within the window: connect and let the server speak. */
   private void serverFirstRace(ChannelHandlerContext ctx) {
-    if (upstreamStarted || !ctx.channel().isActive() || buffered.isReadable()) {
+    if (upstreamStarted || !ctx.channel().isActive() || buffered == null || buffered.isReadable()) {
       return;
     }
     cancelTimers();
@@ -223,8 +233,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
           "{} {} -> {} via {}: {}",
           s.direction(),
           ctx.channel().remoteAddress(),
-          route.target(),
-          route.upstream(),
+          route().target(),
+          route().upstream(),
           why);
     }
   }
@@ -237,7 +247,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     IoTransport.dial(client.eventLoop(), s.connectTimeout())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .connect(route.upstream(), upstream -> {}) // the relay installs its handlers on connect
+        .connect(route().upstream(), upstream -> {}) // the relay installs its handlers on connect
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -253,7 +263,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   Channel upstream = f.channel();
                   opened(client);
                   // TCP balances on connections in flight (no latency sample).
-                  P2c.Pending pick = s.balancer().begin(route.upstream(), System.nanoTime());
+                  P2c.Pending pick = s.balancer().begin(route().upstream(), System.nanoTime());
                   client
                       .closeFuture()
                       .addListener(x -> {
@@ -262,7 +272,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                       });
                   ctx.pipeline().remove(this);
                   if (racing) {
-                    FirstSpeaker.watch(client, upstream, route.upstream(), s);
+                    FirstSpeaker.watch(client, upstream, route().upstream(), s);
                   }
                   relay(client, upstream, racing, read, written);
                 });
@@ -311,9 +321,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void result(String label) {
-    if (label != null) {
-      s.metrics().counter(s.direction() + "_tcp_detect_results_total", "result", label).increment();
-    }
+    s.metrics().counter(s.direction() + "_tcp_detect_results_total", "result", label).increment();
   }
 
   @Override

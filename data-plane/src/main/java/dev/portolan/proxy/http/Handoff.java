@@ -5,6 +5,7 @@ import dev.portolan.proxy.route.HttpVersion;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
+import org.jspecify.annotations.Nullable;
 
 /** What the HTTP proxies share at their edges: taking over a connection, counting their dials. */
 public final class Handoff {
@@ -14,7 +15,7 @@ public final class Handoff {
    * Passes the bytes read during detection through the pipeline, which now holds the codec
    * (ownership passes). Returns whether there were any.
    */
-  public static boolean replay(Channel client, ByteBuf detected) {
+  public static boolean replay(Channel client, @Nullable ByteBuf detected) {
     if (detected == null) {
       return false;
     }

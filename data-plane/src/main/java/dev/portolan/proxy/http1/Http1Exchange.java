@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP/1 request of an {@link Http1Proxy} and its response: the endpoint pick, the upstream
@@ -24,23 +26,28 @@ final class Http1Exchange {
   final long start = System.nanoTime();
   final boolean connect;
   P2c.Pending pick;
-  Channel upstream;
+  @Nullable Channel upstream;
   boolean reused;
   boolean retried;
   boolean redialled;
   boolean requestDone;
-  HttpResponse response;
+  @Nullable HttpResponse response;
   boolean keepClient;
   boolean unflushed;
   // Set once a 101 or CONNECT answer turned this exchange into a tunnel: bytes the upstream
   // codec passes on meanwhile are kept here for the relay.
-  List<Object> tunnelled;
+  @Nullable List<Object> tunnelled;
 
   Http1Exchange(Http1Proxy proxy, HttpRequest request, P2c balancer, InetSocketAddress endpoint) {
     this.proxy = proxy;
     this.request = request;
     this.connect = HttpMethod.CONNECT.equals(request.method());
     this.pick = balancer.begin(endpoint, start);
+  }
+
+  /** The upstream connection, once attached: every response and request body comes after that. */
+  Channel attached() {
+    return Objects.requireNonNull(upstream, "no upstream connection yet");
   }
 
   InetSocketAddress endpoint() {

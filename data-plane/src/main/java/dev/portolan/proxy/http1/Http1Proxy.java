@@ -27,6 +27,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Proxies one client's HTTP/1.x connection request by request (docs/design/detection.md,
@@ -49,13 +50,14 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private final HttpMeters meters;
   private final String direction;
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
-  private Channel client;
-  private Http1Exchange ex;
+  private final Channel client;
+  private @Nullable Http1Exchange ex;
   private boolean writing;
   private boolean clientEof;
   private boolean closing;
 
-  private Http1Proxy(Route route, HttpContext shared, Http1Upstreams upstreams) {
+  private Http1Proxy(Channel client, Route route, HttpContext shared, Http1Upstreams upstreams) {
+    this.client = client;
     this.route = route;
     this.balancer = shared.balancer();
     this.upstreams = upstreams;
@@ -69,9 +71,12 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
    * out of the pipeline.
    */
   public static void install(
-      Channel client, ByteBuf detected, Route route, HttpContext shared, Http1Upstreams upstreams) {
-    Http1Proxy proxy = new Http1Proxy(route, shared, upstreams);
-    proxy.client = client;
+      Channel client,
+      @Nullable ByteBuf detected,
+      Route route,
+      HttpContext shared,
+      Http1Upstreams upstreams) {
+    Http1Proxy proxy = new Http1Proxy(client, route, shared, upstreams);
     client.pipeline().addLast("http1-codec", new HttpServerCodec());
     client.pipeline().addLast("http1-proxy", proxy);
     if (!Handoff.replay(client, detected)) {
@@ -136,14 +141,14 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     if (wrote && ex != null) {
       writing = true;
       Http1Exchange e = ex;
-      e.upstream
+      e.attached()
           .writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(
               (ChannelFutureListener)
                   f -> {
                     writing = false;
                     if (!f.isSuccess()) {
-                      e.upstream.close(); // reported through upstreamClosed
+                      e.attached().close(); // reported through upstreamClosed
                     } else {
                       maybeRead();
                     }
@@ -247,7 +252,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private void onResponse(Http1Exchange e, Object msg) {
     if (msg instanceof HttpObject h && h.decoderResult().isFailure()) {
       ReferenceCountUtil.release(msg);
-      e.upstream.close();
+      e.attached().close();
       if (e.response == null) {
         fail(e, "malformed response from " + e.endpoint());
       } else {
@@ -302,7 +307,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       client.flush();
     }
     if (client.isWritable()) {
-      e.upstream.read();
+      e.attached().read();
     }
   }
 
@@ -318,12 +323,12 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   /** The response is complete: return the upstream, then serve the next request or close. */
   private void finish(Http1Exchange e, LastHttpContent last) {
     ex = null;
-    Http1Upstreams.bind(e.upstream, null);
+    Http1Upstreams.bind(e.attached(), null);
     boolean clean = e.requestDone && HttpUtil.isKeepAlive(e.response);
     if (clean && HttpUtil.isKeepAlive(e.request)) {
-      upstreams.offer(e.endpoint(), e.upstream);
+      upstreams.offer(e.endpoint(), e.attached());
     } else {
-      e.upstream.close();
+      e.attached().close();
     }
     boolean keepClient = e.keepClient && !clientEof;
     ChannelFuture done = client.writeAndFlush(last);
@@ -396,7 +401,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     closing = true; // this handler's HTTP work is over
     e.tunnelled = new ArrayList<>();
     releaseQueue();
-    Http1Tunnel.open(client, e.upstream, r, e.tunnelled, upstreams.idleTimeout());
+    Http1Tunnel.open(client, e.attached(), r, e.tunnelled, upstreams.idleTimeout());
   }
 
   private void record(int code, Http1Exchange e) {

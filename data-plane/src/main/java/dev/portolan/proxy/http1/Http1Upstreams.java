@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * HTTP/1 connections to endpoints, kept alive between requests. Each event loop has its own idle
@@ -53,7 +54,7 @@ public final class Http1Upstreams {
   }
 
   /** An idle connection to {@code a} on the calling event loop, or null. */
-  Channel poll(InetSocketAddress a) {
+  @Nullable Channel poll(InetSocketAddress a) {
     ArrayDeque<Channel> q = idle.get().get(a);
     if (q == null) {
       return null;
@@ -100,13 +101,13 @@ public final class Http1Upstreams {
   }
 
   /** The exchange currently using a connection, or none while it is idle. */
-  static void bind(Channel ch, Http1Exchange owner) {
+  static void bind(Channel ch, @Nullable Http1Exchange owner) {
     ((Upstream) ch.pipeline().get("upstream")).owner = owner;
   }
 
   /** Passes responses to the exchange that owns the connection. */
   static final class Upstream extends ChannelInboundHandlerAdapter {
-    Http1Exchange owner;
+    @Nullable Http1Exchange owner;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One forwarded DATA frame waiting in a side's outbound flow controller: what Netty's encoder
@@ -28,7 +29,7 @@ final class ForwardedData
   private final Http2Side from;
   private final int fromId;
   private final int bytes;
-  private ByteBuf data; // what is left to write; null once written or failed
+  private @Nullable ByteBuf data; // what is left to write; null once written or failed
   private int size; // as the flow controller counts it: unchanged by a failure until write()
   private boolean failed;
 
@@ -109,7 +110,7 @@ final class ForwardedData
       from.consumed(fromId, bytes);
     }
     if (!f.isSuccess()) {
-      fail(side.ctx, f.cause());
+      fail(side.context(), f.cause());
     }
   }
 

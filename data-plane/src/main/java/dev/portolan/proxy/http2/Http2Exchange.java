@@ -9,6 +9,8 @@ import io.netty.handler.codec.http2.Http2Headers;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request: a client stream and the upstream stream it became, their frames, metrics and
@@ -17,7 +19,8 @@ import java.util.List;
  */
 final class Http2Exchange {
   /** A request frame that came before the upstream stream existed. */
-  private record Early(Http2Headers headers, ByteBuf data, int bytes, boolean end) {}
+  private record Early(
+      @Nullable Http2Headers headers, @Nullable ByteBuf data, int bytes, boolean end) {}
 
   private static final int WAITING = 0;
   private static final int GONE = -1;
@@ -26,10 +29,10 @@ final class Http2Exchange {
   private final int id;
   // The request head, and what came after it before the upstream stream existed (most requests
   // have no such frames: no list then).
-  private Http2Headers head;
+  private @Nullable Http2Headers head;
   private boolean headEnds;
-  private List<Early> early;
-  private Http2Upstream up;
+  private @Nullable List<Early> early;
+  private @Nullable Http2Upstream up;
   // The upstream stream's id once open; WAITING while dialling (frames queue), GONE after.
   private int upId = WAITING;
   private boolean opened;
@@ -40,17 +43,27 @@ final class Http2Exchange {
   private boolean closed;
   private boolean resetByClient;
   private long resetCode = Http2Error.CANCEL.code();
-  private P2c.Pending pick;
+  private P2c.@Nullable Pending pick;
   private long start;
   private int status;
   // A request that is only headers can be sent again if its stream died before any answer
   // (a GOAWAY racing it, a connection closing under it): once.
-  private Http2Headers bodyless;
+  private @Nullable Http2Headers bodyless;
   private boolean resent;
 
   Http2Exchange(Http2Proxy client, int id) {
     this.client = client;
     this.id = id;
+  }
+
+  /** The upstream connection of the open upstream stream ({@code upId > 0}). */
+  private Http2Upstream up() {
+    return Objects.requireNonNull(up, "no upstream stream");
+  }
+
+  /** The endpoint pick, made by the first dial: everything that answers or fails comes after. */
+  private P2c.Pending pick() {
+    return Objects.requireNonNull(pick, "not dialled yet");
   }
 
   void requestHeaders(Http2Headers h, boolean end) {
@@ -70,7 +83,7 @@ final class Http2Exchange {
     } else if (upId == WAITING) {
       queue(new Early(h, null, 0, end));
     } else if (upId > 0) {
-      up.headers(upId, h, end); // trailers
+      up().headers(upId, h, end); // trailers
     }
   }
 
@@ -82,7 +95,7 @@ final class Http2Exchange {
     if (upId == WAITING) {
       queue(new Early(null, data.retain(), bytes, end));
     } else {
-      up.data(upId, data.retain(), end, client, id, bytes);
+      up().data(upId, data.retain(), end, client, id, bytes);
     }
     return true;
   }
@@ -90,10 +103,10 @@ final class Http2Exchange {
   private void dial(InetSocketAddress endpoint) {
     pick = client.balancer.begin(endpoint, start);
     Http2Upstream c = client.upstreams(endpoint);
-    if (c.connect.isDone()) {
+    if (c.connecting().isDone()) {
       attach(c);
     } else {
-      c.connect.addListener(f -> attach(c));
+      c.connecting().addListener(f -> attach(c));
     }
   }
 
@@ -101,23 +114,23 @@ final class Http2Exchange {
     if (closed) {
       return;
     }
-    int stream = c.connect.isSuccess() ? c.newStream(this) : 0;
-    if (stream == 0 && c.connect.isSuccess() && !reopened) {
+    int stream = c.connecting().isSuccess() ? c.newStream(this) : 0;
+    if (stream == 0 && c.connecting().isSuccess() && !reopened) {
       // Connected, but out of use by now (GOAWAY, closed, stream ids used up): not the
       // endpoint's fault; the pool opens another connection.
       reopened = true;
-      pick.abandoned();
-      dial(pick.endpoint());
+      pick().abandoned();
+      dial(pick().endpoint());
       return;
     }
     if (stream == 0) {
-      Throwable cause = c.connect.cause();
+      Throwable cause = c.connecting().cause();
       dialFailed(cause != null ? cause.getMessage() : "connection closed");
       return;
     }
     up = c;
     upId = stream;
-    c.head(stream, head, headEnds);
+    c.head(stream, Objects.requireNonNull(head, "no request head"), headEnds);
     List<Early> queued = early;
     early = null;
     if (queued == null) {
@@ -132,14 +145,14 @@ final class Http2Exchange {
       } else if (e.headers() != null) {
         c.headers(stream, e.headers(), e.end());
       } else {
-        c.data(stream, e.data(), e.end(), client, id, e.bytes());
+        c.data(stream, Objects.requireNonNull(e.data()), e.end(), client, id, e.bytes());
       }
     }
   }
 
-  private void dialFailed(String cause) {
-    InetSocketAddress failed = pick.endpoint();
-    pick.failed();
+  private void dialFailed(@Nullable String cause) {
+    InetSocketAddress failed = pick().endpoint();
+    pick().failed();
     InetSocketAddress other = redialled ? null : client.pickOther(failed);
     if (other != null && client.active()) {
       redialled = true;
@@ -184,7 +197,7 @@ final class Http2Exchange {
       int code = parseStatus(s);
       if (code >= 200) {
         status = code;
-        pick.answered();
+        pick().answered();
         client.meters.latency(start);
       }
     }
@@ -202,11 +215,11 @@ final class Http2Exchange {
     if (end) {
       responseEnded(null);
     }
-    client.data(id, data.retain(), end, up, upId, bytes);
+    client.data(id, data.retain(), end, up(), upId, bytes);
     return true;
   }
 
-  private void responseEnded(Http2Headers trailers) {
+  private void responseEnded(@Nullable Http2Headers trailers) {
     if (responseEnded || status == 0) {
       return;
     }
@@ -224,7 +237,7 @@ final class Http2Exchange {
     upId = GONE;
     if (status == 0 && bodyless != null && !resent && !closed) {
       resent = true;
-      pick.abandoned();
+      pick().abandoned();
       up = null;
       upId = WAITING;
       head = bodyless;
@@ -234,7 +247,7 @@ final class Http2Exchange {
     }
     if (!responseEnded && !closed) {
       if (status == 0) {
-        pick.failed();
+        pick().failed();
         client.meters.response(502, true);
       }
       client.reset(id, Http2Error.REFUSED_STREAM.code());
@@ -256,7 +269,7 @@ final class Http2Exchange {
     }
     // A response that ended closes the upstream stream by itself; else cancel it (RST_STREAM).
     if (upId > 0 && (!responseEnded || resetByClient)) {
-      up.cancel(upId, resetCode);
+      up().cancel(upId, resetCode);
     }
   }
 

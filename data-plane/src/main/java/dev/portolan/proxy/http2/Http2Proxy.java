@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.net.InetSocketAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Proxies a client's HTTP/2 connection stream by stream (docs/design/detection.md,
@@ -38,14 +39,25 @@ import java.net.InetSocketAddress;
  */
 public final class Http2Proxy extends Http2Side {
   private final IntObjectMap<Http2Exchange> exchanges = new IntObjectHashMap<>();
-  private Route route;
-  P2c balancer;
-  private Http2Upstreams upstreams;
-  HttpMeters meters;
-  private String direction;
+  private final Route route;
+  final P2c balancer;
+  private final Http2Upstreams upstreams;
+  final HttpMeters meters;
+  private final String direction;
 
-  private Http2Proxy(Http2ConnectionDecoder d, Http2ConnectionEncoder e, Http2Settings s) {
+  private Http2Proxy(
+      Http2ConnectionDecoder d,
+      Http2ConnectionEncoder e,
+      Http2Settings s,
+      Route route,
+      HttpContext shared,
+      Http2Upstreams upstreams) {
     super(d, e, s);
+    this.route = route;
+    this.balancer = shared.balancer();
+    this.upstreams = upstreams;
+    this.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
+    this.direction = shared.direction();
     d.frameListener(new Frames());
     connection()
         .addListener(
@@ -66,13 +78,12 @@ public final class Http2Proxy extends Http2Side {
    * handler already out of the pipeline.
    */
   public static void install(
-      Channel client, ByteBuf detected, Route route, HttpContext shared, Http2Upstreams upstreams) {
-    Http2Proxy proxy = new Builder().make();
-    proxy.route = route;
-    proxy.balancer = shared.balancer();
-    proxy.upstreams = upstreams;
-    proxy.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
-    proxy.direction = shared.direction();
+      Channel client,
+      @Nullable ByteBuf detected,
+      Route route,
+      HttpContext shared,
+      Http2Upstreams upstreams) {
+    Http2Proxy proxy = new Builder(route, shared, upstreams).make();
     client.config().setAllocator(FrameBuffers.INSTANCE);
     client
         .pipeline()
@@ -94,7 +105,7 @@ public final class Http2Proxy extends Http2Side {
   }
 
   Http2Upstream upstreams(InetSocketAddress endpoint) {
-    return upstreams.get(ctx.channel().eventLoop(), endpoint, direction);
+    return upstreams.get(context().channel().eventLoop(), endpoint, direction);
   }
 
   /** Request frames, to the exchange of their stream (a new one for a new stream). */
@@ -135,7 +146,14 @@ public final class Http2Proxy extends Http2Side {
 
   private static final class Builder
       extends AbstractHttp2ConnectionHandlerBuilder<Http2Proxy, Builder> {
-    Builder() {
+    private final Route route;
+    private final HttpContext shared;
+    private final Http2Upstreams upstreams;
+
+    Builder(Route route, HttpContext shared, Http2Upstreams upstreams) {
+      this.route = route;
+      this.shared = shared;
+      this.upstreams = upstreams;
       connection(newConnection(true));
       // As Http2FrameCodec: closing does not wait for open streams to finish (GOAWAY, close).
       gracefulShutdownTimeoutMillis(0);
@@ -148,7 +166,7 @@ public final class Http2Proxy extends Http2Side {
     @Override
     protected Http2Proxy build(
         Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
-      return new Http2Proxy(decoder, encoder, settings);
+      return new Http2Proxy(decoder, encoder, settings, route, shared, upstreams);
     }
   }
 

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One proxied HTTP/2 connection, client or upstream side, driven at the frame level (no child
@@ -25,10 +27,16 @@ import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 abstract class Http2Side extends Http2ConnectionHandler {
   private final Runnable flushTask = this::flushNow;
   private boolean flushScheduled;
-  ChannelHandlerContext ctx;
+  // Set once the handler is in its pipeline; every write comes after that.
+  @Nullable ChannelHandlerContext ctx;
 
   Http2Side(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings s) {
     super(decoder, encoder, s);
+  }
+
+  /** The handler's context: it is in its pipeline before anything is written through it. */
+  final ChannelHandlerContext context() {
+    return Objects.requireNonNull(ctx, "not in a pipeline yet");
   }
 
   @Override
@@ -48,7 +56,7 @@ abstract class Http2Side extends Http2ConnectionHandler {
   private void flushNow() {
     flushScheduled = false;
     // Through the handler itself: the flow controller holds DATA until writePendingBytes.
-    flush(ctx);
+    flush(context());
   }
 
   @Override
@@ -78,6 +86,7 @@ abstract class Http2Side extends Http2ConnectionHandler {
   }
 
   final void headers(int id, Http2Headers h, boolean end) {
+    ChannelHandlerContext ctx = context();
     encoder().writeHeaders(ctx, id, h, 0, end, ctx.newPromise());
     flushSoon();
   }
@@ -90,6 +99,7 @@ abstract class Http2Side extends Http2ConnectionHandler {
    * buffering encoder, or gone) takes the encoder's own way, which buffers it or fails it.
    */
   final void data(int id, ByteBuf data, boolean end, Http2Side from, int fromId, int bytes) {
+    ChannelHandlerContext ctx = context();
     ChannelPromise p = ctx.newPromise();
     Http2Stream s = connection().stream(id);
     if (s != null
@@ -106,6 +116,7 @@ abstract class Http2Side extends Http2ConnectionHandler {
   }
 
   final void reset(int id, long code) {
+    ChannelHandlerContext ctx = context();
     encoder().writeRstStream(ctx, id, code, ctx.newPromise());
     flushSoon();
   }

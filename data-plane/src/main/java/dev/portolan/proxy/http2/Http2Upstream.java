@@ -15,6 +15,8 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP/2 (prior knowledge) connection to an endpoint, carrying the streams of every client of
@@ -26,7 +28,8 @@ final class Http2Upstream extends Http2Side {
   private final IntObjectMap<Http2Exchange> streams = new IntObjectHashMap<>();
   private Runnable onRetire = () -> {};
   private boolean retired;
-  ChannelFuture connect;
+  // The dial of this connection, set by the pool right after creating the handler it dials with.
+  @Nullable ChannelFuture connect;
 
   private Http2Upstream(Http2ConnectionDecoder d, Http2ConnectionEncoder e, Http2Settings s) {
     super(d, e, s);
@@ -60,8 +63,14 @@ final class Http2Upstream extends Http2Side {
     return h;
   }
 
+  /** The dial of this connection: the pool sets it before anyone else sees the connection. */
+  ChannelFuture connecting() {
+    return Objects.requireNonNull(connect, "not dialled yet");
+  }
+
   boolean usable() {
-    return !retired && (!connect.isDone() || (connect.isSuccess() && active()));
+    ChannelFuture c = connecting();
+    return !retired && (!c.isDone() || (c.isSuccess() && active()));
   }
 
   /**
@@ -84,6 +93,7 @@ final class Http2Upstream extends Http2Side {
   /** The request head of new stream {@code id}. */
   void head(int id, Http2Headers head, boolean end) {
     Http2Exchange x = streams.get(id);
+    ChannelHandlerContext ctx = context();
     ChannelPromise p = ctx.newPromise();
     // A stream still waiting in the buffering encoder fails here (GOAWAY, connection closed)
     // without ever being closed as a stream.

@@ -5,6 +5,7 @@ import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.route.HttpVersion;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
@@ -56,7 +57,7 @@ public final class Http2Upstreams {
     Http2Upstream[] self = new Http2Upstream[1];
     Http2Upstream h = Http2Upstream.create(() -> byEndpoint.remove(a, self[0]));
     self[0] = h;
-    h.connect =
+    ChannelFuture connect =
         IoTransport.dial(loop, connectTimeout)
             .connect(
                 a,
@@ -67,7 +68,8 @@ public final class Http2Upstreams {
                       .addLast(new WriteBatch())
                       .addLast(h);
                 });
-    h.connect.addListener(f -> {
+    h.connect = connect;
+    connect.addListener(f -> {
       if (!f.isSuccess()) {
         byEndpoint.remove(a, h);
       }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.PromiseNotifier;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Copies the small buffers written between two flushes into one, in order, so that a flush of many
@@ -35,7 +36,7 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
 
   private final ByteBuf[] held = new ByteBuf[HELD];
   private int holding;
-  private ByteBuf batch;
+  private @Nullable ByteBuf batch;
   // The promises of what is held or batched, in order.
   private ChannelPromise[] promises = new ChannelPromise[8];
   private int waiting;
@@ -52,26 +53,28 @@ final class WriteBatch extends ChannelOutboundHandlerAdapter {
       promises[waiting++] = promise;
       return;
     }
-    if (batch == null) {
-      batch = ctx.alloc().directBuffer(Math.min(CAPACITY, 4 * SMALL), CAPACITY);
+    ByteBuf into = batch;
+    if (into == null) {
+      into = ctx.alloc().directBuffer(Math.min(CAPACITY, 4 * SMALL), CAPACITY);
+      batch = into;
       for (int i = 0; i < holding; i++) {
-        copy(held[i]);
+        copy(held[i], into);
         held[i] = null;
       }
       holding = 0;
-    } else if (batch.maxWritableBytes() < b.readableBytes()) {
+    } else if (into.maxWritableBytes() < b.readableBytes()) {
       pass(ctx);
       write(ctx, b, promise); // into a new batch, or held
       return;
     }
-    copy(b);
+    copy(b, into);
     if (waiting == promises.length) {
       promises = Arrays.copyOf(promises, waiting * 2);
     }
     promises[waiting++] = promise;
   }
 
-  private void copy(ByteBuf b) {
+  private static void copy(ByteBuf b, ByteBuf batch) {
     try {
       if (b.hasArray()) {
         // A heap frame (FrameBuffers): copied from its array, without a NIO view of it per copy.
