@@ -16,7 +16,8 @@ import java.util.Map;
  * @param pod this pod's name
  * @param serviceAccount this pod's ServiceAccount: with the namespace, its mesh identity (the name
  *     its certificate will carry once mTLS lands)
- * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
+ * @param inboundPorts the pod's container ports (checked at start; nothing fetches their inbound
+ *     policies ahead of a first connection yet)
  * @param workers data-path event loop threads
  * @param ioTransport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
  * @param nativeRelay relayed TCP connections are driven by the proxy's own relay on the loop's
