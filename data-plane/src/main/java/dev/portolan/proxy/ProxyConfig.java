@@ -3,8 +3,8 @@ package dev.portolan.proxy;
 import dev.portolan.policy.model.ParsedPorts;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortSet;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.LoopbackLeg;
-import dev.portolan.proxy.net.Transport;
 import java.time.Duration;
 import java.util.Map;
 
@@ -16,9 +16,10 @@ import java.util.Map;
  * @param pod this pod's name
  * @param serviceAccount this pod's ServiceAccount: with the namespace, its mesh identity (the name
  *     its certificate will carry once mTLS lands)
- * @param inboundPorts the pod's container ports, whose inbound policies are fetched at start
+ * @param inboundPorts the pod's container ports (checked at start; nothing fetches their inbound
+ *     policies ahead of a first connection yet)
  * @param workers data-path event loop threads
- * @param transport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
+ * @param ioTransport io_uring or epoll ({@code PORTOLAN_TRANSPORT}: auto, io_uring, epoll)
  * @param nativeRelay relayed TCP connections are driven by the proxy's own relay on the loop's
  *     transport ({@code UringRelay}, {@code EpollRelay}) rather than a Netty pipeline ({@code
  *     PORTOLAN_RELAY}: auto, the default, or netty)
@@ -44,7 +45,7 @@ public record ProxyConfig(
     Duration discoveryWait,
     PortSet inboundPorts,
     int workers,
-    Transport transport,
+    IoTransport ioTransport,
     boolean nativeRelay,
     String loopbackCongestion,
     LogLevel logLevel) {
@@ -66,7 +67,7 @@ public record ProxyConfig(
         durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)),
         portsOf(env, "PORTOLAN_INBOUND_PORTS"),
         intOf(env, "PORTOLAN_WORKERS", Runtime.getRuntime().availableProcessors()),
-        Transport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
+        IoTransport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
         nativeRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
         LoopbackLeg.parse(env.get("PORTOLAN_LOOPBACK_CONGESTION")),
         logLevelOf(env));

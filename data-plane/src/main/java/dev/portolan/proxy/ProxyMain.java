@@ -2,18 +2,21 @@ package dev.portolan.proxy;
 
 import dev.portolan.proxy.admin.AdminServer;
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.connection.HttpProxies;
+import dev.portolan.proxy.connection.ProxyConnection;
+import dev.portolan.proxy.connection.ServerFirstCache;
 import dev.portolan.proxy.discovery.Discovery;
-import dev.portolan.proxy.http.Http1Upstreams;
-import dev.portolan.proxy.http.Http2Upstreams;
-import dev.portolan.proxy.http.HttpProxies;
+import dev.portolan.proxy.http.HttpContext;
+import dev.portolan.proxy.http1.Http1Upstreams;
+import dev.portolan.proxy.http2.Http2Upstreams;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.IdleHandler;
-import dev.portolan.proxy.relay.ProxyConnection;
-import dev.portolan.proxy.relay.Route;
-import dev.portolan.proxy.relay.ServerFirstCache;
+import dev.portolan.proxy.relay.Relayer;
+import dev.portolan.proxy.route.Route;
+import dev.portolan.proxy.training.Training;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -73,15 +76,25 @@ public final class ProxyMain {
         .gauge(
             "proxy_info",
             "transport",
-            config.transport().label(),
+            config.ioTransport().label(),
             "workers",
             Integer.toString(config.workers()))
         .increment();
     // One event loop per core: connections stay on one thread (upstream joins the client's loop).
     EventLoopGroup data =
-        new MultiThreadIoEventLoopGroup(config.workers(), config.transport().handlers());
-    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.transport().handlers());
-    Discovery discovery = new Discovery(config, metrics, admin);
+        new MultiThreadIoEventLoopGroup(config.workers(), config.ioTransport().handlers());
+    EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.ioTransport().handlers());
+    Discovery discovery =
+        new Discovery(
+            new Discovery.Settings(
+                config.policyServer(),
+                config.namespace(),
+                config.pod(),
+                config.discoveryWait(),
+                config.detectTimeout(),
+                config.ioTransport().socketChannel()),
+            metrics,
+            admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
     P2c balancer = new P2c();
@@ -99,17 +112,27 @@ public final class ProxyMain {
         new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     Http2Upstreams http2 =
         new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
+    // The relay of every opaque pair, chosen once for the proxy's transport.
+    Relayer relayer = Relayer.of(config.ioTransport(), config.nativeRelay());
     ProxyConnection.Settings out =
-        settings(config, serverFirst, new HttpProxies("outbound", balancer, http1, http2, metrics));
+        settings(
+            config,
+            serverFirst,
+            new HttpProxies(new HttpContext("outbound", balancer, metrics), http1, http2),
+            relayer);
     ProxyConnection.Settings in =
-        settings(config, serverFirst, new HttpProxies("inbound", balancer, http1, http2, metrics));
+        settings(
+            config,
+            serverFirst,
+            new HttpProxies(new HttpContext("inbound", balancer, metrics), http1, http2),
+            relayer);
 
     // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
     LoopbackLeg.listener(
         listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config));
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
     AdminServer.start(
-        admin, config.transport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
+        admin, config.ioTransport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
     System.out.printf(
         "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s"
             + " service-account=%s transport=%s workers=%d loopback-congestion=%s log-level=%s%n",
@@ -120,7 +143,7 @@ public final class ProxyMain {
         config.namespace(),
         config.pod(),
         config.serviceAccount(),
-        config.transport().label(),
+        config.ioTransport().label(),
         config.workers(),
         config.loopbackCongestion().isEmpty() ? "kernel" : config.loopbackCongestion(),
         config.logLevel().label());
@@ -134,7 +157,20 @@ public final class ProxyMain {
             }));
     if (mode == Mode.TRAIN) {
       try {
-        Training.Result r = Training.run(data, out, config, TRAINING_EXCHANGES);
+        Training.Result r =
+            Training.run(
+                data,
+                config.ioTransport().serverChannel(),
+                config.detectTimeout(),
+                route ->
+                    listen(
+                        data,
+                        "127.0.0.1",
+                        0,
+                        out,
+                        ch -> CompletableFuture.completedFuture(route),
+                        config),
+                TRAINING_EXCHANGES);
         System.out.printf(
             "portolan-proxy training: %d exchanges each of HTTP/1.1, HTTP/2 and TCP through the"
                 + " proxy; the first of each took %d, %d and %d µs%n",
@@ -172,20 +208,20 @@ public final class ProxyMain {
   }
 
   private static ProxyConnection.Settings settings(
-      ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http) {
+      ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http, Relayer relayer) {
     return new ProxyConnection.Settings(
-        http.direction(),
+        http.shared().direction(),
         c.serverFirstWindow(),
         c.connectTimeout(),
         c.idleTimeout(),
-        http.metrics(),
+        http.shared().metrics(),
         serverFirst,
-        http.balancer(),
+        http.shared().balancer(),
         http,
-        c.nativeRelay());
+        relayer);
   }
 
-  static Channel listen(
+  private static Channel listen(
       EventLoopGroup group,
       String host,
       int port,
@@ -195,7 +231,7 @@ public final class ProxyMain {
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(config.transport().serverChannel())
+        .channel(config.ioTransport().serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

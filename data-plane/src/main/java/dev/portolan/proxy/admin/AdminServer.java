@@ -1,7 +1,7 @@
 package dev.portolan.proxy.admin;
 
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -26,7 +26,7 @@ public final class AdminServer {
 
   public static Channel start(
       EventLoopGroup group,
-      Transport transport,
+      IoTransport io,
       String host,
       int port,
       Metrics metrics,
@@ -34,7 +34,7 @@ public final class AdminServer {
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(transport.serverChannel())
+        .channel(io.serverChannel())
         .childHandler(
             new ChannelInitializer<Channel>() {
               @Override

@@ -10,11 +10,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
- * Power of two choices over peak-EWMA cost (spec/data-plane.md §3 step 4): pick two endpoints at
- * random and take the cheaper, where cost is the decaying latency estimate times (work in flight +
- * 1). A slow answer raises the estimate at once (the peak); fast answers bring it down over about
- * {@link #DECAY_NANOS}; with nothing observed the estimate decays toward zero, so an endpoint that
- * was slow once is tried again. HTTP feeds it one sample per request, TCP only its connections in
+ * Power of two choices over peak-EWMA cost (docs/design/outbound.md): pick two endpoints at random
+ * and take the cheaper, where cost is the decaying latency estimate times (work in flight + 1). A
+ * slow answer raises the estimate at once (the peak); fast answers bring it down over about {@link
+ * #DECAY_NANOS}; with nothing observed the estimate decays toward zero, so an endpoint that was
+ * slow once is tried again. HTTP feeds it one sample per request, TCP only its connections in
  * flight.
  */
 public final class P2c {

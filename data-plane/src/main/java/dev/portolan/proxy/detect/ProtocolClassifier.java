@@ -3,9 +3,9 @@ package dev.portolan.proxy.detect;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Classifies a connection by its first bytes (spec/data-plane.md §2). Pure: a function of the bytes
- * received so far, no I/O. Callers keep reading while it answers {@link Detection.NeedMore} and
- * fall back to TCP at their deadline; past the caps it decides by itself.
+ * Classifies a connection by its first bytes (docs/design/detection.md). Pure: a function of the
+ * bytes received so far, no I/O. Callers keep reading while it answers {@link Detection.NeedMore}
+ * and fall back to TCP at their deadline; past the caps it decides by itself.
  */
 public final class ProtocolClassifier {
   /** Give up on HTTP after this many bytes without a decision. */

@@ -10,13 +10,14 @@ import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.ProxyProtocol;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.TcpAddress;
-import dev.portolan.proxy.ProxyConfig;
 import dev.portolan.proxy.discovery.Views.EndpointView;
-import dev.portolan.proxy.discovery.Views.InboundPolicy;
 import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -38,7 +39,25 @@ import java.util.concurrent.TimeUnit;
  * {@link ProfileView#UNKNOWN}, i.e. it is forwarded to its original destination.
  */
 public final class Discovery implements AutoCloseable {
-  private final ProxyConfig config;
+  /**
+   * What discovery needs of the proxy's settings.
+   *
+   * @param policyServer host:port of the policy-server's gRPC API
+   * @param namespace this pod's namespace (context token, inbound workload)
+   * @param pod this pod's name
+   * @param firstAnswerWait how long a new destination waits for its first answer
+   * @param detectTimeout the detection deadline of a port the control plane never answered for
+   * @param socketChannel the socket channel of the admin loop's I/O transport
+   */
+  public record Settings(
+      String policyServer,
+      String namespace,
+      String pod,
+      Duration firstAnswerWait,
+      Duration detectTimeout,
+      Class<? extends Channel> socketChannel) {}
+
+  private final Settings config;
   private final Metrics metrics;
   private final ManagedChannel channel;
   private final DestinationGrpc.DestinationStub destination;
@@ -50,20 +69,20 @@ public final class Discovery implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final Map<String, Watch<Update, Map<InetSocketAddress, EndpointView>>> endpoints =
       new ConcurrentHashMap<>();
-  private final Map<Integer, Watch<Server, InboundPolicy>> policies = new ConcurrentHashMap<>();
+  private final Map<Integer, Watch<Server, Handling>> policies = new ConcurrentHashMap<>();
   private final String contextToken;
 
   /**
    * @param loop the event loop group the gRPC channel runs on (the proxy's admin loop: discovery
    *     never competes with the data path); its callbacks run there too, they only fold values
    */
-  public Discovery(ProxyConfig config, Metrics metrics, EventLoopGroup loop) {
+  public Discovery(Settings config, Metrics metrics, EventLoopGroup loop) {
     this.config = config;
     this.metrics = metrics;
     this.channel =
         NettyChannelBuilder.forTarget(config.policyServer())
             .eventLoopGroup(loop)
-            .channelType(config.transport().socketChannel())
+            .channelType(config.socketChannel())
             .directExecutor()
             .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)
@@ -92,7 +111,7 @@ public final class Discovery implements AutoCloseable {
                     (old, m) -> profileView(m),
                     scheduler,
                     () -> stale("profile")));
-    return w.firstWithin(config.discoveryWait())
+    return w.firstWithin(config.firstAnswerWait())
         .thenApply(v -> v == null ? ProfileView.UNKNOWN : v);
   }
 
@@ -109,7 +128,7 @@ public final class Discovery implements AutoCloseable {
                     Discovery::applyUpdate,
                     scheduler,
                     () -> stale("endpoints")));
-    return w.firstWithin(config.discoveryWait()).thenApply(v -> v == null ? Map.of() : v);
+    return w.firstWithin(config.firstAnswerWait()).thenApply(v -> v == null ? Map.of() : v);
   }
 
   /**
@@ -123,10 +142,11 @@ public final class Discovery implements AutoCloseable {
   }
 
   /**
-   * The inbound policy of one of this pod's ports; Detect when the control plane never answered.
+   * How one of this pod's ports is handled under its inbound policy; Detect when the control plane
+   * never answered.
    */
-  public CompletableFuture<InboundPolicy> inbound(int port) {
-    Watch<Server, InboundPolicy> w =
+  public CompletableFuture<Handling> inbound(int port) {
+    Watch<Server, Handling> w =
         policies.computeIfAbsent(
             port,
             p ->
@@ -143,8 +163,8 @@ public final class Discovery implements AutoCloseable {
                     (old, m) -> policy(m),
                     scheduler,
                     () -> stale("inbound")));
-    return w.firstWithin(config.discoveryWait())
-        .thenApply(v -> v == null ? new InboundPolicy.Detect(config.detectTimeout()) : v);
+    return w.firstWithin(config.firstAnswerWait())
+        .thenApply(v -> v == null ? new Handling.Detect(config.detectTimeout()) : v);
   }
 
   private void stale(String kind) {
@@ -220,19 +240,22 @@ public final class Discovery implements AutoCloseable {
     }
   }
 
-  static InboundPolicy policy(Server s) {
+  /**
+   * A port's policy as the data path handles it: the one place a {@code proxyProtocol} is read.
+   * HTTP/1, HTTP/2 and gRPC go to their codec (gRPC is HTTP/2); TLS the app does itself, so its
+   * bytes are relayed as they are.
+   */
+  static Handling policy(Server s) {
     ProxyProtocol p = s.getProtocol();
     return switch (p.getKindCase()) {
-      case OPAQUE -> InboundPolicy.OPAQUE;
+      case OPAQUE, TLS -> Handling.OPAQUE;
       case DETECT ->
-          new InboundPolicy.Detect(
+          new Handling.Detect(
               Duration.ofSeconds(
                   p.getDetect().getTimeout().getSeconds(), p.getDetect().getTimeout().getNanos()));
-      case HTTP1 -> new InboundPolicy.Declared("http/1");
-      case HTTP2 -> new InboundPolicy.Declared("http/2");
-      case GRPC -> new InboundPolicy.Declared("grpc");
-      case TLS -> new InboundPolicy.Declared("tls");
-      case KIND_NOT_SET -> new InboundPolicy.Detect(Duration.ofSeconds(10));
+      case HTTP1 -> new Handling.Codec(HttpVersion.HTTP_1);
+      case HTTP2, GRPC -> new Handling.Codec(HttpVersion.HTTP_2);
+      case KIND_NOT_SET -> new Handling.Detect(Duration.ofSeconds(10));
     };
   }
 

@@ -1,7 +1,6 @@
 package dev.portolan.proxy.discovery;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Map;
 
 /** What discovery tells the data path, free of protobuf. */
@@ -31,17 +30,5 @@ public final class Views {
   public record ProfileView(boolean opaque, String fqn, EndpointView endpoint) {
     /** What an unknown destination gets while the control plane is unreachable. */
     public static final ProfileView UNKNOWN = new ProfileView(false, "", null);
-  }
-
-  /** Inbound policy of a port. */
-  public sealed interface InboundPolicy {
-    InboundPolicy OPAQUE = new Opaque();
-
-    record Detect(Duration timeout) implements InboundPolicy {}
-
-    record Opaque() implements InboundPolicy {}
-
-    /** HTTP/1, HTTP/2, gRPC or TLS: known protocol, no detection needed. */
-    record Declared(String protocol) implements InboundPolicy {}
   }
 }

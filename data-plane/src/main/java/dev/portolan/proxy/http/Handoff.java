@@ -1,19 +1,21 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.route.HttpVersion;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
+import org.jspecify.annotations.Nullable;
 
 /** What the HTTP proxies share at their edges: taking over a connection, counting their dials. */
-final class Handoff {
+public final class Handoff {
   private Handoff() {}
 
   /**
    * Passes the bytes read during detection through the pipeline, which now holds the codec
    * (ownership passes). Returns whether there were any.
    */
-  static boolean replay(Channel client, ByteBuf detected) {
+  public static boolean replay(Channel client, @Nullable ByteBuf detected) {
     if (detected == null) {
       return false;
     }
@@ -27,7 +29,8 @@ final class Handoff {
   }
 
   /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
-  static void opened(Metrics metrics, String direction, InetSocketAddress a, String protocol) {
+  public static void opened(
+      Metrics metrics, String direction, InetSocketAddress a, HttpVersion protocol) {
     metrics
         .counter(
             "http_upstream_open_total",
@@ -36,7 +39,7 @@ final class Handoff {
             "endpoint",
             a.getAddress().getHostAddress() + ":" + a.getPort(),
             "protocol",
-            protocol)
+            protocol.label())
         .increment();
   }
 }

@@ -15,13 +15,13 @@ import java.nio.charset.StandardCharsets;
  * Responses the proxy gives itself (a 502 when the endpoint cannot be reached, a 400 for a request
  * that does not parse), each with the reason in {@code l5d-proxy-error}, as Linkerd's proxy does.
  */
-final class ProxyErrors {
-  static final String HEADER = "l5d-proxy-error";
+public final class ProxyErrors {
+  public static final String HEADER = "l5d-proxy-error";
 
   private ProxyErrors() {}
 
   /** An HTTP/1.1 response that closes the connection, the reason also as its text body. */
-  static FullHttpResponse http1(HttpResponseStatus status, String reason) {
+  public static FullHttpResponse http1(HttpResponseStatus status, String reason) {
     String text = oneLine(reason);
     FullHttpResponse r =
         new DefaultFullHttpResponse(
@@ -37,7 +37,7 @@ final class ProxyErrors {
   }
 
   /** The head of an HTTP/2 response without a body. */
-  static Http2Headers http2(HttpResponseStatus status, String reason) {
+  public static Http2Headers http2(HttpResponseStatus status, String reason) {
     return new DefaultHttp2Headers()
         .status(status.codeAsText())
         .set("content-length", "0")

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What proxy-init installs for one pod. Port lists use the one grammar (control-plane spec §2),
- * numbers and ranges only.
+ * What proxy-init installs for one pod. Port lists use the one grammar
+ * (docs/design/port-grammar.md), numbers and ranges only.
  */
 public record ProxyInitConfig(
     int inboundPort,

@@ -31,9 +31,9 @@ public final class Metrics {
   }
 
   /**
-   * The labels every connection and request metric carries (spec/data-plane.md §6): direction,
-   * target_addr, {@code peer="src"} (counted on the connection the proxy accepted) and {@code
-   * tls="disabled"} (no mTLS in the data path yet).
+   * The labels every connection and request metric carries (docs/design/admin-and-metrics.md):
+   * direction, target_addr, {@code peer="src"} (counted on the connection the proxy accepted) and
+   * {@code tls="disabled"} (no mTLS in the data path yet).
    */
   public static String[] src(String direction, String target) {
     return new String[] {

@@ -67,16 +67,17 @@ public final class LoopbackLeg {
 
   /** Tunes a listener on the loopback leg: the sockets it accepts inherit the algorithm. */
   public static void listener(Channel ch) {
-    tune(Transport.fd(ch));
+    tune(IoTransport.fd(ch));
   }
 
   /**
    * Tunes a connection the proxy is opening, before it connects, when its target is on this host's
-   * loopback (the inbound proxy's leg to the app); {@link Transport.Dial} calls it for every dial.
+   * loopback (the inbound proxy's leg to the app); {@link IoTransport.Dial} calls it for every
+   * dial.
    */
   static void dialling(Channel ch, InetSocketAddress target) {
     if (target.getAddress() != null && target.getAddress().isLoopbackAddress()) {
-      tune(Transport.fd(ch));
+      tune(IoTransport.fd(ch));
     }
   }
 

@@ -4,9 +4,10 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
-import dev.portolan.proxy.net.Transport;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.Route;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Outbound (spec/data-plane.md §3): original destination → profile → for a Service its endpoints
+ * Outbound (docs/design/outbound.md): original destination → profile → for a Service its endpoints
  * and a P2C pick, for a pod IP its own endpoint, otherwise the original destination. Opaque
  * profiles and opaque endpoint hints skip detection. Without mTLS yet, a meshed peer is reached at
  * its real port, where its inbound proxy receives the redirected connection.
@@ -43,7 +44,7 @@ public final class OutboundRouter {
 
   public CompletableFuture<Route> route(Channel ch) {
     InetSocketAddress dst =
-        OriginalDestination.orLocal(Transport.fd(ch), (InetSocketAddress) ch.localAddress());
+        OriginalDestination.orLocal(IoTransport.fd(ch), (InetSocketAddress) ch.localAddress());
     if (OriginalDestination.isDirect(dst, outboundPort, inboundPort)) {
       // Loop guard: nobody should address the outbound listener itself.
       return CompletableFuture.completedFuture(null);
@@ -73,10 +74,15 @@ public final class OutboundRouter {
       String target,
       Supplier<List<InetSocketAddress>> live) {
     InetSocketAddress upstream = e == null ? dst : e.address();
-    boolean opaque = profile.opaque() || (e != null && e.opaque());
+    // The one place an outbound connection's handling is decided: an opaque profile or an opaque
+    // endpoint hint relays at once; anything else is detected (outbound never declares a codec).
+    Handling handling =
+        profile.opaque() || (e != null && e.opaque())
+            ? Handling.OPAQUE
+            : new Handling.Detect(detectTimeout);
     return live == null
-        ? new Route(upstream, !opaque, detectTimeout, target)
-        : new Route(upstream, !opaque, detectTimeout, target, live);
+        ? new Route(upstream, handling, target)
+        : new Route(upstream, handling, target, live);
   }
 
   /**

@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * once reported, keeps its socket readable until the end of stream is read.
  *
  * <p>A read of end of stream becomes {@code shutdown(SHUT_WR)} of the other socket; the pair closes
- * when both directions have ended, on any error, or when idle ({@link Relay.IdleCheck}), and hands
- * both channels back to their loop to be closed ({@link Takeover}).
+ * when both directions have ended, on any error, or when idle ({@link IdleCheck}), and hands both
+ * channels back to their loop to be closed ({@link Takeover}).
  */
-public final class EpollRelay {
+final class EpollRelay {
   private static final Logger log = LoggerFactory.getLogger(EpollRelay.class);
   private static final EpollIoOps INTEREST =
       EpollIoOps.EPOLLIN
@@ -54,7 +54,7 @@ public final class EpollRelay {
   private final Side sideB;
   private final Direction aToB;
   private final Direction bToA;
-  private final Relay.IdleCheck idle;
+  private final IdleCheck idle;
   private final int readsPerTurn;
   private boolean closed;
 
@@ -74,7 +74,7 @@ public final class EpollRelay {
     this.sideB = new Side(b);
     this.aToB = new Direction(sideA, sideB, aToBBytes);
     this.bToA = new Direction(sideB, sideA, bToABytes);
-    this.idle = Relay.IdleCheck.start(a, t, this::closePair);
+    this.idle = IdleCheck.start(a, t, this::closePair);
   }
 
   /**
@@ -84,8 +84,7 @@ public final class EpollRelay {
    * @param aToB counts bytes read from {@code a} and written to {@code b}
    * @param idleTimeout the pair closes once neither side has moved a byte for this long
    */
-  public static void join(
-      Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
+  static void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     join(a, b, aToB, bToA, idleTimeout, READS_PER_TURN);
   }
 

@@ -11,9 +11,9 @@ import java.time.Duration;
  * The idle timeout of a connection that stays in Netty's pipeline (detection, HTTP): once nothing
  * has been read from it or written to it for the timeout, an {@link
  * IdleStateEvent#ALL_IDLE_STATE_EVENT} goes down the pipeline and the handlers there close the
- * connection. The same coarse check as a relayed pair ({@link Relay.IdleCheck}): each read and each
- * write sets a flag, a timer clears it four times per timeout, and the event fires between 1 and
- * 1.25 times the timeout after the last activity.
+ * connection. The same coarse check as a relayed pair ({@link IdleCheck}): each read and each write
+ * sets a flag, a timer clears it four times per timeout, and the event fires between 1 and 1.25
+ * times the timeout after the last activity.
  *
  * <p>In place of Netty's {@code IdleStateHandler}, which adds a listener to every write (a promise
  * notification and two clock reads per message, and HTTP/2 writes several per request) and reads
@@ -21,7 +21,7 @@ import java.time.Duration;
  */
 public final class IdleHandler extends ChannelDuplexHandler {
   private final Duration timeout;
-  private Relay.IdleCheck check;
+  private IdleCheck check;
 
   public IdleHandler(Duration timeout) {
     this.timeout = timeout;
@@ -50,7 +50,7 @@ public final class IdleHandler extends ChannelDuplexHandler {
   private void start(ChannelHandlerContext ctx) {
     if (check == null && timeout.isPositive()) {
       check =
-          Relay.IdleCheck.start(
+          IdleCheck.start(
               ctx.channel(),
               timeout,
               () -> ctx.fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT));

@@ -1,6 +1,6 @@
 package dev.portolan.proxy.relay;
 
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEvent;
@@ -26,14 +26,14 @@ import java.util.concurrent.atomic.LongAdder;
  * for data first ({@code IORING_RECVSEND_POLL_FIRST}) rather than try a receive that would fail.
  *
  * <p>A recv of 0 bytes (FIN) becomes a {@code shutdown(SHUT_WR)} of the other socket; the pair
- * closes when both directions have ended, on any error, or when idle ({@link Relay.IdleCheck}).
- * Closing first cancels the operations in flight and waits for their completions (the kernel may
- * write into a buffer until then), then frees the buffers and hands both channels back to their
- * loop to close them, so their close listeners (metrics, the balancer) run as for any connection.
+ * closes when both directions have ended, on any error, or when idle ({@link IdleCheck}). Closing
+ * first cancels the operations in flight and waits for their completions (the kernel may write into
+ * a buffer until then), then frees the buffers and hands both channels back to their loop to close
+ * them, so their close listeners (metrics, the balancer) run as for any connection.
  *
  * <p>Each direction's buffer is a {@link RelayBuffer} (2 KiB, 16 KiB while a transfer fills it).
  */
-public final class UringRelay implements IoUringIoHandle {
+final class UringRelay implements IoUringIoHandle {
   // io_uring opcodes (include/uapi/linux/io_uring.h) and flags
   private static final byte IORING_OP_ASYNC_CANCEL = 14;
   private static final byte IORING_OP_SEND = 26;
@@ -51,7 +51,7 @@ public final class UringRelay implements IoUringIoHandle {
   private final Channel b;
   private final Direction aToB;
   private final Direction bToA;
-  private final Relay.IdleCheck idle;
+  private final IdleCheck idle;
   private IoRegistration registration;
   private int inFlight;
   private boolean closing;
@@ -60,11 +60,11 @@ public final class UringRelay implements IoUringIoHandle {
   private UringRelay(Channel a, Channel b, LongAdder aToBBytes, LongAdder bToABytes, Duration t) {
     this.a = a;
     this.b = b;
-    int fa = Transport.fd(a);
-    int fb = Transport.fd(b);
+    int fa = IoTransport.fd(a);
+    int fb = IoTransport.fd(b);
     this.aToB = new Direction((short) 1, fa, fb, aToBBytes);
     this.bToA = new Direction((short) 3, fb, fa, bToABytes);
-    this.idle = Relay.IdleCheck.start(a, t, this::closePair);
+    this.idle = IdleCheck.start(a, t, this::closePair);
   }
 
   /**
@@ -74,8 +74,7 @@ public final class UringRelay implements IoUringIoHandle {
    * @param aToB counts bytes read from {@code a} and written to {@code b}
    * @param idleTimeout the pair closes once neither side has moved a byte for this long
    */
-  public static void join(
-      Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
+  static void join(Channel a, Channel b, LongAdder aToB, LongAdder bToA, Duration idleTimeout) {
     IoEventLoop loop = (IoEventLoop) a.eventLoop();
     Takeover.of(
         a,

@@ -2,8 +2,8 @@ package dev.portolan.proxy.transport;
 
 /**
  * The header a proxy sends after the mTLS handshake on an opaque-transport connection
- * (shared/spec/api-wire.md): which port of the peer's pod the bytes are for, and optionally the
- * HTTP version already negotiated.
+ * (docs/design/wire.md): which port of the peer's pod the bytes are for, and optionally the HTTP
+ * version already negotiated.
  *
  * @param port the target port, 1..65535
  * @param name a gateway target name; non-empty means a gateway request (refused by Portolan)

@@ -1,10 +1,16 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http1.Http1Proxy;
+import dev.portolan.proxy.http1.Http1Upstreams;
+import dev.portolan.proxy.http2.Http2Proxy;
+import dev.portolan.proxy.http2.Http2Upstreams;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.IdleHandler;
-import dev.portolan.proxy.relay.Route;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -25,17 +31,25 @@ public final class Http2LoadHarness {
     int port = Integer.parseInt(args[0]);
     InetSocketAddress upstream = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]));
     int loops = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-    Transport transport = Transport.choose(args.length > 3 ? args[3] : "epoll");
-    String version = args.length > 4 ? args[4] : "http/2";
+    IoTransport transport = IoTransport.choose(args.length > 3 ? args[3] : "epoll");
+    // The command line's name for the codec (bench/http-harness.sh): HTTP/2 unless http/1.
+    HttpVersion version =
+        args.length > 4 && args[4].equals(HttpVersion.HTTP_1.label())
+            ? HttpVersion.HTTP_1
+            : HttpVersion.HTTP_2;
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.handlers());
     Metrics metrics = new Metrics();
     Route route =
-        new Route(upstream, true, Duration.ofSeconds(1), "svc:80", () -> List.of(upstream));
+        new Route(
+            upstream,
+            new Handling.Detect(Duration.ofSeconds(1)),
+            "svc:80",
+            () -> List.of(upstream));
     Http2Upstreams upstreams =
         new Http2Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
     Http1Upstreams http1 =
         new Http1Upstreams(Duration.ofSeconds(2), Duration.ofSeconds(30), metrics);
-    HttpProxies http = new HttpProxies("outbound", new P2c(), http1, upstreams, metrics);
+    HttpContext http = new HttpContext("outbound", new P2c(), metrics);
     // As ProxyMain: the connection's idle timeout first in its pipeline.
     Channel listener =
         Listener.start(
@@ -43,7 +57,11 @@ public final class Http2LoadHarness {
             port,
             ch -> {
               ch.pipeline().addLast(new IdleHandler(Duration.ofMinutes(5)));
-              http.take(ch, null, route, version);
+              // As the proxy's hand-over (connection.HttpProxies): the codec of the version.
+              switch (version) {
+                case HTTP_1 -> Http1Proxy.install(ch, null, route, http, http1);
+                case HTTP_2 -> Http2Proxy.install(ch, null, route, http, upstreams);
+              }
             });
     System.out.println("listening on " + listener.localAddress());
     listener.closeFuture().sync();

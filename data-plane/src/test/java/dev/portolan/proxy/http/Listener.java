@@ -1,7 +1,7 @@
 package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,20 +16,20 @@ import java.util.function.Consumer;
  * active, to an HTTP proxy's {@code install} — as the detecting handler does in the proxy, minus
  * detection.
  */
-final class Listener {
+public final class Listener {
   private Listener() {}
 
-  static Channel start(EventLoopGroup group, Consumer<Channel> install)
+  public static Channel start(EventLoopGroup group, Consumer<Channel> install)
       throws InterruptedException {
     return start(group, 0, install);
   }
 
   /** The same on a given port (0: any). */
-  static Channel start(EventLoopGroup group, int port, Consumer<Channel> install)
+  public static Channel start(EventLoopGroup group, int port, Consumer<Channel> install)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
-        .channel(Transport.of(group.next()).serverChannel())
+        .channel(IoTransport.of(group.next()).serverChannel())
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childHandler(
@@ -53,12 +53,12 @@ final class Listener {
   }
 
   /** A family of the tests' route ({@code svc:80}, outbound), with more labels if given. */
-  static long value(Metrics metrics, String family, String... more) {
+  public static long value(Metrics metrics, String family, String... more) {
     return metrics.value(family, Metrics.plus(Metrics.src("outbound", "svc:80"), more));
   }
 
   /** {@code response_total} of the tests' route. */
-  static long responses(Metrics metrics, int status, String classification) {
+  public static long responses(Metrics metrics, int status, String classification) {
     return value(
         metrics,
         "response_total",

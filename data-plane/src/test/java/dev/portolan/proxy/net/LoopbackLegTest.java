@@ -59,16 +59,16 @@ class LoopbackLegTest {
   @Test
   void accepted_and_dialled_loopback_sockets_use_the_algorithm_and_other_targets_do_not()
       throws Exception {
-    for (Transport t : transports()) {
+    for (IoTransport t : transports()) {
       EventLoopGroup loop = loop(t);
-      assertThat(LoopbackLeg.of(Transport.fd(accepted(loop, t)))).as(t.label()).isEqualTo("reno");
-      assertThat(LoopbackLeg.of(Transport.fd(dialled(loop)))).as(t.label()).isEqualTo("reno");
+      assertThat(LoopbackLeg.of(IoTransport.fd(accepted(loop, t)))).as(t.label()).isEqualTo("reno");
+      assertThat(LoopbackLeg.of(IoTransport.fd(dialled(loop)))).as(t.label()).isEqualTo("reno");
       // A target off this host (the pod-to-pod leg) keeps the node's choice. Nothing is sent: the
       // socket is tuned, or not, before it would connect.
       Channel unconnected = t.socketChannel().getConstructor().newInstance();
       loop.register(unconnected).sync();
       LoopbackLeg.dialling(unconnected, new InetSocketAddress("192.0.2.1", 6379));
-      assertThat(LoopbackLeg.of(Transport.fd(unconnected))).isEqualTo(nodeDefault());
+      assertThat(LoopbackLeg.of(IoTransport.fd(unconnected))).isEqualTo(nodeDefault());
       unconnected.close().sync();
     }
   }
@@ -76,44 +76,44 @@ class LoopbackLegTest {
   @Test
   void kernel_keeps_the_node_default() throws Exception {
     LoopbackLeg.use(LoopbackLeg.parse("kernel"));
-    Transport t = Transport.choose("auto");
+    IoTransport t = IoTransport.choose("auto");
     EventLoopGroup loop = loop(t);
-    assertThat(LoopbackLeg.of(Transport.fd(accepted(loop, t)))).isEqualTo(nodeDefault());
-    assertThat(LoopbackLeg.of(Transport.fd(dialled(loop)))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(IoTransport.fd(accepted(loop, t)))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(IoTransport.fd(dialled(loop)))).isEqualTo(nodeDefault());
   }
 
   @Test
   void an_algorithm_the_kernel_refuses_leaves_the_default_and_connections_still_work()
       throws Exception {
     LoopbackLeg.use("nosuchcc");
-    Transport t = Transport.choose("auto");
+    IoTransport t = IoTransport.choose("auto");
     EventLoopGroup loop = loop(t);
     Channel accepted = accepted(loop, t);
     assertThat(accepted.isActive()).isTrue();
-    assertThat(LoopbackLeg.of(Transport.fd(accepted))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(IoTransport.fd(accepted))).isEqualTo(nodeDefault());
     Channel dialled = dialled(loop);
     assertThat(dialled.isActive()).isTrue();
-    assertThat(LoopbackLeg.of(Transport.fd(dialled))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(IoTransport.fd(dialled))).isEqualTo(nodeDefault());
   }
 
-  private static List<Transport> transports() {
+  private static List<IoTransport> transports() {
     return IoUring.isAvailable()
-        ? List.of(Transport.IO_URING, Transport.EPOLL)
-        : List.of(Transport.EPOLL);
+        ? List.of(IoTransport.IO_URING, IoTransport.EPOLL)
+        : List.of(IoTransport.EPOLL);
   }
 
   private static String nodeDefault() throws Exception {
     return Files.readString(Path.of("/proc/sys/net/ipv4/tcp_congestion_control")).strip();
   }
 
-  private EventLoopGroup loop(Transport t) {
+  private EventLoopGroup loop(IoTransport t) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, t.handlers());
     open.add(() -> group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync());
     return group;
   }
 
   /** A connection accepted by a tuned listener on 127.0.0.1 from a plain client socket. */
-  private Channel accepted(EventLoopGroup loop, Transport t) throws Exception {
+  private Channel accepted(EventLoopGroup loop, IoTransport t) throws Exception {
     CompletableFuture<Channel> child = new CompletableFuture<>();
     Channel listener =
         new ServerBootstrap()
@@ -143,7 +143,7 @@ class LoopbackLegTest {
     open.add(server);
     InetSocketAddress target = (InetSocketAddress) server.getLocalSocketAddress();
     Channel ch =
-        Transport.dial(loop.next(), Duration.ofSeconds(5))
+        IoTransport.dial(loop.next(), Duration.ofSeconds(5))
             .connect(target, c -> c.pipeline().addLast(new ChannelInboundHandlerAdapter()))
             .sync()
             .channel();

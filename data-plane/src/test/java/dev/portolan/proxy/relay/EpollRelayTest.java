@@ -2,7 +2,7 @@ package dev.portolan.proxy.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.channel.Channel;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,8 +29,8 @@ class EpollRelayTest extends UringRelayTest {
   private final CountDownLatch preloaded = new CountDownLatch(1);
 
   @Override
-  Transport transport() {
-    return Transport.EPOLL;
+  IoTransport ioTransport() {
+    return IoTransport.EPOLL;
   }
 
   @Override

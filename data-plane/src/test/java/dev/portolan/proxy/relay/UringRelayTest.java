@@ -3,7 +3,7 @@ package dev.portolan.proxy.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.portolan.proxy.net.Transport;
+import dev.portolan.proxy.net.IoTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -52,14 +52,14 @@ class UringRelayTest {
   @BeforeEach
   void start() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
-        transport() != Transport.IO_URING || IoUring.isAvailable(),
+        ioTransport() != IoTransport.IO_URING || IoUring.isAvailable(),
         "io_uring is not available here (CI has it)");
-    loop = new MultiThreadIoEventLoopGroup(1, transport().handlers());
+    loop = new MultiThreadIoEventLoopGroup(1, ioTransport().handlers());
     upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     listener =
         new ServerBootstrap()
             .group(loop)
-            .channel(transport().serverChannel())
+            .channel(ioTransport().serverChannel())
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(
@@ -83,7 +83,7 @@ class UringRelayTest {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       Channel client = ctx.channel();
-      Transport.dial(client.eventLoop(), Duration.ofSeconds(2))
+      IoTransport.dial(client.eventLoop(), Duration.ofSeconds(2))
           .option(ChannelOption.AUTO_READ, false)
           .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .connect(
@@ -117,8 +117,8 @@ class UringRelayTest {
   }
 
   /** The transport of the loop. */
-  Transport transport() {
-    return Transport.IO_URING;
+  IoTransport ioTransport() {
+    return IoTransport.IO_URING;
   }
 
   /** The relay under test. */

@@ -14,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Pods as network namespaces (spec/data-plane.md §7): a node namespace with a bridge, one namespace
- * per pod with a veth on the bridge and an address in 10.244.77.0/24, proxy-init rules and the
- * proxy running as UID 2102 in meshed pods, and the policy-server (in the node namespace) serving a
- * manifests directory that describes the same pods. Everything is torn down on close, also when a
- * test failed.
+ * Pods as network namespaces (docs/design/test-bed.md): a node namespace with a bridge, one
+ * namespace per pod with a veth on the bridge and an address in 10.244.77.0/24, proxy-init rules
+ * and the proxy running as UID 2102 in meshed pods, and the policy-server (in the node namespace)
+ * serving a manifests directory that describes the same pods. Everything is torn down on close,
+ * also when a test failed.
  */
 public final class TestBed implements AutoCloseable {
   public static final String NODE_IP = "10.244.77.1";

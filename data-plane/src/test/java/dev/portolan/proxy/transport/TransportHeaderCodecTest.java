@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class TransportHeaderCodecTest {
   @Test
-  void spec_example_port_8080_without_name_or_protocol() {
+  void port_8080_without_name_or_protocol_encodes_to_the_reference_bytes() {
     byte[] bytes = TransportHeaderCodec.encode(TransportHeader.opaque(8080));
     assertThat(Arrays.copyOf(bytes, 23)).isEqualTo(TransportHeaderCodec.PREFACE);
     assertThat(HexFormat.of().formatHex(bytes, 23, bytes.length)).isEqualTo("00000003" + "08903f");

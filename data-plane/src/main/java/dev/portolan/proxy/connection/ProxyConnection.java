@@ -1,0 +1,359 @@
+package dev.portolan.proxy.connection;
+
+import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.detect.Detection;
+import dev.portolan.proxy.detect.ProtocolClassifier;
+import dev.portolan.proxy.metrics.ByteCounter;
+import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.IoTransport;
+import dev.portolan.proxy.relay.Relayer;
+import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.route.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles one accepted connection: route it, detect its protocol if the route says so, connect
+ * upstream on the same event loop, then relay. Detection reads until the classifier decides, the
+ * deadline passes (TCP), or the client stays silent past the server-first window — then the
+ * upstream is connected and whoever speaks first wins, so a server greeting flows at once.
+ */
+public final class ProxyConnection extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
+
+  /** Shared by the listeners of one direction. */
+  public record Settings(
+      String direction,
+      Duration serverFirstWindow,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      Metrics metrics,
+      ServerFirstCache serverFirst,
+      P2c balancer,
+      HttpProxies http,
+      Relayer relayer) {}
+
+  private final Settings s;
+  private final Function<Channel, CompletableFuture<@Nullable Route>> router;
+  private @Nullable ByteBuf buffered;
+  private @Nullable Route route;
+  private boolean upstreamStarted;
+  // A read asked of Netty and not yet answered: its bytes would arrive in this pipeline.
+  private boolean readPending;
+  private @Nullable ScheduledFuture<?> windowTimer;
+  private @Nullable ScheduledFuture<?> deadlineTimer;
+
+  /**
+   * @param router the listener's routing: a route, or null to refuse the connection (closed)
+   */
+  public ProxyConnection(Settings s, Function<Channel, CompletableFuture<@Nullable Route>> router) {
+    this.s = s;
+    this.router = router;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    Channel client = ctx.channel();
+    router
+        .apply(client)
+        .whenComplete((r, err) ->
+            ctx.executor()
+                .execute(() -> {
+                  if (err != null || r == null) {
+                    client.close();
+                  } else {
+                    start(ctx, r);
+                  }
+                }));
+  }
+
+  private void start(ChannelHandlerContext ctx, Route r) {
+    route = r;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    switch (r.handling()) {
+      case Handling.Codec(HttpVersion version) -> {
+        decision(ctx, "declared " + version.label() + " (no detection)");
+        http(ctx, version);
+      }
+      case Handling.Opaque() -> {
+        decision(ctx, "opaque (no detection)");
+        connect(ctx, false);
+      }
+      case Handling.Detect(Duration timeout) -> detect(ctx, timeout);
+    }
+  }
+
+  /** Reads for detection within {@code timeout}, unless the destination is known to speak first. */
+  private void detect(ChannelHandlerContext ctx, Duration timeout) {
+    if (s.serverFirst().isServerFirst(route().upstream())) {
+      decision(ctx, "known to speak first (no detection)");
+      result("server_first");
+      connect(ctx, false);
+      return;
+    }
+    buffered = ctx.alloc().buffer();
+    windowTimer =
+        ctx.executor()
+            .schedule(
+                () -> serverFirstRace(ctx),
+                s.serverFirstWindow().toMillis(),
+                TimeUnit.MILLISECONDS);
+    deadlineTimer =
+        ctx.executor()
+            .schedule(
+                () -> decided(ctx, "read_timeout", null),
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+    readPending = true;
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    readPending = false;
+    if (upstreamStarted && msg instanceof ByteBuf early) {
+      // Read while the upstream connects, although no read was asked for: Netty reads at once when
+      // the client half-closes (a request and its FIN in one go). Kept, and written first.
+      if (buffered == null) {
+        buffered = ctx.alloc().buffer(early.readableBytes());
+      }
+      buffered.writeBytes(early);
+      early.release();
+      return;
+    }
+    if (buffered == null) {
+      // Bytes before routing finished cannot happen (AUTO_READ off).
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    ByteBuf in = (ByteBuf) msg;
+    buffered.writeBytes(in);
+    in.release();
+    byte[] bytes = new byte[buffered.readableBytes()];
+    buffered.getBytes(buffered.readerIndex(), bytes);
+    Detection d = ProtocolClassifier.classify(bytes);
+    if (d instanceof Detection.NeedMore) {
+      readPending = true;
+      ctx.read();
+    } else {
+      decided(ctx, d.label(), httpVersion(d));
+    }
+  }
+
+  /** The codec for what detection found, or null: bytes to relay. */
+  private static @Nullable HttpVersion httpVersion(Detection d) {
+    return switch (d) {
+      case Detection.Http1() -> HttpVersion.HTTP_1;
+      case Detection.Http2() -> HttpVersion.HTTP_2;
+      default -> null;
+    };
+  }
+
+  /**
+   * @param label the detection result counted and logged
+   * @param version the codec to hand the connection to, or null to relay its bytes
+   */
+  private void decided(ChannelHandlerContext ctx, String label, @Nullable HttpVersion version) {
+    if (upstreamStarted || !ctx.channel().isActive()) {
+      return;
+    }
+    cancelTimers();
+    decision(ctx, "detected " + label);
+    result(label);
+    if (version != null) {
+      http(ctx, version);
+    } else {
+      connect(ctx, false);
+    }
+  }
+
+  /** HTTP: hand the connection (and the bytes read so far) to the per-request proxy. */
+  private void http(ChannelHandlerContext ctx, HttpVersion version) {
+    upstreamStarted = true;
+    Channel client = ctx.channel();
+    opened(client);
+    client.pipeline().addFirst("bytes", new ByteCounter(readBytes(), writtenBytes()));
+    ctx.pipeline().remove(this);
+    ByteBuf bytes = buffered;
+    buffered = null;
+    s.http().take(client, bytes, route(), version);
+  }
+
+  /** The route: every step after {@link #start} has one. */
+  private Route route() {
+    return Objects.requireNonNull(route, "not routed yet");
+  }
+
+  private String[] labels() {
+    return Metrics.src(s.direction(), route().target());
+  }
+
+  private LongAdder readBytes() {
+    return s.metrics().counter("tcp_read_bytes_total", labels());
+  }
+
+  private LongAdder writtenBytes() {
+    return s.metrics().counter("tcp_write_bytes_total", labels());
+  }
+
+  /** The client said nothing within the window: connect and let the server speak. */
+  private void serverFirstRace(ChannelHandlerContext ctx) {
+    if (upstreamStarted || !ctx.channel().isActive() || buffered == null || buffered.isReadable()) {
+      return;
+    }
+    cancelTimers();
+    decision(
+        ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
+    connect(ctx, true);
+  }
+
+  /** One debug line per connection and decision: why the proxy treats it as it does. */
+  private void decision(ChannelHandlerContext ctx, String why) {
+    if (log.isDebugEnabled()) {
+      log.debug(
+          "{} {} -> {} via {}: {}",
+          s.direction(),
+          ctx.channel().remoteAddress(),
+          route().target(),
+          route().upstream(),
+          why);
+    }
+  }
+
+  private void connect(ChannelHandlerContext ctx, boolean racing) {
+    upstreamStarted = true;
+    Channel client = ctx.channel();
+    LongAdder read = readBytes();
+    LongAdder written = writtenBytes();
+    IoTransport.dial(client.eventLoop(), s.connectTimeout())
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .connect(route().upstream(), upstream -> {}) // the relay installs its handlers on connect
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    s.metrics()
+                        .counter(
+                            "tcp_close_total", Metrics.plus(labels(), "errno", "connect_failed"))
+                        .increment();
+                    release();
+                    client.close();
+                    return;
+                  }
+                  Channel upstream = f.channel();
+                  opened(client);
+                  // TCP balances on connections in flight (no latency sample).
+                  P2c.Pending pick = s.balancer().begin(route().upstream(), System.nanoTime());
+                  client
+                      .closeFuture()
+                      .addListener(x -> {
+                        pick.abandoned();
+                        upstream.close();
+                      });
+                  ctx.pipeline().remove(this);
+                  if (racing) {
+                    FirstSpeaker.watch(client, upstream, route().upstream(), s);
+                  }
+                  relay(client, upstream, racing, read, written);
+                });
+  }
+
+  /** Writes the bytes read for detection, if any, and joins the pair to a relay. */
+  private void relay(
+      Channel client, Channel upstream, boolean racing, LongAdder read, LongAdder written) {
+    ChannelFuture detectionBytes;
+    if (buffered != null && buffered.isReadable()) {
+      read.add(buffered.readableBytes());
+      detectionBytes = upstream.writeAndFlush(buffered);
+      buffered = null;
+    } else {
+      release();
+      detectionBytes = upstream.newSucceededFuture();
+    }
+    // A native relay takes both sockets over, so nothing may be pending in Netty: no read (a
+    // detection deadline that fired mid-read keeps the pipeline relay), no write.
+    Relayer relayer = s.relayer();
+    if (!relayer.takesSockets() || racing || readPending) {
+      Relayer.NETTY.join(client, upstream, read, written, s.idleTimeout());
+      return;
+    }
+    detectionBytes.addListener(w -> {
+      if (!w.isSuccess()) {
+        client.close();
+      } else {
+        relayer.join(client, upstream, read, written, s.idleTimeout());
+      }
+    });
+  }
+
+  private void opened(Channel client) {
+    Metrics m = s.metrics();
+    String[] labels = labels();
+    m.counter("tcp_open_total", labels).increment();
+    LongAdder open = m.gauge("tcp_open_connections", labels);
+    open.increment();
+    client
+        .closeFuture()
+        .addListener(f -> {
+          open.decrement();
+          m.counter("tcp_close_total", Metrics.plus(labels, "errno", "")).increment();
+        });
+  }
+
+  private void result(String label) {
+    s.metrics().counter(s.direction() + "_tcp_detect_results_total", "result", label).increment();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (!upstreamStarted) {
+      if (route != null && route.handling() instanceof Handling.Detect) {
+        result("error"); // closed before detection finished
+      }
+      cancelTimers();
+      release();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void cancelTimers() {
+    if (windowTimer != null) {
+      windowTimer.cancel(false);
+    }
+    if (deadlineTimer != null) {
+      deadlineTimer.cancel(false);
+    }
+  }
+
+  private void release() {
+    if (buffered != null) {
+      buffered.release();
+      buffered = null;
+    }
+  }
+}
