@@ -45,6 +45,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: attempts and answers run on the {@link Scheduler}'s thread, one at a time; {@link
  * #current()}, {@link #isReady()} and the counters may be read from any thread.
+ *
+ * <p>Wiring, in the proxy's main:
+ *
+ * <pre>{@code
+ * IdentityConfig ic = IdentityConfig.fromEnv(System.getenv());   // status 2 on a bad value
+ * if (ic.mode() != IdentityConfig.Mode.DISABLED) {
+ *   ProxyIdentity id = ProxyIdentity.start(ic, adminLoop, transport.socketChannel());
+ *   MeshTls mesh = MeshTls.create(id);     // mesh.providerName() for the ready line
+ *   // /ready: 503 until id.isReady(); gauges and counters: secondsUntilExpiry(), expiry(),
+ *   // certifications(), failures(reason) for each FailureReason
+ * }
+ * }</pre>
  */
 public final class ProxyIdentity implements IdentitySource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProxyIdentity.class);
