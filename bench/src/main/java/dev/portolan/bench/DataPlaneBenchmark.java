@@ -210,6 +210,11 @@ public final class DataPlaneBenchmark {
     if (System.getenv("NMT") != null) {
       jvm.add("-XX:NativeMemoryTracking=summary");
     }
+    // As the image's launcher: kept with any PROXY_JVM, a proxy out of memory exits at once
+    // instead of measuring a JVM with some of its threads dead.
+    if (!jvm.contains("-XX:+ExitOnOutOfMemoryError")) {
+      jvm.add("-XX:+ExitOnOutOfMemoryError");
+    }
     return jvm;
   }
 

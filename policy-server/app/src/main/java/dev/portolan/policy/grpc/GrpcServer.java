@@ -21,7 +21,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -43,6 +46,11 @@ public class GrpcServer implements SmartLifecycle {
   private volatile Server server;
   // Services other packages contribute as beans (identity's Certify): set by Spring before start.
   private List<BindableService> extraServices = List.of();
+  // Where to listen and how to stop; set by Spring before start (defaults when built by hand).
+  private GrpcListenerProperties listener = GrpcListenerProperties.defaults();
+  private final GrpcDrain drain = new GrpcDrain();
+  // Readiness went down (the context is closing): health stays NOT_SERVING whatever the sources.
+  private volatile boolean refusingTraffic;
 
   public GrpcServer(
       PortolanProperties props,
@@ -66,13 +74,19 @@ public class GrpcServer implements SmartLifecycle {
     this.extraServices = List.copyOf(services);
   }
 
+  @Autowired(required = false)
+  public void setListener(GrpcListenerProperties listener) {
+    this.listener = listener;
+  }
+
   @Override
   public void start() {
     health.setStatus("", ServingStatus.NOT_SERVING);
     sync.onChange(this::updateHealth);
     try {
       server =
-          NettyServerBuilder.forAddress(new InetSocketAddress(props.grpc().port()))
+          NettyServerBuilder.forAddress(listener.socketAddress(props.grpc().port()))
+              .intercept(drain)
               .addService(new DestinationService(index, settings, drains, metrics, streams))
               .addService(new InboundPolicyService(index, drains, metrics, streams))
               .addService(new DiagnosticsService(explainer))
@@ -84,13 +98,15 @@ public class GrpcServer implements SmartLifecycle {
               .build()
               .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start gRPC on port " + props.grpc().port(), e);
+      InetSocketAddress at = listener.socketAddress(props.grpc().port());
+      throw new UncheckedIOException("cannot start gRPC on " + at, e);
     }
     updateHealth();
   }
 
   private void updateHealth() {
-    ServingStatus s = sync.allSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    ServingStatus s =
+        sync.allSynced() && !refusingTraffic ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     health.setStatus("", s);
     health.setStatus("io.linkerd.proxy.destination.Destination", s);
     health.setStatus("io.linkerd.proxy.inbound.InboundServerPolicies", s);
@@ -102,15 +118,40 @@ public class GrpcServer implements SmartLifecycle {
     return s == null ? -1 : s.getPort();
   }
 
+  /**
+   * gRPC health follows the actuator's readiness: Spring Boot turns readiness to REFUSING_TRAFFIC
+   * first thing when the context closes (SIGTERM), before any bean stops, so proxies watching
+   * health and the kubelet probing readiness learn it at the same moment.
+   */
+  @EventListener
+  public void onReadiness(AvailabilityChangeEvent<ReadinessState> event) {
+    refusingTraffic = event.getState() == ReadinessState.REFUSING_TRAFFIC;
+    updateHealth();
+  }
+
+  /**
+   * Stopped before the actuator's HTTP server (Spring Boot stops its graceful-shutdown lifecycle at
+   * {@code DEFAULT_PHASE - 1024} and the server at {@code - 2048}, later phases stopping first):
+   * while gRPC drains, readiness keeps answering DOWN instead of refusing connections.
+   */
+  @Override
+  public int getPhase() {
+    return SmartLifecycle.DEFAULT_PHASE;
+  }
+
+  /**
+   * Drains: NOT_SERVING, GOAWAY, UNAVAILABLE for the streams still open after the drain delay, all
+   * within the drain period (docs/operations.md, "Shutdown and drain").
+   */
   @Override
   public void stop() {
     Server s = server;
     if (s != null) {
       health.enterTerminalState();
-      s.shutdownNow();
       try {
-        s.awaitTermination(5, TimeUnit.SECONDS);
+        drain.drain(s, listener.drainDelay(), listener.drainPeriod());
       } catch (InterruptedException e) {
+        s.shutdownNow();
         Thread.currentThread().interrupt();
       }
       server = null;
