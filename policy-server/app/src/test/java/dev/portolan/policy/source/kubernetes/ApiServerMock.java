@@ -30,6 +30,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A CRUD-mode mock API server that answers where the plain one does not as an API server does:
@@ -50,6 +52,7 @@ import org.jspecify.annotations.Nullable;
 final class ApiServerMock implements AutoCloseable {
   static final String ADMIN = "admin";
   static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final Logger log = LoggerFactory.getLogger(ApiServerMock.class);
 
   private final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
   private final List<String> forbidden = new CopyOnWriteArrayList<>();
@@ -114,9 +117,21 @@ final class ApiServerMock implements AutoCloseable {
     return List.copyOf(forbidden);
   }
 
+  /**
+   * Stops the server. fabric8's mock handles a closed watch by waiting, on its Vert.x event loop,
+   * for that watch's send executor to terminate (up to a minute). When a client drops its watches
+   * while they are being set up (a start that fails as the informers sync), that wait was seen to
+   * block the loop for over 10 s on a loaded machine, and the mock's own shutdown gives up after 10
+   * s with "Unable to close MockWebServer". Every assertion has run by then, so that one failure is
+   * logged, not thrown.
+   */
   @Override
   public void close() {
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      log.warn("mock API server did not stop cleanly: {}", e.toString());
+    }
   }
 
   private MockResponse answer(RecordedRequest request) {
