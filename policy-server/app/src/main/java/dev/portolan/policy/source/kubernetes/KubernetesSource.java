@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster source: one fabric8 informer per resource, all namespaces, resync off, objects
  * trimmed before they are cached. Readiness waits until every informer has synced; start-up fails
- * after the sync timeout, naming what did not sync. A watch that fails is retried; an informer that
- * stops anyway is restarted with backoff. One event's failure is logged, counted and skipped.
+ * at once without the Server CRD (naming it), else after the sync timeout, naming what did not
+ * sync. A watch that fails is retried; an informer that stops anyway is restarted with backoff. One
+ * event's failure is logged, counted and skipped.
  */
 public final class KubernetesSource implements AutoCloseable {
   public static final String NAME = "kubernetes";
@@ -95,15 +96,33 @@ public final class KubernetesSource implements AutoCloseable {
             () -> client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0)));
   }
 
-  /** Starts every informer and waits for all to sync, at most the sync timeout. */
+  /**
+   * Starts every informer and waits for all to sync, at most the sync timeout. Fails at once if the
+   * Server CRD is missing: that does not heal by waiting, and the message says what to install.
+   */
   public void start() {
+    long deadline = System.nanoTime() + syncTimeout.toNanos();
     List<CompletableFuture<Void>> started = new ArrayList<>();
     for (Watched<?> w : watched) {
       started.add(w.start());
     }
+    // Checked while the informers sync, so a healthy start waits no longer for it.
+    CompletableFuture<ServerCrdCheck.Result> crd =
+        CompletableFuture.supplyAsync(
+            () -> ServerCrdCheck.check(client),
+            r -> Thread.ofVirtual().name("portolan-crd-check").start(r));
     try {
+      switch (await(crd, deadline)) {
+        case ServerCrdCheck.Result.Missing m -> {
+          close();
+          throw new IllegalStateException(m.problem());
+        }
+        case ServerCrdCheck.Result.Unknown u ->
+            log.info("could not check the Server CRD ({}); waiting for the informers", u.reason());
+        case ServerCrdCheck.Result.Served _ -> {}
+      }
       CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
-          .get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+          .get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       List<String> missing =
           watched.stream().filter(w -> !w.synced()).map(w -> w.resource).toList();
@@ -125,6 +144,22 @@ public final class KubernetesSource implements AutoCloseable {
     }
     sync.markSynced(NAME);
     log.info("kubernetes source synced: {}", watched.stream().map(w -> w.resource).toList());
+  }
+
+  /** The CRD check's answer; unknown if it has none by the deadline (an unreachable server). */
+  private static ServerCrdCheck.Result await(
+      CompletableFuture<ServerCrdCheck.Result> crd, long deadline) throws InterruptedException {
+    try {
+      return crd.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return new ServerCrdCheck.Result.Unknown("no answer within the sync timeout");
+    } catch (ExecutionException e) {
+      return new ServerCrdCheck.Result.Unknown(String.valueOf(e.getCause()));
+    }
+  }
+
+  private static long remainingMillis(long deadline) {
+    return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
   }
 
   /** The UID of a cached object, for Events; empty when unknown. */
@@ -196,7 +231,11 @@ public final class KubernetesSource implements AutoCloseable {
       i.itemStore(new TrimmingStore<>());
       i.addEventHandler(this);
       // Keep retrying the watch on any error; a stopped informer is restarted below.
+      // Closing (start-up failed, or shutdown) may race a retry: stop quietly then.
       i.exceptionHandler((isStarted, t) -> {
+        if (closing) {
+          return false;
+        }
         log.warn("{} watch failed (retrying): {}", resource, t.toString());
         return true;
       });
