@@ -49,12 +49,16 @@ class ConnectTunnelTest {
           .atMost(java.time.Duration.ofSeconds(20))
           .until(() -> Sh.tryRun(probe).exit() == 0);
 
+      // QUIT: redis answers, then closes, and the close comes back through the tunnel, so curl
+      // ends as soon as the answers are in; --max-time only bounds a tunnel that never answers
+      // (three cold proxies on a loaded node took more than 3 s for the first exchange).
       String out =
           bed.pod("client")
               .run(
                   "bash",
                   "-c",
-                  "printf 'PING\\r\\nECHO tunnel\\r\\n' | curl -s --max-time 3 -p -x http://"
+                  "printf 'PING\\r\\nECHO tunnel\\r\\nQUIT\\r\\n' | curl -s --max-time 20 -p -x"
+                      + " http://"
                       + TINYPROXY
                       + ":8888 telnet://"
                       + REDIS
