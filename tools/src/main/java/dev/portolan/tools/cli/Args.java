@@ -39,16 +39,18 @@ public final class Args {
     }
   }
 
-  private final Map<String, String> options;
+  /** Every value given for each option, in order (an option may be repeated). */
+  private final Map<String, List<String>> options;
+
   private final List<String> positionals;
 
-  private Args(Map<String, String> options, List<String> positionals) {
+  private Args(Map<String, List<String>> options, List<String> positionals) {
     this.options = options;
     this.positionals = positionals;
   }
 
   public static Args parse(List<String> argv, List<Option> declared) throws UsageException {
-    Map<String, String> options = new LinkedHashMap<>();
+    Map<String, List<String>> options = new LinkedHashMap<>();
     List<String> positionals = new ArrayList<>();
     boolean onlyPositionals = false;
     for (int i = 0; i < argv.size(); i++) {
@@ -73,16 +75,20 @@ public final class Args {
         if (inline != null) {
           throw new UsageException(o.name() + " takes no value, got " + a);
         }
-        options.put(o.name(), "true");
+        add(options, o.name(), "true");
       } else if (inline != null) {
-        options.put(o.name(), inline);
+        add(options, o.name(), inline);
       } else if (i + 1 < argv.size()) {
-        options.put(o.name(), argv.get(++i));
+        add(options, o.name(), argv.get(++i));
       } else {
         throw new UsageException(o.name() + " needs a value (" + o.value() + ")");
       }
     }
     return new Args(options, List.copyOf(positionals));
+  }
+
+  private static void add(Map<String, List<String>> options, String name, String value) {
+    options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
   }
 
   private static Option find(List<Option> declared, String key) throws UsageException {
@@ -94,18 +100,28 @@ public final class Args {
     throw new UsageException("unknown option " + key);
   }
 
-  /** The value of {@code --name}, or {@code fallback} when it was not given. */
+  /**
+   * The value of {@code --name}, or {@code fallback} when it was not given. Given more than once,
+   * the last one counts, as in most command lines.
+   */
   public String value(String name, String fallback) {
-    return options.getOrDefault(name, fallback);
+    String v = value(name);
+    return v == null ? fallback : v;
   }
 
   public @Nullable String value(String name) {
-    return options.get(name);
+    List<String> all = options.get(name);
+    return all == null ? null : all.getLast();
+  }
+
+  /** Every value of a repeatable option ({@code --set a=1 --set b=2}), in order; empty if none. */
+  public List<String> values(String name) {
+    return List.copyOf(options.getOrDefault(name, List.of()));
   }
 
   /** The value of {@code --name} as an int in [min, max], or {@code fallback}. */
   public int intValue(String name, int fallback, int min, int max) throws UsageException {
-    String v = options.get(name);
+    String v = value(name);
     if (v == null) {
       return fallback;
     }

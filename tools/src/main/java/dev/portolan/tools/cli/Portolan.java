@@ -2,6 +2,7 @@ package dev.portolan.tools.cli;
 
 import dev.portolan.tools.cli.check.CheckCommand;
 import dev.portolan.tools.cli.explain.ExplainCommand;
+import dev.portolan.tools.cli.inject.InjectCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +19,8 @@ public final class Portolan {
    * Every command, in the order {@code help} lists them. Suppliers, so that only the command run is
    * constructed (and only it loads its libraries).
    */
-  static final List<Supplier<Command>> COMMANDS = List.of(CheckCommand::new, ExplainCommand::new);
+  static final List<Supplier<Command>> COMMANDS =
+      List.of(CheckCommand::new, ExplainCommand::new, InjectCommand::new);
 
   public static final int OK = 0;
   public static final int FAILED = 1;

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Dispatch, help and exit status, with a command made up here (as {@code inject} will be). */
+/** Dispatch, help and exit status, with a command made up here (as {@code inject} is one). */
 class PortolanTest {
   /** A whole command: one class, options declared, arguments parsed by the shared parser. */
   static final class Echo implements Command {
@@ -91,9 +91,9 @@ class PortolanTest {
   }
 
   @Test
-  void the_real_command_line_has_check_and_explain() {
+  void the_real_command_line_has_check_explain_and_inject() {
     List<String> names = Portolan.COMMANDS.stream().map(s -> s.get().name()).toList();
-    assertThat(names).containsExactly("check", "explain");
+    assertThat(names).containsExactly("check", "explain", "inject");
   }
 
   private Run run(String... argv) {
