@@ -45,7 +45,8 @@ public final class Discovery implements AutoCloseable {
   /**
    * What discovery needs of the proxy's settings.
    *
-   * @param policyServer host:port of the policy-server's gRPC API
+   * @param policyServer host:port of the policy-server's gRPC API, or several replicas as {@code
+   *     host:port,host:port} (see {@link Replicas})
    * @param namespace this pod's namespace (context token, inbound workload)
    * @param pod this pod's name
    * @param firstAnswerWait how long a new destination waits for its first answer
@@ -85,6 +86,9 @@ public final class Discovery implements AutoCloseable {
    */
   public static final ProfileView OVER_CAP = new ProfileView(true, "", null);
 
+  /** The {@code target_addr} of connections over the cap (docs/proxy.md, "Eviction and caps"). */
+  public static final String OVER_CAP_TARGET = "over-cap";
+
   private final Settings config;
   private final Metrics metrics;
   private final ManagedChannel channel;
@@ -108,7 +112,7 @@ public final class Discovery implements AutoCloseable {
     this.config = config;
     this.metrics = metrics;
     this.channel =
-        NettyChannelBuilder.forTarget(config.policyServer())
+        NettyChannelBuilder.forTarget(Replicas.target(config.policyServer()))
             .eventLoopGroup(loop)
             .channelType(config.socketChannel())
             .directExecutor()

@@ -11,7 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *     and metric series ({@code PORTOLAN_DISCOVERY_IDLE_TIMEOUT}, 60 s)
  * @param maxDestinations at most this many original destinations are watched at once; a new one
  *     over the cap is relayed to its original destination as TCP without discovery ({@code
- *     PORTOLAN_MAX_DESTINATIONS}, 10,000)
+ *     PORTOLAN_MAX_DESTINATIONS}, 2,000: with its stream and series a destination costs a few KiB
+ *     of heap, and the image's heap is 32 MiB)
  * @param backoffBase the first reconnect delay ({@code PORTOLAN_CONTROL_PLANE_BACKOFF_BASE}, 100
  *     ms); it doubles per failed attempt
  * @param backoffMax the largest reconnect delay before jitter ({@code
@@ -23,7 +24,7 @@ public record Limits(
   public static final double JITTER = 0.2;
 
   public static final Limits DEFAULT =
-      new Limits(Duration.ofSeconds(60), 10_000, Duration.ofMillis(100), Duration.ofSeconds(5));
+      new Limits(Duration.ofSeconds(60), 2_000, Duration.ofMillis(100), Duration.ofSeconds(5));
 
   public Limits {
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {

@@ -53,6 +53,11 @@ public final class OutboundRouter {
     return discovery
         .profile(dst, ch.closeFuture())
         .thenCompose(profile -> {
+          if (profile == Discovery.OVER_CAP) {
+            // One label for every destination over the cap: their series stay bounded too.
+            return CompletableFuture.completedFuture(
+                new Route(dst, Handling.OPAQUE, Discovery.OVER_CAP_TARGET));
+          }
           if (!profile.fqn().isEmpty()) {
             String authority = profile.fqn() + ":" + dst.getPort();
             return discovery
