@@ -3,6 +3,7 @@ package dev.portolan.proxy;
 import dev.portolan.policy.model.ParsedPorts;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortSet;
+import dev.portolan.proxy.discovery.Limits;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.LoopbackLeg;
 import java.time.Duration;
@@ -28,6 +29,9 @@ import java.util.Map;
  *     choice); see {@link LoopbackLeg}
  * @param logLevel {@code PORTOLAN_LOG_LEVEL}, applied by {@link LogLevel#apply()} before anything
  *     logs
+ * @param discoveryLimits idle eviction, destination cap and control-plane reconnect backoff ({@code
+ *     PORTOLAN_DISCOVERY_IDLE_TIMEOUT}, {@code PORTOLAN_MAX_DESTINATIONS}, {@code
+ *     PORTOLAN_CONTROL_PLANE_BACKOFF_BASE}, {@code PORTOLAN_CONTROL_PLANE_BACKOFF_MAX})
  */
 public record ProxyConfig(
     String policyServer,
@@ -48,7 +52,8 @@ public record ProxyConfig(
     IoTransport ioTransport,
     boolean nativeRelay,
     String loopbackCongestion,
-    LogLevel logLevel) {
+    LogLevel logLevel,
+    Limits discoveryLimits) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -70,7 +75,8 @@ public record ProxyConfig(
         IoTransport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
         nativeRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
         LoopbackLeg.parse(env.get("PORTOLAN_LOOPBACK_CONGESTION")),
-        logLevelOf(env));
+        logLevelOf(env),
+        limitsOf(env));
   }
 
   /** Read on its own first: it has to be applied before the transport probe creates loggers. */
@@ -95,6 +101,15 @@ public record ProxyConfig(
       throw new IllegalArgumentException(key + ": " + p.invalid().getFirst());
     }
     return p.ports();
+  }
+
+  private static Limits limitsOf(Map<String, String> env) {
+    Limits d = Limits.DEFAULT;
+    return new Limits(
+        durationOf(env, "PORTOLAN_DISCOVERY_IDLE_TIMEOUT", d.idleTimeout()),
+        intOf(env, "PORTOLAN_MAX_DESTINATIONS", d.maxDestinations()),
+        durationOf(env, "PORTOLAN_CONTROL_PLANE_BACKOFF_BASE", d.backoffBase()),
+        durationOf(env, "PORTOLAN_CONTROL_PLANE_BACKOFF_MAX", d.backoffMax()));
   }
 
   private static int intOf(Map<String, String> env, String key, int def) {

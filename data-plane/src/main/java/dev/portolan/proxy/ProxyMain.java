@@ -92,7 +92,8 @@ public final class ProxyMain {
                 config.pod(),
                 config.discoveryWait(),
                 config.detectTimeout(),
-                config.ioTransport().socketChannel()),
+                config.ioTransport().socketChannel(),
+                config.discoveryLimits()),
             metrics,
             admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));

@@ -19,6 +19,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -26,11 +27,13 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The proxy's view of the control plane: one shared stream per profile target, per Service
@@ -42,12 +45,14 @@ public final class Discovery implements AutoCloseable {
   /**
    * What discovery needs of the proxy's settings.
    *
-   * @param policyServer host:port of the policy-server's gRPC API
+   * @param policyServer host:port of the policy-server's gRPC API, or several replicas as {@code
+   *     host:port,host:port} (see {@link Replicas})
    * @param namespace this pod's namespace (context token, inbound workload)
    * @param pod this pod's name
    * @param firstAnswerWait how long a new destination waits for its first answer
    * @param detectTimeout the detection deadline of a port the control plane never answered for
    * @param socketChannel the socket channel of the admin loop's I/O transport
+   * @param limits eviction, cap and reconnect bounds
    */
   public record Settings(
       String policyServer,
@@ -55,7 +60,34 @@ public final class Discovery implements AutoCloseable {
       String pod,
       Duration firstAnswerWait,
       Duration detectTimeout,
-      Class<? extends Channel> socketChannel) {}
+      Class<? extends Channel> socketChannel,
+      Limits limits) {
+    public Settings(
+        String policyServer,
+        String namespace,
+        String pod,
+        Duration firstAnswerWait,
+        Duration detectTimeout,
+        Class<? extends Channel> socketChannel) {
+      this(
+          policyServer,
+          namespace,
+          pod,
+          firstAnswerWait,
+          detectTimeout,
+          socketChannel,
+          Limits.DEFAULT);
+    }
+  }
+
+  /**
+   * The answer for a destination over the cap: relayed to its original destination as TCP, with no
+   * discovery stream and no detection (both cost memory per destination).
+   */
+  public static final ProfileView OVER_CAP = new ProfileView(true, "", null);
+
+  /** The {@code target_addr} of connections over the cap (docs/proxy.md, "Eviction and caps"). */
+  public static final String OVER_CAP_TARGET = "over-cap";
 
   private final Settings config;
   private final Metrics metrics;
@@ -80,7 +112,7 @@ public final class Discovery implements AutoCloseable {
     this.config = config;
     this.metrics = metrics;
     this.channel =
-        NettyChannelBuilder.forTarget(config.policyServer())
+        NettyChannelBuilder.forTarget(Replicas.target(config.policyServer()))
             .eventLoopGroup(loop)
             .channelType(config.socketChannel())
             .directExecutor()
@@ -89,6 +121,8 @@ public final class Discovery implements AutoCloseable {
             .build();
     this.destination = DestinationGrpc.newStub(channel);
     this.inbound = InboundServerPoliciesGrpc.newStub(channel);
+    long every = Math.max(200, config.limits().idleTimeout().toMillis() / 4);
+    scheduler.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
     this.contextToken =
         "{\"ns\":\""
             + config.namespace()
@@ -97,12 +131,19 @@ public final class Discovery implements AutoCloseable {
             + "\"}";
   }
 
-  /** The profile of an original destination (waits for the first answer at most a moment). */
-  public CompletableFuture<ProfileView> profile(InetSocketAddress dst) {
+  /**
+   * The profile of an original destination (waits for the first answer at most a moment), used
+   * until {@code userGone} completes; {@link #OVER_CAP} when {@link Limits#maxDestinations} are
+   * already watched.
+   */
+  public CompletableFuture<ProfileView> profile(InetSocketAddress dst, Future<?> userGone) {
     String path = hostPort(dst);
     Watch<DestinationProfile, ProfileView> w =
-        profiles.computeIfAbsent(
+        use(
+            profiles,
             path,
+            config.limits().maxDestinations(),
+            userGone,
             p ->
                 new Watch<>(
                     "profile " + p,
@@ -110,25 +151,114 @@ public final class Discovery implements AutoCloseable {
                     null,
                     (old, m) -> profileView(m),
                     scheduler,
+                    config.limits(),
+                    channel::resetConnectBackoff,
                     () -> stale("profile")));
+    if (w == null) {
+      metrics.counter("discovery_destinations_refused_total").increment();
+      return CompletableFuture.completedFuture(OVER_CAP);
+    }
     return w.firstWithin(config.firstAnswerWait())
         .thenApply(v -> v == null ? ProfileView.UNKNOWN : v);
   }
 
-  /** The endpoints of a Service authority ({@code fqn:port}); empty when unknown. */
-  public CompletableFuture<Map<InetSocketAddress, EndpointView>> endpoints(String authority) {
+  /**
+   * The endpoints of a Service authority ({@code fqn:port}), used until {@code userGone} completes;
+   * empty when unknown. Not capped: there are no more authorities than profiles.
+   */
+  public CompletableFuture<Map<InetSocketAddress, EndpointView>> endpoints(
+      String authority, Future<?> userGone) {
     Watch<Update, Map<InetSocketAddress, EndpointView>> w =
-        endpoints.computeIfAbsent(
-            authority,
-            a ->
-                new Watch<>(
-                    "endpoints " + a,
-                    obs -> destination.get(request(a), obs),
-                    Map.of(),
-                    Discovery::applyUpdate,
-                    scheduler,
-                    () -> stale("endpoints")));
+        Objects.requireNonNull(
+            use(
+                endpoints,
+                authority,
+                Integer.MAX_VALUE,
+                userGone,
+                a ->
+                    new Watch<>(
+                        "endpoints " + a,
+                        obs -> destination.get(request(a), obs),
+                        Map.of(),
+                        Discovery::applyUpdate,
+                        scheduler,
+                        config.limits(),
+                        channel::resetConnectBackoff,
+                        () -> stale("endpoints"))));
     return w.firstWithin(config.firstAnswerWait()).thenApply(v -> v == null ? Map.of() : v);
+  }
+
+  /**
+   * The watch of {@code key}, made if absent (unless {@code cap} watches exist: null), with one
+   * more user until {@code userGone}. Counting happens inside the map's compute, so the sweep never
+   * closes a watch a connection has just taken.
+   */
+  private <K, W extends Watch<?, ?>> W use(
+      Map<K, W> map, K key, int cap, Future<?> userGone, Function<K, W> make) {
+    W w =
+        map.compute(
+            key,
+            (k, old) -> {
+              W cur = old;
+              if (cur == null) {
+                if (map.size() >= cap) {
+                  return null;
+                }
+                cur = make.apply(k);
+              }
+              cur.acquire();
+              return cur;
+            });
+    if (w != null) {
+      userGone.addListener(f ->
+          map.computeIfPresent(
+              key,
+              (k, cur) -> {
+                if (cur == w) {
+                  cur.release();
+                }
+                return cur;
+              }));
+    }
+    return w;
+  }
+
+  /**
+   * Closes the watches no connection has used for the idle timeout, and the metric series of
+   * destinations without traffic for as long: a port scan leaves nothing behind.
+   */
+  void sweep() {
+    Duration idle = config.limits().idleTimeout();
+    long now = System.nanoTime();
+    sweep(profiles, idle, now);
+    sweep(endpoints, idle, now);
+    sweep(policies, idle, now);
+    metrics.evictIdleTargets(idle);
+    stale("profile");
+    stale("endpoints");
+    stale("inbound");
+    var g = metrics.gauge("discovery_destinations");
+    g.reset();
+    g.add(profiles.size());
+  }
+
+  private static <K, W extends Watch<?, ?>> void sweep(Map<K, W> map, Duration idle, long now) {
+    for (K key : map.keySet()) {
+      map.computeIfPresent(
+          key,
+          (k, w) -> {
+            if (w.idleFor(idle, now)) {
+              w.close();
+              return null;
+            }
+            return w;
+          });
+    }
+  }
+
+  /** How many destinations (profile streams) are watched now. */
+  public int destinations() {
+    return profiles.size();
   }
 
   /**
@@ -143,12 +273,15 @@ public final class Discovery implements AutoCloseable {
 
   /**
    * How one of this pod's ports is handled under its inbound policy; Detect when the control plane
-   * never answered.
+   * never answered. Used until {@code userGone} completes; not capped (at most one per port).
    */
-  public CompletableFuture<Handling> inbound(int port) {
+  public CompletableFuture<Handling> inbound(int port, Future<?> userGone) {
     Watch<Server, Handling> w =
-        policies.computeIfAbsent(
+        use(
+            policies,
             port,
+            Integer.MAX_VALUE,
+            userGone,
             p ->
                 new Watch<>(
                     "inbound " + p,
@@ -162,9 +295,21 @@ public final class Discovery implements AutoCloseable {
                     null,
                     (old, m) -> policy(m),
                     scheduler,
+                    config.limits(),
+                    channel::resetConnectBackoff,
                     () -> stale("inbound")));
+    Objects.requireNonNull(w);
     return w.firstWithin(config.firstAnswerWait())
         .thenApply(v -> v == null ? new Handling.Detect(config.detectTimeout()) : v);
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      // The sweep runs again on the next tick; a scheduled task that throws would stop it.
+      org.slf4j.LoggerFactory.getLogger(Discovery.class).warn("discovery sweep failed", e);
+    }
   }
 
   private void stale(String kind) {

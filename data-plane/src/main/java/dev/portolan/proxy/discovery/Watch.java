@@ -1,17 +1,20 @@
 package dev.portolan.proxy.discovery;
 
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
  * One long-lived discovery stream: keeps the latest value, reconnects with jittered exponential
- * backoff when the stream ends, and keeps serving the last known value (marked stale) meanwhile.
+ * backoff ({@link Limits#backoffMillis}) when the stream ends, and keeps serving the last known
+ * value (marked stale) meanwhile. It counts the connections using it: {@link Discovery} closes it
+ * once it has had no user for the idle timeout.
  *
  * @param <M> stream message type
  * @param <V> the value derived from the messages so far
@@ -22,13 +25,20 @@ final class Watch<M, V> {
   private final BiFunction<V, M, V> fold;
   private final V initial;
   private final ScheduledExecutorService scheduler;
+  private final Limits limits;
+  private final Runnable beforeReconnect;
   private final Runnable onStaleChange;
   // Completes on the first message or the first failure: nobody waits on a control plane that is
   // known to be unreachable; they get the fallback (or the last known value) at once.
   private final CompletableFuture<Void> settled = new CompletableFuture<>();
   private volatile V latest;
   private volatile boolean stale;
+  private volatile boolean closed;
+  private volatile ClientCallStreamObserver<?> call;
   private int failures;
+  // Guarded by the map entry that holds this watch (Discovery changes them inside compute).
+  private int users;
+  private long idleSinceNanos = System.nanoTime();
 
   Watch(
       String name,
@@ -36,12 +46,16 @@ final class Watch<M, V> {
       V initial,
       BiFunction<V, M, V> fold,
       ScheduledExecutorService scheduler,
+      Limits limits,
+      Runnable beforeReconnect,
       Runnable onStaleChange) {
     this.name = name;
     this.open = open;
     this.initial = initial;
     this.fold = fold;
     this.scheduler = scheduler;
+    this.limits = limits;
+    this.beforeReconnect = beforeReconnect;
     this.onStaleChange = onStaleChange;
     start();
   }
@@ -53,6 +67,33 @@ final class Watch<M, V> {
 
   boolean stale() {
     return stale;
+  }
+
+  /** One more connection uses this watch (called inside the map's compute for its key). */
+  void acquire() {
+    users++;
+  }
+
+  /** A connection using this watch is gone (called inside the map's compute for its key). */
+  void release() {
+    if (--users <= 0) {
+      users = 0;
+      idleSinceNanos = System.nanoTime();
+    }
+  }
+
+  /** No connection has used it for {@code idle} (called inside the map's compute for its key). */
+  boolean idleFor(Duration idle, long nowNanos) {
+    return users == 0 && nowNanos - idleSinceNanos >= idle.toNanos();
+  }
+
+  /** Ends the stream for good: no reconnect, the server forgets the subscription. */
+  void close() {
+    closed = true;
+    ClientCallStreamObserver<?> c = call;
+    if (c != null) {
+      c.cancel("destination evicted after idle", null);
+    }
   }
 
   /**
@@ -71,10 +112,19 @@ final class Watch<M, V> {
   }
 
   private void start() {
+    if (closed) {
+      return;
+    }
     open.accept(
-        new StreamObserver<>() {
-          // A reconnected stream starts again from its first message.
+        new ClientResponseObserver<Object, M>() {
+          // A reconnected stream starts again from its first message; until that message the
+          // previous value stays the answer (never a transient empty one).
           private V acc = initial;
+
+          @Override
+          public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
+            call = requestStream;
+          }
 
           @Override
           public void onNext(M m) {
@@ -102,14 +152,24 @@ final class Watch<M, V> {
 
   private void retry() {
     settled.complete(null);
+    if (closed) {
+      return;
+    }
     if (!stale && latest != null) {
       stale = true;
       onStaleChange.run();
     }
-    long base = Math.min(5_000, 100L << Math.min(failures++, 6));
-    long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+    long delay = limits.backoffMillis(failures++);
     if (!scheduler.isShutdown()) {
-      scheduler.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+      scheduler.schedule(
+          () -> {
+            // The channel's own connect backoff (gRPC's default grows to 120 s) would otherwise
+            // decide when the control plane is tried again: ours is the one documented.
+            beforeReconnect.run();
+            start();
+          },
+          delay,
+          TimeUnit.MILLISECONDS);
     }
   }
 

@@ -169,7 +169,9 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
 
   private void begin(HttpRequest r) {
     if (r.decoderResult().isFailure()) {
-      refuse(HttpResponseStatus.BAD_REQUEST, "malformed request: " + r.decoderResult().cause());
+      refuse(
+          HttpResponseStatus.BAD_REQUEST,
+          "malformed request: " + ProxyErrors.describe(r.decoderResult().cause()));
       return;
     }
     meters.request();
@@ -212,7 +214,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     InetSocketAddress other =
         e.redialled ? null : balancer.pickOther(route.endpoints().get(), failed);
     if (other == null) {
-      fail(e, "connect to " + failed + " failed: " + cause.getMessage());
+      fail(e, ProxyErrors.connectFailed(failed, cause));
       return;
     }
     e.redialled = true;
@@ -254,7 +256,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       e.attached().close();
       if (e.response == null) {
-        fail(e, "malformed response from " + e.endpoint());
+        fail(e, "malformed response from " + ProxyErrors.address(e.endpoint()));
       } else {
         client.close();
       }
@@ -366,7 +368,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       dial(e);
       return;
     }
-    fail(e, "connection to " + e.endpoint() + " closed before a response");
+    fail(e, "connection to " + ProxyErrors.address(e.endpoint()) + " closed before a response");
   }
 
   /** No response can come: answer 502 ourselves and close. */

@@ -125,7 +125,7 @@ final class Http2Exchange {
     }
     if (stream == 0) {
       Throwable cause = c.connecting().cause();
-      dialFailed(cause != null ? cause.getMessage() : "connection closed");
+      dialFailed(cause);
       return;
     }
     up = c;
@@ -150,7 +150,7 @@ final class Http2Exchange {
     }
   }
 
-  private void dialFailed(@Nullable String cause) {
+  private void dialFailed(@Nullable Throwable cause) {
     InetSocketAddress failed = pick().endpoint();
     pick().failed();
     InetSocketAddress other = redialled ? null : client.pickOther(failed);
@@ -164,7 +164,7 @@ final class Http2Exchange {
     status = 502;
     client.meters.response(502, true);
     client.meters.latency(start);
-    String reason = "connect to " + failed + " failed: " + cause;
+    String reason = ProxyErrors.connectFailed(failed, cause);
     client.headers(id, ProxyErrors.http2(HttpResponseStatus.BAD_GATEWAY, reason), true);
   }
 

@@ -58,6 +58,8 @@ public final class InboundRouter {
       return CompletableFuture.completedFuture(null);
     }
     InetSocketAddress app = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-    return discovery.inbound(port).thenApply(handling -> new Route(app, handling, target));
+    return discovery
+        .inbound(port, ch.closeFuture())
+        .thenApply(handling -> new Route(app, handling, target));
   }
 }

@@ -1,9 +1,14 @@
 package dev.portolan.proxy.metrics;
 
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy's metrics: counters and gauges keyed by family and labels, rendered as Prometheus text.
@@ -124,6 +129,77 @@ public final class Metrics {
     out[pairs.length] = k;
     out[pairs.length + 1] = v;
     return out;
+  }
+
+  /** Per {@code target_addr}: its series' total when last seen to change, and since when. */
+  private record Activity(long total, long sinceNanos) {}
+
+  private final Map<String, Activity> activity = new ConcurrentHashMap<>();
+
+  /**
+   * Drops every series of a {@code target_addr} that has had no open connection and no change in
+   * any of its series for {@code idle} (docs/proxy.md, "Eviction and caps"): the series count stays
+   * bounded by the destinations in use. Its counters start again from 0 if it comes back, which
+   * Prometheus reads as a counter reset. Called periodically, from one thread.
+   */
+  public void evictIdleTargets(Duration idle) {
+    long now = System.nanoTime();
+    Map<String, long[]> seen = new HashMap<>(); // target -> {sum of all series, open connections}
+    for (var f : families.entrySet()) {
+      boolean open = f.getKey().equals("tcp_open_connections");
+      for (var e : f.getValue().entrySet()) {
+        String t = targetOf(e.getKey());
+        if (t != null) {
+          long v = e.getValue().sum();
+          long[] acc = seen.computeIfAbsent(t, x -> new long[2]);
+          acc[0] += v;
+          if (open) {
+            acc[1] += v;
+          }
+        }
+      }
+    }
+    Set<String> gone = new HashSet<>();
+    for (var e : seen.entrySet()) {
+      long total = e.getValue()[0];
+      Activity a = activity.get(e.getKey());
+      if (a == null || a.total() != total || e.getValue()[1] > 0) {
+        activity.put(e.getKey(), new Activity(total, now));
+      } else if (now - a.sinceNanos() >= idle.toNanos()) {
+        gone.add(e.getKey());
+      }
+    }
+    activity.keySet().retainAll(seen.keySet());
+    if (gone.isEmpty()) {
+      return;
+    }
+    activity.keySet().removeAll(gone);
+    for (var f : families.values()) {
+      f.keySet().removeIf(k -> gone.contains(targetOf(k)));
+    }
+    histograms.keySet().removeIf(k -> gone.contains(targetOf(k)));
+  }
+
+  /** The {@code target_addr} label of a rendered label set, or null. */
+  static @Nullable String targetOf(String labels) {
+    int i = labels.indexOf(TARGET);
+    if (i < 0) {
+      return null;
+    }
+    int from = i + TARGET.length();
+    int to = labels.indexOf('"', from);
+    return to < 0 ? null : labels.substring(from, to);
+  }
+
+  private static final String TARGET = "target_addr=\"";
+
+  /** How many series exist (all families), for tests and the eviction's own check. */
+  public int seriesCount() {
+    int n = 0;
+    for (var f : families.values()) {
+      n += f.size();
+    }
+    return n;
   }
 
   /** The current value, for tests and readiness; 0 when never touched. */

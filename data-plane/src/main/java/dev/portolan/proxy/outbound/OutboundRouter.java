@@ -51,12 +51,17 @@ public final class OutboundRouter {
     }
     String target = dst.getAddress().getHostAddress() + ":" + dst.getPort();
     return discovery
-        .profile(dst)
+        .profile(dst, ch.closeFuture())
         .thenCompose(profile -> {
+          if (profile == Discovery.OVER_CAP) {
+            // One label for every destination over the cap: their series stay bounded too.
+            return CompletableFuture.completedFuture(
+                new Route(dst, Handling.OPAQUE, Discovery.OVER_CAP_TARGET));
+          }
           if (!profile.fqn().isEmpty()) {
             String authority = profile.fqn() + ":" + dst.getPort();
             return discovery
-                .endpoints(authority)
+                .endpoints(authority, ch.closeFuture())
                 .thenApply(eps -> {
                   EndpointView e = balancer.pick(eps.values(), EndpointView::address);
                   return route(profile, e, dst, target, new Live(discovery, authority, dst));

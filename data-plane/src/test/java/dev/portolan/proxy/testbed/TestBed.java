@@ -236,7 +236,22 @@ public final class TestBed implements AutoCloseable {
   }
 
   private void startPolicyServer() {
-    policyServer =
+    policyServer = startPolicyServer(8086, 8080);
+  }
+
+  /**
+   * A second policy-server replica over the same manifests, on the node at {@code grpcPort} (the
+   * first is on 8086); the caller closes it, or the bed does. Proxies reach it when their {@code
+   * PORTOLAN_POLICY_SERVER} lists it ({@link #proxyEnv}).
+   */
+  public JavaProcess startReplica(int grpcPort, int httpPort) throws InterruptedException {
+    JavaProcess p = startPolicyServer(grpcPort, httpPort);
+    p.awaitContaining("portolan policy-server listening");
+    return p;
+  }
+
+  private JavaProcess startPolicyServer(int grpcPort, int httpPort) {
+    JavaProcess p =
         JavaProcess.start(
             node.exec(),
             List.of("-Xmx512m"),
@@ -244,10 +259,11 @@ public final class TestBed implements AutoCloseable {
             Map.of(),
             PolicyServerApplication.class,
             "--portolan.manifests.dir=" + manifests,
-            "--portolan.grpc.port=8086",
-            "--server.port=8080",
+            "--portolan.grpc.port=" + grpcPort,
+            "--server.port=" + httpPort,
             "--spring.main.banner-mode=off");
-    closeables.add(policyServer);
+    closeables.add(p);
+    return p;
   }
 
   private Pod startPod(String name, String ip, boolean meshed) throws Exception {
@@ -291,7 +307,7 @@ public final class TestBed implements AutoCloseable {
   private Map<String, String> proxyEnvFor(String name) {
     Map<String, String> env = new LinkedHashMap<>(proxyEnv);
     env.putAll(podProxyEnv.getOrDefault(name, Map.of()));
-    env.put("PORTOLAN_POLICY_SERVER", NODE_IP + ":8086");
+    env.putIfAbsent("PORTOLAN_POLICY_SERVER", NODE_IP + ":8086"); // a test may list replicas
     env.put("PORTOLAN_NAMESPACE", NAMESPACE);
     env.put("PORTOLAN_POD", name);
     env.putIfAbsent("PORTOLAN_DISCOVERY_WAIT", "2s");
