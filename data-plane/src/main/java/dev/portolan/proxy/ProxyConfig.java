@@ -28,6 +28,10 @@ import java.util.Map;
  *     choice); see {@link LoopbackLeg}
  * @param logLevel {@code PORTOLAN_LOG_LEVEL}, applied by {@link LogLevel#apply()} before anything
  *     logs
+ * @param skipInboundPorts {@code PORTOLAN_SKIP_INBOUND_PORTS}: the pod's skipped inbound ports (as
+ *     proxy-init skips them); a transport header naming one is refused
+ * @param transportHeaderTimeout {@code PORTOLAN_TRANSPORT_HEADER_TIMEOUT}: how long a client of the
+ *     inbound port has, once mesh TLS is verified, to send the whole transport header (10s)
  */
 public record ProxyConfig(
     String policyServer,
@@ -48,7 +52,9 @@ public record ProxyConfig(
     IoTransport ioTransport,
     boolean nativeRelay,
     String loopbackCongestion,
-    LogLevel logLevel) {
+    LogLevel logLevel,
+    PortSet skipInboundPorts,
+    Duration transportHeaderTimeout) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -70,7 +76,9 @@ public record ProxyConfig(
         IoTransport.choose(env.getOrDefault("PORTOLAN_TRANSPORT", "auto")),
         nativeRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
         LoopbackLeg.parse(env.get("PORTOLAN_LOOPBACK_CONGESTION")),
-        logLevelOf(env));
+        logLevelOf(env),
+        portsOf(env, "PORTOLAN_SKIP_INBOUND_PORTS"),
+        durationOf(env, "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", Duration.ofSeconds(10)));
   }
 
   /** Read on its own first: it has to be applied before the transport probe creates loggers. */
