@@ -37,7 +37,12 @@ class RedisOverMeshTlsTest {
         new TestBed()
             .identity(true)
             .pod("client", CLIENT_IP, true, "", "")
-            .pod("redis", REDIS_IP, true, "", "{name: redis, containerPort: 6379}")
+            .pod(
+                "redis",
+                REDIS_IP,
+                true,
+                "config.linkerd.io/skip-inbound-ports: \"7000\"",
+                "{name: redis, containerPort: 6379}")
             .pod("outsider", OUTSIDER_IP, false, "", "")
             .service("redis", "redis", CLUSTER_IP, 6379, 6379)
             .start()) {
@@ -167,10 +172,12 @@ class RedisOverMeshTlsTest {
               + " transport.l5d.io/v1 -connect "
               + REDIS_IP
               + ":4143");
-      // A client with a real certificate: served with no name, refused with one or with 4191.
+      // A client with a real certificate: served with no name, refused with one, with 4191 or with
+      // a skipped port.
       assertThat(meshClient(bed, 6379, "")).contains("received +PONG");
       assertThat(meshClient(bed, 6379, "gw.example.com")).doesNotContain("received");
       assertThat(meshClient(bed, 4191, "")).doesNotContain("received");
+      assertThat(meshClient(bed, 7000, "")).doesNotContain("received");
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() ->
@@ -178,7 +185,8 @@ class RedisOverMeshTlsTest {
                   .contains("inbound_transport_refused_total{reason=\"plaintext\"} 1")
                   .contains("inbound_transport_refused_total{reason=\"no_client_cert\"} 1")
                   .contains("inbound_transport_refused_total{reason=\"header_name\"} 1")
-                  .contains("inbound_transport_refused_total{reason=\"proxy_port\"} 1"));
+                  .contains("inbound_transport_refused_total{reason=\"proxy_port\"} 1")
+                  .contains("inbound_transport_refused_total{reason=\"skipped_port\"} 1"));
       assertThat(bed.pod("redis").metrics())
           .contains(
               "tcp_open_total{direction=\"inbound\",target_addr=\""
