@@ -32,6 +32,10 @@ import java.util.Map;
  * @param discoveryLimits idle eviction, destination cap and control-plane reconnect backoff ({@code
  *     PORTOLAN_DISCOVERY_IDLE_TIMEOUT}, {@code PORTOLAN_MAX_DESTINATIONS}, {@code
  *     PORTOLAN_CONTROL_PLANE_BACKOFF_BASE}, {@code PORTOLAN_CONTROL_PLANE_BACKOFF_MAX})
+ * @param skipInboundPorts {@code PORTOLAN_SKIP_INBOUND_PORTS}: the pod's skipped inbound ports (as
+ *     proxy-init skips them); a transport header naming one is refused
+ * @param transportHeaderTimeout {@code PORTOLAN_TRANSPORT_HEADER_TIMEOUT}: how long a client of the
+ *     inbound port has, once mesh TLS is verified, to send the whole transport header (10s)
  */
 public record ProxyConfig(
     String policyServer,
@@ -53,7 +57,9 @@ public record ProxyConfig(
     boolean nativeRelay,
     String loopbackCongestion,
     LogLevel logLevel,
-    Limits discoveryLimits) {
+    Limits discoveryLimits,
+    PortSet skipInboundPorts,
+    Duration transportHeaderTimeout) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -76,7 +82,9 @@ public record ProxyConfig(
         nativeRelayOf(env.getOrDefault("PORTOLAN_RELAY", "auto")),
         LoopbackLeg.parse(env.get("PORTOLAN_LOOPBACK_CONGESTION")),
         logLevelOf(env),
-        limitsOf(env));
+        limitsOf(env),
+        portsOf(env, "PORTOLAN_SKIP_INBOUND_PORTS"),
+        durationOf(env, "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", Duration.ofSeconds(10)));
   }
 
   /** Read on its own first: it has to be applied before the transport probe creates loggers. */

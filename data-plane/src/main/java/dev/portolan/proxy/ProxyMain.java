@@ -9,6 +9,8 @@ import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.http.HttpContext;
 import dev.portolan.proxy.http1.Http1Upstreams;
 import dev.portolan.proxy.http2.Http2Upstreams;
+import dev.portolan.proxy.identity.IdentityConfig;
+import dev.portolan.proxy.identity.ProxyIdentity;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.LoopbackLeg;
@@ -16,6 +18,7 @@ import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.IdleHandler;
 import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.route.Route;
+import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.training.Training;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -24,9 +27,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sidecar proxy: outbound 4140 (loopback), inbound 4143, admin 4191. Configured by environment
@@ -60,11 +68,13 @@ public final class ProxyMain {
       System.setProperty("io.netty.leakDetection.level", "disabled");
     }
     ProxyConfig config;
+    IdentityConfig identityConfig;
     Mode mode;
     try {
       mode = modeOf(args);
       ProxyConfig.logLevelOf(System.getenv()).apply();
       config = ProxyConfig.fromEnv(System.getenv());
+      identityConfig = identityConfigOf(System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("portolan-proxy: " + e.getMessage());
       System.exit(2);
@@ -84,6 +94,41 @@ public final class ProxyMain {
     EventLoopGroup data =
         new MultiThreadIoEventLoopGroup(config.workers(), config.ioTransport().handlers());
     EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.ioTransport().handlers());
+    ProxyIdentity identity = null;
+    MeshTls mesh = null;
+    CountDownLatch certified = new CountDownLatch(1);
+    if (identityConfig.mode() != IdentityConfig.Mode.DISABLED) {
+      try {
+        identity = ProxyIdentity.start(identityConfig, admin, config.ioTransport().socketChannel());
+      } catch (IllegalArgumentException e) {
+        System.err.println("portolan-proxy: identity: " + e.getMessage());
+        System.exit(2);
+        return;
+      }
+      mesh = MeshTls.create(identity);
+      ProxyIdentity id = identity;
+      // After MeshTls's own listener: once this counts down, the contexts are built.
+      LongAdder expiry = metrics.gauge("identity_cert_expiration_timestamp_seconds");
+      LongAdder renewals = metrics.counter("identity_cert_refresh_total");
+      identity.onCertificate(c -> {
+        expiry.reset();
+        expiry.add(c.expiry().getEpochSecond());
+        renewals.increment();
+        certified.countDown();
+      });
+    } else {
+      certified.countDown();
+    }
+    metrics
+        .gauge(
+            "identity_info",
+            "mode",
+            identityConfig.mode().name().toLowerCase(java.util.Locale.ROOT),
+            "identity",
+            identity == null ? "" : identity.identity(),
+            "tls_provider",
+            mesh == null ? "none" : mesh.providerName())
+        .increment();
     Discovery discovery =
         new Discovery(
             new Discovery.Settings(
@@ -105,10 +150,18 @@ public final class ProxyMain {
             balancer,
             config.outboundPort(),
             config.inboundPort(),
-            config.detectTimeout());
+            config.detectTimeout(),
+            mesh != null);
     InboundRouter inbound =
         new InboundRouter(
-            discovery, metrics, config.inboundPort(), config.outboundPort(), config.adminPort());
+            discovery,
+            metrics,
+            config.inboundPort(),
+            config.outboundPort(),
+            config.adminPort(),
+            mesh,
+            config.skipInboundPorts(),
+            config.transportHeaderTimeout());
     Http1Upstreams http1 =
         new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     Http2Upstreams http2 =
@@ -120,23 +173,43 @@ public final class ProxyMain {
             config,
             serverFirst,
             new HttpProxies(new HttpContext("outbound", balancer, metrics), http1, http2),
-            relayer);
+            relayer,
+            mesh);
     ProxyConnection.Settings in =
         settings(
             config,
             serverFirst,
             new HttpProxies(new HttpContext("inbound", balancer, metrics), http1, http2),
-            relayer);
+            relayer,
+            mesh);
 
     // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
     LoopbackLeg.listener(
         listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config));
     listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
+    ProxyIdentity readyIdentity = identity;
+    // Ready once identity (when on) has its first certificate: until then connections that need
+    // it would be refused.
     AdminServer.start(
-        admin, config.ioTransport(), config.bindAddress(), config.adminPort(), metrics, () -> true);
+        admin,
+        config.ioTransport(),
+        config.bindAddress(),
+        config.adminPort(),
+        metrics,
+        () -> readyIdentity == null || readyIdentity.isReady());
+    if (identity != null && certified.getCount() > 0) {
+      System.out.printf(
+          "portolan-proxy waiting for its first certificate: identity=%s from %s (%s)%n",
+          identity.identity(),
+          identityConfig.address(),
+          identityConfig.mode().name().toLowerCase(java.util.Locale.ROOT));
+      System.out.flush();
+    }
+    certified.await();
     System.out.printf(
         "portolan-proxy ready: inbound=%d outbound=%d admin=%d policy-server=%s workload=%s/%s"
-            + " service-account=%s transport=%s workers=%d loopback-congestion=%s log-level=%s%n",
+            + " service-account=%s transport=%s workers=%d loopback-congestion=%s log-level=%s"
+            + " identity=%s tls=%s%n",
         config.inboundPort(),
         config.outboundPort(),
         config.adminPort(),
@@ -147,12 +220,17 @@ public final class ProxyMain {
         config.ioTransport().label(),
         config.workers(),
         config.loopbackCongestion().isEmpty() ? "kernel" : config.loopbackCongestion(),
-        config.logLevel().label());
+        config.logLevel().label(),
+        identity == null ? "disabled" : identity.identity(),
+        mesh == null ? "none" : mesh.providerName());
     System.out.flush();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(() -> {
               discovery.close();
+              if (readyIdentity != null) {
+                readyIdentity.close();
+              }
               data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
               admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             }));
@@ -186,6 +264,17 @@ public final class ProxyMain {
     }
   }
 
+  /**
+   * Identity's settings (docs/proxy.md): {@code PORTOLAN_IDENTITY} defaults to {@code disabled}
+   * here until the injector sets it on every meshed pod; the identity package's own default is
+   * {@code tls}.
+   */
+  static IdentityConfig identityConfigOf(Map<String, String> env) {
+    Map<String, String> withDefault = new HashMap<>(env);
+    withDefault.putIfAbsent("PORTOLAN_IDENTITY", "disabled");
+    return IdentityConfig.fromEnv(withDefault);
+  }
+
   /** The command line: nothing, {@code --exit-when-ready} or {@code --train}; nothing else. */
   static Mode modeOf(String[] args) {
     if (args.length == 0) {
@@ -209,7 +298,11 @@ public final class ProxyMain {
   }
 
   private static ProxyConnection.Settings settings(
-      ProxyConfig c, ServerFirstCache serverFirst, HttpProxies http, Relayer relayer) {
+      ProxyConfig c,
+      ServerFirstCache serverFirst,
+      HttpProxies http,
+      Relayer relayer,
+      @Nullable MeshTls mesh) {
     return new ProxyConnection.Settings(
         http.shared().direction(),
         c.serverFirstWindow(),
@@ -219,7 +312,8 @@ public final class ProxyMain {
         serverFirst,
         http.shared().balancer(),
         http,
-        relayer);
+        relayer,
+        mesh);
   }
 
   private static Channel listen(

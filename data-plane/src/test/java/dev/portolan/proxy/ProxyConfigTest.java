@@ -27,6 +27,29 @@ class ProxyConfigTest {
   }
 
   @Test
+  void identity_is_off_unless_set_and_the_transport_settings_have_defaults() {
+    assertThat(ProxyMain.identityConfigOf(Map.of()).mode())
+        .isEqualTo(dev.portolan.proxy.identity.IdentityConfig.Mode.DISABLED);
+    assertThat(ProxyMain.identityConfigOf(Map.of("PORTOLAN_IDENTITY", "plaintext")).mode())
+        .isEqualTo(dev.portolan.proxy.identity.IdentityConfig.Mode.PLAINTEXT);
+    ProxyConfig c = ProxyConfig.fromEnv(Map.of());
+    assertThat(c.transportHeaderTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(c.skipInboundPorts().isEmpty()).isTrue();
+    ProxyConfig set =
+        ProxyConfig.fromEnv(
+            Map.of(
+                "PORTOLAN_SKIP_INBOUND_PORTS", "25,8000-8010",
+                "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", "2s"));
+    assertThat(set.skipInboundPorts().contains(8005)).isTrue();
+    assertThat(set.skipInboundPorts().contains(6379)).isFalse();
+    assertThat(set.transportHeaderTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThatThrownBy(
+            () -> ProxyConfig.fromEnv(Map.of("PORTOLAN_SKIP_INBOUND_PORTS", "twenty-five")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("PORTOLAN_SKIP_INBOUND_PORTS: ");
+  }
+
+  @Test
   void the_relay_is_auto_or_netty_and_a_bad_value_is_named() {
     assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", " Netty ")).nativeRelay()).isFalse();
     assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_RELAY", "auto")).nativeRelay()).isTrue();

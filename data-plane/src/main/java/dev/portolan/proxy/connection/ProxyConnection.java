@@ -5,11 +5,14 @@ import dev.portolan.proxy.detect.Detection;
 import dev.portolan.proxy.detect.ProtocolClassifier;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
+import dev.portolan.proxy.tls.MeshTls;
+import dev.portolan.proxy.tls.MeshTlsSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,6 +20,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -48,12 +52,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       ServerFirstCache serverFirst,
       P2c balancer,
       HttpProxies http,
-      Relayer relayer) {}
+      Relayer relayer,
+      @Nullable MeshTls mesh) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<@Nullable Route>> router;
   private @Nullable ByteBuf buffered;
   private @Nullable Route route;
+  private @Nullable Channel accepted;
   private boolean upstreamStarted;
   // A read asked of Netty and not yet answered: its bytes would arrive in this pipeline.
   private boolean readPending;
@@ -86,7 +92,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   private void start(ChannelHandlerContext ctx, Route r) {
     route = r;
+    accepted = ctx.channel();
+    // Bytes that followed a transport header in the same read: written upstream first.
+    ByteBuf early = EarlyBytes.take(ctx.channel());
+    if (early != null) {
+      buffered = early;
+    }
     if (!ctx.channel().isActive()) {
+      release();
       return;
     }
     switch (r.handling()) {
@@ -203,8 +216,21 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     return Objects.requireNonNull(route, "not routed yet");
   }
 
+  /**
+   * The connection's labels: {@code tls="true"} and the peer's identity under mesh TLS ({@code
+   * server_id} outbound, {@code client_id} inbound, as Linkerd's proxy labels them).
+   */
   private String[] labels() {
-    return Metrics.src(s.direction(), route().target());
+    Route r = route();
+    if (r.mesh() != null) {
+      return Metrics.src(s.direction(), r.target(), "server_id", r.mesh().identity());
+    }
+    MeshTlsSession tls = accepted == null ? null : MeshTlsSession.of(accepted);
+    if (tls != null) {
+      String id = tls.peerIdentity();
+      return Metrics.src(s.direction(), r.target(), "client_id", id == null ? "" : id);
+    }
+    return Metrics.src(s.direction(), r.target());
   }
 
   private LongAdder readBytes() {
@@ -244,10 +270,11 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Channel client = ctx.channel();
     LongAdder read = readBytes();
     LongAdder written = writtenBytes();
+    Route r = route();
     IoTransport.dial(client.eventLoop(), s.connectTimeout())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .connect(route().upstream(), upstream -> {}) // the relay installs its handlers on connect
+        .connect(r.dialled(), upstream -> {}) // the relay installs its handlers on connect
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -261,21 +288,53 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                     return;
                   }
                   Channel upstream = f.channel();
-                  opened(client);
-                  // TCP balances on connections in flight (no latency sample).
-                  P2c.Pending pick = s.balancer().begin(route().upstream(), System.nanoTime());
-                  client
-                      .closeFuture()
-                      .addListener(x -> {
-                        pick.abandoned();
-                        upstream.close();
-                      });
-                  ctx.pipeline().remove(this);
-                  if (racing) {
-                    FirstSpeaker.watch(client, upstream, route().upstream(), s);
+                  if (r.mesh() == null) {
+                    joined(ctx, client, upstream, racing, read, written);
+                    return;
                   }
-                  relay(client, upstream, racing, read, written);
+                  // Mesh TLS first; a client gone meanwhile takes the handshake with it.
+                  client.closeFuture().addListener(x -> upstream.close());
+                  MeshUpstream.secure(
+                      upstream,
+                      s.mesh(),
+                      r.mesh(),
+                      r.upstream().getPort(),
+                      s.metrics(),
+                      r.target(),
+                      ok -> {
+                        if (ok && client.isActive()) {
+                          joined(ctx, client, upstream, racing, read, written);
+                        } else {
+                          release();
+                          client.close();
+                          upstream.close();
+                        }
+                      });
                 });
+  }
+
+  /** The upstream is connected (and secured, under mesh TLS): relay. */
+  private void joined(
+      ChannelHandlerContext ctx,
+      Channel client,
+      Channel upstream,
+      boolean racing,
+      LongAdder read,
+      LongAdder written) {
+    opened(client);
+    // TCP balances on connections in flight (no latency sample).
+    P2c.Pending pick = s.balancer().begin(route().upstream(), System.nanoTime());
+    client
+        .closeFuture()
+        .addListener(x -> {
+          pick.abandoned();
+          upstream.close();
+        });
+    ctx.pipeline().remove(this);
+    if (racing) {
+      FirstSpeaker.watch(client, upstream, route().upstream(), s);
+    }
+    relay(client, upstream, racing, read, written);
   }
 
   /** Writes the bytes read for detection, if any, and joins the pair to a relay. */
@@ -293,7 +352,11 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     // A native relay takes both sockets over, so nothing may be pending in Netty: no read (a
     // detection deadline that fired mid-read keeps the pipeline relay), no write.
     Relayer relayer = s.relayer();
-    if (!relayer.takesSockets() || racing || readPending) {
+    // Nor may TLS: its records are made and read in the pipeline.
+    boolean tls =
+        client.pipeline().get(SslHandler.class) != null
+            || upstream.pipeline().get(SslHandler.class) != null;
+    if (!relayer.takesSockets() || racing || readPending || tls) {
       Relayer.NETTY.join(client, upstream, read, written, s.idleTimeout());
       return;
     }

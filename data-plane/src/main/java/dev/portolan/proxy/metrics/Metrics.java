@@ -46,6 +46,17 @@ public final class Metrics {
     };
   }
 
+  /**
+   * The labels of a connection under mesh TLS: {@code tls="true"} and the peer's identity, {@code
+   * server_id} (outbound, the endpoint's identity) or {@code client_id} (inbound, the client's
+   * verified identity), as Linkerd's proxy labels them.
+   */
+  public static String[] src(String direction, String target, String peerIdKey, String peerId) {
+    return new String[] {
+      "direction", direction, "target_addr", target, "peer", "src", "tls", "true", peerIdKey, peerId
+    };
+  }
+
   /** {@code base} followed by more label pairs. */
   public static String[] plus(String[] base, String... more) {
     String[] out = java.util.Arrays.copyOf(base, base.length + more.length);

@@ -7,6 +7,7 @@ import dev.portolan.proxy.discovery.Views.ProfileView;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
 import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.MeshTarget;
 import dev.portolan.proxy.route.Route;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
@@ -15,12 +16,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Outbound (docs/design/outbound.md): original destination → profile → for a Service its endpoints
  * and a P2C pick, for a pod IP its own endpoint, otherwise the original destination. Opaque
- * profiles and opaque endpoint hints skip detection. Without mTLS yet, a meshed peer is reached at
- * its real port, where its inbound proxy receives the redirected connection.
+ * profiles and opaque endpoint hints skip detection. With an identity of its own, the proxy reaches
+ * an opaque endpoint that advertises an identity and {@code opaque_transport} over mesh TLS at its
+ * inbound port ({@link MeshTarget}); any other peer at its real port, where its inbound proxy
+ * receives the redirected connection.
  */
 public final class OutboundRouter {
   private final Discovery discovery;
@@ -28,18 +32,25 @@ public final class OutboundRouter {
   private final int outboundPort;
   private final int inboundPort;
   private final Duration detectTimeout;
+  private final boolean meshTls;
 
+  /**
+   * @param meshTls this proxy has an identity: endpoints that advertise one and the opaque
+   *     transport are reached over mesh TLS on their inbound port
+   */
   public OutboundRouter(
       Discovery discovery,
       P2c balancer,
       int outboundPort,
       int inboundPort,
-      Duration detectTimeout) {
+      Duration detectTimeout,
+      boolean meshTls) {
     this.discovery = discovery;
     this.balancer = balancer;
     this.outboundPort = outboundPort;
     this.inboundPort = inboundPort;
     this.detectTimeout = detectTimeout;
+    this.meshTls = meshTls;
   }
 
   public CompletableFuture<Route> route(Channel ch) {
@@ -85,9 +96,27 @@ public final class OutboundRouter {
         profile.opaque() || (e != null && e.opaque())
             ? Handling.OPAQUE
             : new Handling.Detect(detectTimeout);
-    return live == null
-        ? new Route(upstream, handling, target)
-        : new Route(upstream, handling, target, live);
+    MeshTarget mesh = meshTarget(e, handling);
+    Supplier<List<InetSocketAddress>> endpoints = live != null ? live : () -> List.of(upstream);
+    return new Route(upstream, handling, target, endpoints, mesh);
+  }
+
+  /**
+   * Mesh TLS through the peer's inbound port for an opaque connection to an endpoint with an
+   * identity and an {@code opaque_transport} hint. An endpoint with an identity and no hint is
+   * still reached in plaintext at its own port: the inbound side of mTLS on application ports is
+   * not built yet (docs/design/outbound.md). Without an identity of our own, plaintext as before.
+   */
+  private @Nullable MeshTarget meshTarget(@Nullable EndpointView e, Handling handling) {
+    if (!meshTls
+        || e == null
+        || !(handling instanceof Handling.Opaque)
+        || e.identity() == null
+        || e.identity().isEmpty()
+        || e.opaqueTransportPort() <= 0) {
+      return null;
+    }
+    return new MeshTarget(e.identity(), e.opaqueTransportPort());
   }
 
   /**

@@ -39,6 +39,8 @@ public final class TestBed implements AutoCloseable {
   private Map<String, String> proxyEnv = Map.of();
   private final Map<String, Map<String, String>> podProxyEnv = new LinkedHashMap<>();
   private int nextLink;
+  private boolean identity;
+  private Path identityDir;
 
   /** One pod: its namespace, address, and (if meshed) its proxy. */
   public record Pod(String name, String ip, NetNs ns, JavaProcess proxy) {
@@ -120,6 +122,18 @@ public final class TestBed implements AutoCloseable {
   private final Map<String, Boolean> meshedPods = new LinkedHashMap<>();
   private final Map<String, String> podAnnotations = new LinkedHashMap<>();
   private final Map<String, String> podPorts = new LinkedHashMap<>();
+
+  /**
+   * Identity on (docs/design/test-bed.md): the policy-server serves Certify (manifests mode: it
+   * generates the trust anchor and writes it into this bed's own directory) and accepts one token
+   * per meshed pod, from a token file this bed writes; each proxy runs with {@code
+   * PORTOLAN_IDENTITY=plaintext} (the policy-server's gRPC port has no TLS yet), its ServiceAccount
+   * (the pod's name), its token and the trust anchor, and is ready once certified.
+   */
+  public TestBed identity(boolean on) {
+    identity = on;
+    return this;
+  }
 
   /** Extra environment for every proxy (e.g. a short PORTOLAN_IDLE_TIMEOUT). */
   public TestBed proxyEnv(Map<String, String> env) {
@@ -210,18 +224,50 @@ public final class TestBed implements AutoCloseable {
 
   private TestBed doStart() throws Exception {
     Files.writeString(manifests.resolve("bed.yaml"), yaml.toString());
+    if (identity) {
+      writeTokens();
+    }
     startPolicyServer();
+    if (identity) {
+      // The proxies read the trust anchor at start: it must be there first.
+      policyServer.awaitContaining("portolan policy-server listening");
+      Path anchor = identityDir.resolve("trust-anchor.pem");
+      if (!Files.isReadable(anchor)) {
+        throw new IllegalStateException(
+            "the policy-server wrote no trust anchor at " + anchor + ":\n" + policyServer.output());
+      }
+      Sh.run("chmod", "0644", anchor.toString());
+    }
     for (var e : new ArrayList<>(pods.entrySet())) {
       String name = e.getKey();
       pods.put(name, startPod(name, e.getValue().ip(), meshedPods.get(name)));
     }
-    policyServer.awaitContaining("portolan policy-server listening");
+    if (!identity) {
+      policyServer.awaitContaining("portolan policy-server listening");
+    }
     for (Pod p : pods.values()) {
       if (p.proxy() != null) {
         p.proxy().awaitLine("portolan-proxy ready");
       }
     }
     return this;
+  }
+
+  /** One random token per pod, and the policy-server's file of them all. */
+  private void writeTokens() throws IOException {
+    // Readable by the proxies' UID: a directory of this bed's own, not the 0700 temp dir.
+    identityDir = Files.createTempDirectory("portolan-testbed-identity");
+    Sh.run("chmod", "0755", identityDir.toString());
+    StringBuilder all = new StringBuilder();
+    // Pods without a proxy get one too: a test may run a mesh client of its own there.
+    for (String name : pods.keySet()) {
+      String token = java.util.UUID.randomUUID().toString();
+      Path file = identityDir.resolve(name + ".token");
+      Files.writeString(file, token + "\n");
+      Sh.run("chmod", "0644", file.toString());
+      all.append(NAMESPACE).append('/').append(name).append(' ').append(token).append('\n');
+    }
+    Files.writeString(identityDir.resolve("tokens"), all.toString());
   }
 
   /** Stops the policy-server (proxies keep their last known state). */
@@ -251,6 +297,17 @@ public final class TestBed implements AutoCloseable {
   }
 
   private JavaProcess startPolicyServer(int grpcPort, int httpPort) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--portolan.manifests.dir=" + manifests,
+                "--portolan.grpc.port=" + grpcPort,
+                "--server.port=" + httpPort,
+                "--spring.main.banner-mode=off"));
+    if (identity) {
+      args.add("--portolan.identity.token-file=" + identityDir.resolve("tokens"));
+      args.add("--portolan.identity.trust-anchor-out=" + identityDir.resolve("trust-anchor.pem"));
+    }
     JavaProcess p =
         JavaProcess.start(
             node.exec(),
@@ -258,10 +315,7 @@ public final class TestBed implements AutoCloseable {
             System.getProperty("java.class.path"),
             Map.of(),
             PolicyServerApplication.class,
-            "--portolan.manifests.dir=" + manifests,
-            "--portolan.grpc.port=" + grpcPort,
-            "--server.port=" + httpPort,
-            "--spring.main.banner-mode=off");
+            args.toArray(String[]::new));
     closeables.add(p);
     return p;
   }
@@ -312,6 +366,17 @@ public final class TestBed implements AutoCloseable {
     env.put("PORTOLAN_POD", name);
     env.putIfAbsent("PORTOLAN_DISCOVERY_WAIT", "2s");
     env.put("PORTOLAN_INBOUND_PORTS", podPorts.getOrDefault(name, ""));
+    String skip = annotationValue(podAnnotations.getOrDefault(name, ""), "skip-inbound-ports");
+    if (!skip.isEmpty()) {
+      env.put("PORTOLAN_SKIP_INBOUND_PORTS", skip);
+    }
+    if (identity) {
+      env.putIfAbsent("PORTOLAN_IDENTITY", "plaintext");
+      env.put("PORTOLAN_SERVICE_ACCOUNT", name);
+      env.put("PORTOLAN_IDENTITY_TOKEN_FILE", identityDir.resolve(name + ".token").toString());
+      env.put(
+          "PORTOLAN_IDENTITY_TRUST_ANCHORS", identityDir.resolve("trust-anchor.pem").toString());
+    }
     return env;
   }
 
@@ -356,6 +421,11 @@ public final class TestBed implements AutoCloseable {
             args);
     closeables.add(p);
     return p;
+  }
+
+  /** This bed's identity directory (tokens, trust anchor); null unless {@link #identity}. */
+  public Path identityDir() {
+    return identityDir;
   }
 
   public JavaProcess policyServer() {
