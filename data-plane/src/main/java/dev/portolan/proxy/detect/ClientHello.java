@@ -1,6 +1,7 @@
 package dev.portolan.proxy.detect;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the server_name extension out of a TLS ClientHello handshake message, defensively. */
 final class ClientHello {
@@ -13,7 +14,7 @@ final class ClientHello {
    * @param len bytes of the record available from {@code off}
    * @return the host name, or null when absent or malformed
    */
-  static String serverName(byte[] b, int off, int len) {
+  static @Nullable String serverName(byte[] b, int off, int len) {
     try {
       Reader r = new Reader(b, off, len);
       if (r.u8() != 1) {

@@ -1,5 +1,7 @@
 package dev.portolan.proxy.detect;
 
+import org.jspecify.annotations.Nullable;
+
 /** What the first bytes of a connection say about its protocol. */
 public sealed interface Detection {
   Detection HTTP1 = new Http1();
@@ -31,7 +33,7 @@ public sealed interface Detection {
    *
    * @param sni the server_name from the ClientHello, or null when absent or unreadable
    */
-  record Tls(String sni) implements Detection {
+  record Tls(@Nullable String sni) implements Detection {
     @Override
     public String label() {
       return "tls";

@@ -1,6 +1,7 @@
 package dev.portolan.proxy.detect;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Classifies a connection by its first bytes (docs/design/detection.md). Pure: a function of the
@@ -39,7 +40,7 @@ public final class ProtocolClassifier {
   }
 
   /** Null when the bytes are not a prefix of the HTTP/2 preface. */
-  private static Detection http2(byte[] b, int off, int len) {
+  private static @Nullable Detection http2(byte[] b, int off, int len) {
     int n = Math.min(len, H2_PREFACE.length);
     for (int i = 0; i < n; i++) {
       if (b[off + i] != H2_PREFACE[i]) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code proxy-init}: installs (or with {@code --print}, prints) the nat rules that send a pod's
@@ -93,7 +94,7 @@ public final class ProxyInit {
     run(prefix, List.of(restore, "--noflush"), IptablesRules.script(config, ipv4, jumps));
   }
 
-  static String run(List<String> prefix, List<String> command, String stdin)
+  static String run(List<String> prefix, List<String> command, @Nullable String stdin)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(command);

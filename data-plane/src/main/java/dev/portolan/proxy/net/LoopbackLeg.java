@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,7 @@ public final class LoopbackLeg {
    *
    * @throws IllegalArgumentException naming the variable and the value when it is no algorithm name
    */
-  public static String parse(String value) {
+  public static String parse(@Nullable String value) {
     String v = value == null ? "" : value.strip().toLowerCase(Locale.ROOT);
     if (v.isEmpty()) {
       return "reno";

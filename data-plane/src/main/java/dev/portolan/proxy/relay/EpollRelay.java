@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,14 +111,16 @@ final class EpollRelay {
   }
 
   private void registered(Future<?> fa, Future<?> fb, ByteBuf earlyA, ByteBuf earlyB) {
-    sideA.registration = fa.isSuccess() ? (IoRegistration) fa.getNow() : null;
-    sideB.registration = fb.isSuccess() ? (IoRegistration) fb.getNow() : null;
+    IoRegistration ra = fa.isSuccess() ? (IoRegistration) fa.getNow() : null;
+    IoRegistration rb = fb.isSuccess() ? (IoRegistration) fb.getNow() : null;
+    sideA.registration = ra;
+    sideB.registration = rb;
     try {
-      if (sideA.registration == null || sideB.registration == null) {
+      if (ra == null || rb == null) {
         throw new IOException("could not register with the event loop");
       }
-      sideA.registration.submit(INTEREST);
-      sideB.registration.submit(INTEREST);
+      ra.submit(INTEREST);
+      rb.submit(INTEREST);
     } catch (IOException | RuntimeException e) {
       log.debug("relay: could not take over {} and {}: {}", a, b, e.toString());
       earlyA.release();
@@ -134,9 +137,8 @@ final class EpollRelay {
   private final class Side implements EpollIoHandle {
     final Channel channel;
     final Socket socket;
-    IoRegistration registration;
-    Direction in; // reads from this socket
-    Direction out; // writes to this socket
+    // Null until registered with the loop, and when that failed.
+    @Nullable IoRegistration registration;
     boolean readable = true;
     boolean finReported;
     boolean writable = true;
@@ -166,11 +168,11 @@ final class EpollRelay {
       }
       if (ops.contains(EpollIoOps.EPOLLOUT)) {
         writable = true;
-        out.pump();
+        out().pump();
       }
       if (!closed && (ops.contains(EpollIoOps.EPOLLIN) || finReported)) {
         readable = true;
-        in.pump();
+        in().pump();
       }
     }
 
@@ -178,6 +180,16 @@ final class EpollRelay {
     @Override
     public void close() {
       closePair();
+    }
+
+    /** The direction that reads from this socket. */
+    private Direction in() {
+      return this == sideA ? aToB : bToA;
+    }
+
+    /** The direction that writes to this socket. */
+    private Direction out() {
+      return this == sideA ? bToA : aToB;
     }
   }
 
@@ -198,8 +210,6 @@ final class EpollRelay {
       this.to = to;
       this.bytes = bytes;
       this.buf = new RelayBuffer(from.channel.alloc());
-      from.in = this;
-      to.out = this;
     }
 
     /** Relays what was read before the takeover, if anything, then reads. */
@@ -303,8 +313,9 @@ final class EpollRelay {
     }
     closed = true;
     for (Side s : new Side[] {sideA, sideB}) {
-      if (s.registration != null) {
-        s.registration.cancel();
+      IoRegistration r = s.registration;
+      if (r != null) {
+        r.cancel();
       }
     }
     aToB.buf.release();

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Idleness of a relayed pair, checked coarsely: a Netty {@code IdleStateHandler} per channel would
@@ -19,7 +20,8 @@ final class IdleCheck implements Runnable {
   private final Channel a;
   private final long tickNanos;
   private final Runnable onIdle;
-  private ScheduledFuture<?> next;
+  // Null only between the constructor and start's first schedule().
+  private @Nullable ScheduledFuture<?> next;
   private int quietTicks;
   private boolean stopped;
   // Set on the pair's event loop only, read there by the timer: a plain field.
@@ -49,7 +51,7 @@ final class IdleCheck implements Runnable {
     IdleCheck check = new IdleCheck(a, timeout, onIdle);
     check.schedule();
     // A closed pair leaves no timer behind (it would hold both channels until it fired).
-    a.closeFuture().addListener(f -> check.next.cancel(false));
+    a.closeFuture().addListener(f -> check.cancelTimer());
     return check;
   }
 
@@ -60,7 +62,14 @@ final class IdleCheck implements Runnable {
   /** No more ticks: another check took over (on the pair's loop). */
   void stop() {
     stopped = true;
-    next.cancel(false);
+    cancelTimer();
+  }
+
+  private void cancelTimer() {
+    ScheduledFuture<?> n = next;
+    if (n != null) {
+      n.cancel(false);
+    }
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The idle timeout of a connection that stays in Netty's pipeline (detection, HTTP): once nothing
@@ -21,7 +22,8 @@ import java.time.Duration;
  */
 public final class IdleHandler extends ChannelDuplexHandler {
   private final Duration timeout;
-  private IdleCheck check;
+  // Null until the channel is registered (and for good with a non-positive timeout).
+  private @Nullable IdleCheck check;
 
   public IdleHandler(Duration timeout) {
     this.timeout = timeout;

@@ -20,18 +20,20 @@ import java.util.concurrent.atomic.LongAdder;
  * done, on idleness ({@link IdleCheck}), or on any error.
  */
 public final class Relay extends ChannelInboundHandlerAdapter {
+  private final Channel self;
   private final Channel peer;
   private final LongAdder bytes;
   private final IdleCheck idle;
-  private Channel self;
   // One listener for every write of this direction (not one per message): the next read is asked
   // for when the previous write completed.
   private final ChannelFutureListener written;
 
   /**
+   * @param self the channel whose pipeline this relay is added to
    * @param bytes counts bytes read from this channel and written to the peer
    */
-  private Relay(Channel peer, LongAdder bytes, IdleCheck idle) {
+  private Relay(Channel self, Channel peer, LongAdder bytes, IdleCheck idle) {
+    this.self = self;
     this.peer = peer;
     this.bytes = bytes;
     this.idle = idle;
@@ -62,15 +64,10 @@ public final class Relay extends ChannelInboundHandlerAdapter {
       }
     }
     IdleCheck idle = IdleCheck.start(a, b, idleTimeout);
-    a.pipeline().addLast("relay", new Relay(b, aToB, idle));
-    b.pipeline().addLast("relay", new Relay(a, bToA, idle));
+    a.pipeline().addLast("relay", new Relay(a, b, aToB, idle));
+    b.pipeline().addLast("relay", new Relay(b, a, bToA, idle));
     a.read();
     b.read();
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    self = ctx.channel();
   }
 
   @Override

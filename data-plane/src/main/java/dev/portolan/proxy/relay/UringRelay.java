@@ -11,7 +11,9 @@ import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The TCP relay on io_uring. Once a connection's route is decided and its upstream connected, both
@@ -52,7 +54,8 @@ final class UringRelay implements IoUringIoHandle {
   private final Direction aToB;
   private final Direction bToA;
   private final IdleCheck idle;
-  private IoRegistration registration;
+  // Null until registered with the loop (and for good when that failed).
+  private @Nullable IoRegistration registration;
   private int inFlight;
   private boolean closing;
   private boolean released;
@@ -188,7 +191,8 @@ final class UringRelay implements IoUringIoHandle {
   }
 
   private long submit(IoUringIoOps op) {
-    long id = registration.submit(op);
+    // Submissions start once registered(): the directions start only after the assignment.
+    long id = Objects.requireNonNull(registration, "submit before registration").submit(op);
     if (id == 0) {
       closePair();
     } else {
@@ -268,8 +272,9 @@ final class UringRelay implements IoUringIoHandle {
       return;
     }
     released = true;
-    if (registration != null) {
-      registration.cancel();
+    IoRegistration r = registration;
+    if (r != null) {
+      r.cancel();
     }
     aToB.buf.release();
     bToA.buf.release();

@@ -1,5 +1,7 @@
 package dev.portolan.proxy.transport;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The header a proxy sends after the mTLS handshake on an opaque-transport connection
  * (docs/design/wire.md): which port of the peer's pod the bytes are for, and optionally the HTTP
@@ -9,7 +11,7 @@ package dev.portolan.proxy.transport;
  * @param name a gateway target name; non-empty means a gateway request (refused by Portolan)
  * @param sessionProtocol the session protocol, or null for opaque TCP
  */
-public record TransportHeader(int port, String name, SessionProtocol sessionProtocol) {
+public record TransportHeader(int port, String name, @Nullable SessionProtocol sessionProtocol) {
   public TransportHeader {
     name = name == null ? "" : name;
   }

@@ -6,6 +6,7 @@ import dev.portolan.api.transport.SessionProtocol;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Encodes and incrementally decodes the transport header: the 23-byte preface {@code
@@ -82,7 +83,7 @@ public final class TransportHeaderCodec {
     if (!h.getName().isEmpty()) {
       return new Result.GatewayRefused(h.getName());
     }
-    TransportHeader.SessionProtocol sp = null;
+    TransportHeader.@Nullable SessionProtocol sp = null;
     if (h.hasSessionProtocol()) {
       sp =
           switch (h.getSessionProtocol().getKindCase()) {

@@ -5,6 +5,7 @@ import dev.portolan.policy.grpc.GrpcServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -25,7 +26,8 @@ public class StartupLog {
   public void ready(ApplicationReadyEvent event) {
     int http =
         event.getApplicationContext() instanceof WebServerApplicationContext w
-            ? w.getWebServer().getPort()
+                && w.getWebServer() instanceof WebServer server
+            ? server.getPort()
             : -1;
     String source =
         props.source().equals("manifests")

@@ -24,10 +24,13 @@ final class LimitedParser implements Parser {
   /** A limit was exceeded at {@code line} (1-based, 0 when unknown). */
   static final class LimitExceeded extends RuntimeException {
     final int line;
+    // Kept apart from getMessage(), which Throwable declares nullable.
+    final String reason;
 
     LimitExceeded(int line, String reason) {
       super(reason, null, false, false);
       this.line = line;
+      this.reason = reason;
     }
   }
 

@@ -109,7 +109,7 @@ final class ManifestFile {
         }
       }
     } catch (LimitedParser.LimitExceeded e) {
-      return failed(file, e.line, e.getMessage());
+      return failed(file, e.line, e.reason);
     } catch (MarkedYamlEngineException e) {
       var mark = e.getContextMark().or(e::getProblemMark);
       String context = e.getContext();

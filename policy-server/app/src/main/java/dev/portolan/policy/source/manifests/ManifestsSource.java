@@ -145,9 +145,13 @@ public final class ManifestsSource implements AutoCloseable {
     }
     watcher.watch(listing.directories());
     Set<Resource.Key> affected = new HashSet<>();
-    for (Path gone : List.copyOf(files.keySet())) {
+    for (var it = files.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      Path gone = entry.getKey();
       if (!listing.files().containsKey(gone) && !listing.broken().containsKey(gone)) {
-        declarations.replace(gone, files.remove(gone).objects(), Map.of(), affected);
+        FileState state = entry.getValue();
+        it.remove();
+        declarations.replace(gone, state.objects(), Map.of(), affected);
       }
     }
     for (var e : listing.files().entrySet()) {
