@@ -1,6 +1,9 @@
 package dev.portolan.policy.index;
 
-/** A subscriber's handle on a topic: read the latest value any time; close to stop. */
+/**
+ * A subscriber's handle on a topic: read the latest value, as its client class sees it, any time;
+ * close to stop.
+ */
 public interface Subscription<V> extends AutoCloseable {
   /** The latest value, or null until the first computation has run. */
   Versioned<V> current();
