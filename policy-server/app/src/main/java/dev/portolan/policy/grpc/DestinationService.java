@@ -43,7 +43,7 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
   private final WireCache<EndpointsKey, EndpointSet, EndpointsWire> endpoints =
       new WireCache<>(EndpointsWire::new);
   private final WireCache<ProfileKey, Profile, ProfilePump.Wire> profiles =
-      new WireCache<>(ProfilePump.Wire::new);
+      new WireCache<>((profile, previous) -> new ProfilePump.Wire(profile));
 
   DestinationService(Index index, MeshSettings settings, Pumps pumps, StreamRegistry streams) {
     this.index = index;

@@ -15,10 +15,11 @@ import org.jspecify.annotations.Nullable;
  * sent (docs/design/streams.md), each message at most about {@code max-update-size}.
  *
  * <p>All it keeps is references to shared wire views ({@link EndpointsWire}): what the client has
- * ({@code sent}), what it is being brought to ({@code target}) and how far. A change that arrives
- * while a large answer is still going out waits until that answer is complete, then the stream
- * moves to the newest value: the client's state is always "sent, plus a prefix of the way to
- * target", which two references and two counters describe.
+ * ({@code sent}), what it is being brought to ({@code target}), the shared difference between the
+ * two, and how far along it is. A change that arrives while a large answer is still going out waits
+ * until that answer is complete, then the stream moves to the newest value: the client's state is
+ * always "sent, plus a prefix of the way to target", which two references and two counters
+ * describe.
  */
 final class GetPump extends StreamPump<EndpointSet, Update> {
   private static final int PER_ADDRESS_OVERHEAD = 4; // field tag and length prefix
@@ -28,6 +29,7 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
   private boolean sentAnything;
   private boolean sentExists;
   private EndpointsWire.@Nullable View target;
+  private EndpointsWire.@Nullable Delta delta;
   private int removeAt;
   private int addAt;
 
@@ -44,18 +46,21 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
   @Nullable Update next(Versioned<EndpointSet> v) {
     while (true) {
       EndpointsWire.View t = target;
-      if (t == null) {
+      EndpointsWire.Delta d = delta;
+      if (t == null || d == null) {
         t = wire.wire(v).view(v.overlay());
         if (t == sent && sentAnything) {
           return null;
         }
+        d = t.deltaFrom(sent);
         target = t;
+        delta = d;
         removeAt = 0;
         addAt = 0;
       }
-      Update u = removes(t);
+      Update u = removes(d);
       if (u == null) {
-        u = adds(t);
+        u = adds(t, d);
       }
       if (u != null) {
         return u;
@@ -66,6 +71,7 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
       sentExists = t.exists();
       sentAnything = true;
       target = null;
+      delta = null;
       if (announceEmpty) {
         return Update.newBuilder().setNoEndpoints(Translator.noEndpoints(t.exists())).build();
       }
@@ -76,14 +82,11 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
   /**
    * The next remove of addresses the client has and the target lacks, or null when none is left.
    */
-  private @Nullable Update removes(EndpointsWire.View t) {
+  private @Nullable Update removes(EndpointsWire.Delta d) {
     AddrSet.Builder b = null;
     int bytes = 0;
-    for (; removeAt < sent.size(); removeAt++) {
-      if (t.get(sent.address(removeAt)) != null) {
-        continue;
-      }
-      TcpAddress addr = sent.addr(removeAt).getAddr();
+    for (; removeAt < d.removed().length; removeAt++) {
+      TcpAddress addr = sent.addr(d.removed()[removeAt]).getAddr();
       int size = addr.getSerializedSize() + PER_ADDRESS_OVERHEAD;
       if (b != null && bytes + size > maxBytes) {
         break;
@@ -98,14 +101,11 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
   }
 
   /** The next add of addresses that are new or changed, or null when none is left. */
-  private @Nullable Update adds(EndpointsWire.View t) {
+  private @Nullable Update adds(EndpointsWire.View t, EndpointsWire.Delta d) {
     WeightedAddrSet.Builder b = null;
     int bytes = 0;
-    for (; addAt < t.size(); addAt++) {
-      WeightedAddr a = t.addr(addAt);
-      if (a.equals(sent.get(t.address(addAt)))) {
-        continue;
-      }
+    for (; addAt < d.added().length; addAt++) {
+      WeightedAddr a = t.addr(d.added()[addAt]);
       int size = a.getSerializedSize() + PER_ADDRESS_OVERHEAD;
       if (b != null && bytes + size > maxBytes) {
         break;

@@ -2,7 +2,6 @@ package dev.portolan.policy.grpc;
 
 import dev.portolan.policy.index.Versioned;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,10 +17,16 @@ import org.jspecify.annotations.Nullable;
  * @param <W> its wire form
  */
 final class WireCache<K, V, W> {
-  private final Function<V, W> translate;
+  private final Translate<V, W> translate;
   private final ConcurrentHashMap<K, Slot<V, W>> slots = new ConcurrentHashMap<>();
 
-  WireCache(Function<V, W> translate) {
+  /** Translates a value; {@code previous} is the topic's last wire form, to reuse from, or null. */
+  @FunctionalInterface
+  interface Translate<V, W> {
+    W apply(V value, @Nullable W previous);
+  }
+
+  WireCache(Translate<V, W> translate) {
     this.translate = translate;
   }
 
@@ -46,11 +51,11 @@ final class WireCache<K, V, W> {
 
   /** One topic's cached wire form. */
   static final class Slot<V, W> {
-    private final Function<V, W> translate;
+    private final Translate<V, W> translate;
     private int refs; // guarded by the map's per-key lock (compute)
     private volatile @Nullable Entry<V, W> latest;
 
-    Slot(Function<V, W> translate) {
+    Slot(Translate<V, W> translate) {
       this.translate = translate;
     }
 
@@ -67,7 +72,7 @@ final class WireCache<K, V, W> {
         if (e != null && e.value == value) {
           return e.wire;
         }
-        W w = translate.apply(value);
+        W w = translate.apply(value, e == null ? null : e.wire());
         if (e == null || v.version() >= e.version) {
           latest = new Entry<>(value, v.version(), w);
         }
