@@ -16,11 +16,16 @@ final class BenchServer implements AutoCloseable {
   final int grpcPort;
 
   BenchServer(Path manifests, String... extra) {
+    this(manifests, 0, extra);
+  }
+
+  /** On gRPC port {@code grpcPort} (0: a free one). */
+  BenchServer(Path manifests, int grpcPort, String... extra) {
     SpringApplication app = new SpringApplication(PolicyServerApplication.class);
     List<String> args =
         new ArrayList<>(
             List.of(
-                "--portolan.grpc.port=0",
+                "--portolan.grpc.port=" + grpcPort,
                 "--server.port=0",
                 "--server.address=127.0.0.1",
                 "--portolan.manifests.dir=" + manifests,
@@ -29,7 +34,7 @@ final class BenchServer implements AutoCloseable {
     args.addAll(List.of(extra));
     context = app.run(args.toArray(String[]::new));
     index = context.getBean(Index.class);
-    grpcPort = context.getBean(GrpcServer.class).port();
+    this.grpcPort = context.getBean(GrpcServer.class).port();
   }
 
   @Override

@@ -108,7 +108,10 @@ final class KubernetesPropagation {
               observer(watch, s -> s.getProtocol().hasOpaque()));
       DestinationGrpc.newStub(ch)
           .get(
-              GetDestination.newBuilder().setPath("web.bench.svc.cluster.local:80").build(),
+              GetDestination.newBuilder()
+                  .setPath("web.bench.svc.cluster.local:80")
+                  .setContextToken(Streams.token(0))
+                  .build(),
               observer(
                   get,
                   (Update u) ->

@@ -6,6 +6,7 @@ import dev.portolan.api.v1.ExplainResponse;
 import dev.portolan.policy.explain.Explainer;
 import dev.portolan.policy.explain.Explanation;
 import dev.portolan.policy.resolve.BadRequestException;
+import dev.portolan.policy.resolve.ClientText;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -26,12 +27,17 @@ final class DiagnosticsService extends DiagnosticsGrpc.DiagnosticsImplBase {
               request.getNamespace(), request.getKind(), request.getName(), request.getPort());
     } catch (BadRequestException ex) {
       observer.onError(
-          Status.INVALID_ARGUMENT.withDescription(ex.getMessage()).asRuntimeException());
+          Status.INVALID_ARGUMENT
+              .withDescription(ClientText.clip(ex.getMessage(), 512))
+              .asRuntimeException());
       return;
     }
     if (e == null) {
       String missing =
-          Explainer.notFound(request.getNamespace(), request.getKind(), request.getName());
+          Explainer.notFound(
+              ClientText.clip(request.getNamespace()),
+              ClientText.clip(request.getKind()),
+              ClientText.clip(request.getName()));
       observer.onError(Status.NOT_FOUND.withDescription(missing).asRuntimeException());
       return;
     }

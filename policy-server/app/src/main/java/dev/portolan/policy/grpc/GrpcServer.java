@@ -19,7 +19,11 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -29,7 +33,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The proxy-facing gRPC server (default port 8086): Destination, InboundServerPolicies, portolan.v1
- * Diagnostics, grpc.health.v1 (NOT_SERVING until the sources have synced) and reflection.
+ * Diagnostics, grpc.health.v1 (NOT_SERVING until the sources have synced) and reflection, within
+ * the limits of {@link LimitsProperties} (docs/operations.md, Limits).
  */
 @Component
 public class GrpcServer implements SmartLifecycle {
@@ -39,11 +44,14 @@ public class GrpcServer implements SmartLifecycle {
   private final SyncState sync;
   private final PortolanMetrics metrics;
   private final StreamRegistry streams;
+  private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
   private final Explainer explainer;
+  private final LimitsProperties limits;
   private final HealthStatusManager health = new HealthStatusManager();
   // Stream drains are short and independent: one virtual thread each.
   private final ExecutorService drains = Executors.newVirtualThreadPerTaskExecutor();
-  private volatile Server server;
+  private final ScheduledThreadPoolExecutor timers = timers();
+  private volatile @Nullable Server server;
   // Services other packages contribute as beans (identity's Certify): set by Spring before start.
   private List<BindableService> extraServices = List.of();
   // Where to listen and how to stop; set by Spring before start (defaults when built by hand).
@@ -52,6 +60,27 @@ public class GrpcServer implements SmartLifecycle {
   // Readiness went down (the context is closing): health stays NOT_SERVING whatever the sources.
   private volatile boolean refusingTraffic;
 
+  @Autowired
+  public GrpcServer(
+      PortolanProperties props,
+      Index index,
+      MeshSettings settings,
+      SyncState sync,
+      PortolanMetrics metrics,
+      StreamRegistry streams,
+      Explainer explainer,
+      LimitsProperties limits) {
+    this.props = props;
+    this.index = index;
+    this.settings = settings;
+    this.sync = sync;
+    this.metrics = metrics;
+    this.streams = streams;
+    this.explainer = explainer;
+    this.limits = limits;
+  }
+
+  /** With the default limits. */
   public GrpcServer(
       PortolanProperties props,
       Index index,
@@ -60,13 +89,21 @@ public class GrpcServer implements SmartLifecycle {
       PortolanMetrics metrics,
       StreamRegistry streams,
       Explainer explainer) {
-    this.props = props;
-    this.index = index;
-    this.settings = settings;
-    this.sync = sync;
-    this.metrics = metrics;
-    this.streams = streams;
-    this.explainer = explainer;
+    this(props, index, settings, sync, metrics, streams, explainer, LimitsProperties.defaults());
+  }
+
+  private static ScheduledThreadPoolExecutor timers() {
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread th = new Thread(r, "portolan-stream-timers");
+              th.setDaemon(true);
+              return th;
+            });
+    // A stream that becomes writable again cancels its check: drop it at once, not in 30 s.
+    t.setRemoveOnCancelPolicy(true);
+    return t;
   }
 
   @Autowired(required = false)
@@ -83,16 +120,36 @@ public class GrpcServer implements SmartLifecycle {
   public void start() {
     health.setStatus("", ServingStatus.NOT_SERVING);
     sync.onChange(this::updateHealth);
+    GrpcLogFilters.install();
+    Pumps pumps =
+        new Pumps(
+            drains,
+            timers,
+            metrics,
+            limits,
+            new RepeatedWarning(log, "streams closed for not reading", limits.warningInterval()),
+            new RepeatedWarning(log, "streams failed", limits.warningInterval()));
+    ConnectionLimits connectionLimits = new ConnectionLimits(limits, metrics);
     try {
       server =
           NettyServerBuilder.forAddress(listener.socketAddress(props.grpc().port()))
               .intercept(drain)
-              .addService(new DestinationService(index, settings, drains, metrics, streams))
-              .addService(new InboundPolicyService(index, drains, metrics, streams))
+              .addService(new DestinationService(index, settings, pumps, streams))
+              .addService(new InboundPolicyService(index, pumps, streams))
               .addService(new DiagnosticsService(explainer))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               .addServices(extraServices.stream().map(BindableService::bindService).toList())
+              .addTransportFilter(connectionLimits)
+              .intercept(connectionLimits)
+              .addStreamTracerFactory(connectionLimits.oversizeCounter())
+              .addStreamTracerFactory(StreamResets.tracerFactory())
+              // The interceptor refuses beyond the limit with a status a client can read; HTTP/2
+              // itself holds a client that ignores those refusals at twice the limit.
+              .maxConcurrentCallsPerConnection(
+                  (int) Math.min(Integer.MAX_VALUE, 2L * limits.maxStreamsPerConnection()))
+              .maxInboundMessageSize(
+                  (int) Math.min(Integer.MAX_VALUE, limits.maxRequestSize().toBytes()))
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .build()
@@ -157,6 +214,7 @@ public class GrpcServer implements SmartLifecycle {
       server = null;
     }
     drains.shutdownNow();
+    timers.shutdownNow();
   }
 
   @Override

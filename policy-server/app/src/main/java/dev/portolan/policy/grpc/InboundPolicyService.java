@@ -6,14 +6,14 @@ import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.index.InboundKey;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.Versioned;
-import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.resolve.BadRequestException;
+import dev.portolan.policy.resolve.ClientClass;
+import dev.portolan.policy.resolve.ClientText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.List;
-import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * InboundServerPolicies.GetPort / WatchPort (docs/design/streams.md): first message current, then
@@ -21,15 +21,12 @@ import java.util.concurrent.Executor;
  */
 final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServerPoliciesImplBase {
   private final Index index;
-  private final Executor executor;
-  private final PortolanMetrics metrics;
+  private final Pumps pumps;
   private final StreamRegistry streams;
 
-  InboundPolicyService(
-      Index index, Executor executor, PortolanMetrics metrics, StreamRegistry streams) {
+  InboundPolicyService(Index index, Pumps pumps, StreamRegistry streams) {
     this.index = index;
-    this.executor = executor;
-    this.metrics = metrics;
+    this.pumps = pumps;
     this.streams = streams;
   }
 
@@ -55,8 +52,8 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       return;
     }
     var pump = new WatchPump((ServerCallStreamObserver<Server>) observer);
-    pump.onClose(streams.open(pump, key.toString()));
-    pump.start(index, key);
+    pump.onClose(streams.open(pump, key));
+    pump.start(index, key, ClientClass.EVERYONE);
   }
 
   /** The request's key, or null after answering INVALID_ARGUMENT with the reason. */
@@ -80,34 +77,35 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
   }
 
   private static Status notFound(InboundKey key) {
-    return Status.NOT_FOUND.withDescription("no Pod " + key.namespace() + "/" + key.pod());
+    return Status.NOT_FOUND.withDescription(
+        "no Pod " + ClientText.clip(key.namespace()) + "/" + ClientText.clip(key.pod()));
   }
 
   private final class WatchPump extends StreamPump<InboundKey.Policy, Server> {
-    private Server last;
+    private @Nullable Server last;
 
     WatchPump(ServerCallStreamObserver<Server> call) {
-      super("inbound.watch", call, executor, metrics);
+      super("inbound.watch", call, pumps);
     }
 
     @Override
-    Status terminal(InboundKey.Policy value, boolean first) {
+    @Nullable Status terminal(InboundKey.Policy value, boolean first) {
       // An unknown Pod is an error up front; a Pod that goes away later just stops updating.
       return first && !value.podExists() ? Status.NOT_FOUND.withDescription("unknown Pod") : null;
     }
 
     @Override
-    List<Server> emit(Versioned<InboundKey.Policy> v, boolean first) {
+    @Nullable Server next(Versioned<InboundKey.Policy> v) {
       InboundKey.Policy value = v.value();
-      if (!value.podExists()) {
-        return List.of();
+      if (value == null || !value.podExists() || value.protocol() == null) {
+        return null;
       }
       Server s = Translator.inboundServer(value.protocol());
       if (s.equals(last)) {
-        return List.of();
+        return null;
       }
       last = s;
-      return List.of(s);
+      return s;
     }
   }
 }

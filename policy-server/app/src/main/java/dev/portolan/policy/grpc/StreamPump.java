@@ -4,66 +4,84 @@ import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.Subscription;
 import dev.portolan.policy.index.TopicKey;
 import dev.portolan.policy.index.Versioned;
-import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.resolve.BadRequestException;
+import dev.portolan.policy.resolve.ClientClass;
+import dev.portolan.policy.resolve.ClientText;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.util.List;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Moves a topic's latest value onto one gRPC stream, with flow control and no queue.
+ * Moves a topic's latest value onto one gRPC stream, with flow control and no queue
+ * (docs/design/streams.md).
  *
- * <p>Wake-ups (value changed, stream became ready) only mark the stream dirty; one drain at a time
- * (the {@code wip} counter serializes them) reads the topic's latest value and writes it if the
- * stream is ready. A stream that stops reading therefore accumulates nothing: when it is ready
- * again it gets one update, from what it last received to now.
+ * <p>Wake-ups (value changed, stream became ready, the unread timer) only mark the stream dirty;
+ * one drain at a time (the {@code wip} counter serializes them) reads the topic's latest value and
+ * writes the next message towards it while the stream is ready. A message is at most about {@code
+ * max-update-size} where the pump can choose, so what a client that stops reading pins on the
+ * server is bounded: at most about two messages, never the whole answer. When it reads again it
+ * gets the rest, then one update to the newest state.
+ *
+ * <p>A stream found not ready for longer than {@code unread-stream-timeout} is closed and reset
+ * (which frees what the transport still holds for it). Any {@code Throwable} in a drain ends that
+ * stream alone with INTERNAL.
  */
 abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
   private final String api;
   private final ServerCallStreamObserver<M> call;
-  private final Executor executor;
-  private final PortolanMetrics metrics;
+  private final Pumps pumps;
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean finished = new AtomicBoolean();
-  private volatile Subscription<V> subscription;
+  private volatile @Nullable Subscription<V> subscription;
   private volatile boolean cancelled;
-  private Runnable closeGauge = () -> {};
   private volatile Runnable onClose = () -> {};
-  // Touched only inside drain (serialized).
-  private long sentVersion = Long.MIN_VALUE;
-  private boolean first = true;
+  private volatile Context.@Nullable CancellableContext context;
+  private Runnable closeGauge = () -> {};
   private volatile long lastSentVersion = -1;
+  // Touched only inside a drain (drains are serialized by wip).
+  private long upToDate = Long.MIN_VALUE;
+  private boolean answered;
+  private boolean unwritable;
+  private long unwritableSince;
+  private volatile @Nullable ScheduledFuture<?> unreadCheck;
 
-  StreamPump(
-      String api, ServerCallStreamObserver<M> call, Executor executor, PortolanMetrics metrics) {
+  StreamPump(String api, ServerCallStreamObserver<M> call, Pumps pumps) {
     this.api = api;
     this.call = call;
-    this.executor = executor;
-    this.metrics = metrics;
+    this.pumps = pumps;
   }
 
   /**
-   * Messages that bring a subscriber from what it last received to {@code v.value()}; may be none.
+   * The next message that brings the client towards {@code v} (from wherever the previous messages
+   * left it), or null once it is up to date with {@code v}.
    */
-  abstract List<M> emit(Versioned<V> v, boolean first);
+  abstract @Nullable M next(Versioned<V> v);
 
-  /** Called instead of emit when a value means the stream must end (e.g. unknown Pod). */
-  Status terminal(V value, boolean first) {
+  /** A status that ends the stream instead of sending {@code value} (e.g. unknown Pod), or null. */
+  @Nullable Status terminal(V value, boolean first) {
     return null;
   }
 
-  final void start(Index index, TopicKey<V> key) {
-    closeGauge = metrics.subscriberOpened(api);
+  /** Starts pumping; call from the gRPC handler thread (the call's context is read there). */
+  final void start(Index index, TopicKey<V> key, ClientClass client) {
+    closeGauge = pumps.metrics().subscriberOpened(api);
+    // Resetting the stream is the one way to free what the transport holds for a client that
+    // never reads (a closing status waits behind that data).
+    context = StreamResets.current();
+    call.setOnReadyThreshold(pumps.maxUpdateBytes());
     call.setOnCancelHandler(() -> {
       cancelled = true;
       finish();
     });
     call.setOnReadyHandler(this);
-    Subscription<V> sub = index.subscribe(key, this);
+    Subscription<V> sub = index.subscribe(key, client, this);
     subscription = sub;
     if (finished.get()) {
       sub.close(); // cancelled while subscribing: close() above saw no subscription yet
@@ -87,7 +105,7 @@ abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
 
   @Override
   public boolean waitingOnFlowControl() {
-    return !cancelled && !call.isReady();
+    return !cancelled && !finished.get() && !call.isReady();
   }
 
   @Override
@@ -98,7 +116,12 @@ abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
   @Override
   public final void run() {
     if (wip.getAndIncrement() == 0) {
-      executor.execute(this::drain);
+      try {
+        pumps.drains().execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        wip.set(0); // the server is stopping
+        finish();
+      }
     }
   }
 
@@ -106,53 +129,124 @@ abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
     do {
       try {
         drainOnce();
-      } catch (RuntimeException e) {
-        fail(Status.INTERNAL.withDescription(e.toString()).withCause(e));
+      } catch (Throwable t) {
+        // An Error too: it must end this stream, not wedge its drain or reach the thread.
+        failed(t);
       }
     } while (wip.decrementAndGet() != 0);
   }
 
   private void drainOnce() {
     Subscription<V> sub = subscription;
-    if (sub == null || finished.get() || !call.isReady()) {
+    if (sub == null || finished.get()) {
       return;
     }
-    Versioned<V> v = sub.current();
-    if (v == null || v.version() == sentVersion) {
-      return;
-    }
-    sentVersion = v.version();
-    if (v.error() != null) {
-      Status status =
-          v.error() instanceof BadRequestException
-              ? Status.INVALID_ARGUMENT.withDescription(v.error().getMessage())
-              : Status.INTERNAL.withDescription(v.error().toString());
-      fail(status);
-      return;
-    }
-    Status end = terminal(v.value(), first);
-    if (end != null) {
-      fail(end);
-      return;
-    }
-    List<M> messages = emit(v, first);
-    for (M m : messages) {
+    while (true) {
+      if (!call.isReady()) {
+        if (unreadTooLong()) {
+          closeUnread();
+        }
+        return;
+      }
+      writable();
+      Versioned<V> v = sub.current();
+      if (v == null || v.version() == upToDate) {
+        return;
+      }
+      RuntimeException error = v.error();
+      if (error != null) {
+        fail(statusOf(error), false);
+        return;
+      }
+      V value = v.value();
+      Status end = value == null ? null : terminal(value, !answered);
+      if (end != null) {
+        fail(end, false);
+        return;
+      }
+      M m = next(v);
+      if (m == null) {
+        upToDate = v.version();
+        lastSentVersion = v.version();
+        answered = true;
+        return;
+      }
       call.onNext(m);
-      // The first message answers the request; only later ones measure propagation.
-      metrics.updateSent(api, first ? -1 : v.eventNanos());
+      // The first answer replies to the request; only later ones measure propagation.
+      pumps.metrics().updateSent(api, answered ? v.eventNanos() : -1);
     }
-    if (!messages.isEmpty()) {
-      first = false;
-    }
-    lastSentVersion = v.version();
   }
 
-  private void fail(Status status) {
-    if (finished.compareAndSet(false, true)) {
-      close();
-      if (!cancelled) {
-        call.onError(status.asRuntimeException());
+  /** Whether the stream has not been writable for the limit; arms the check on first sight. */
+  private boolean unreadTooLong() {
+    long now = System.nanoTime();
+    long limit = pumps.limits().unreadStreamTimeout().toNanos();
+    if (!unwritable) {
+      unwritable = true;
+      unwritableSince = now;
+      // The timer only wakes the stream: the drain decides, serialized with the writes.
+      unreadCheck = pumps.timers().schedule(this, limit, TimeUnit.NANOSECONDS);
+      return false;
+    }
+    return now - unwritableSince >= limit;
+  }
+
+  private void writable() {
+    if (unwritable) {
+      unwritable = false;
+      ScheduledFuture<?> f = unreadCheck;
+      if (f != null) {
+        f.cancel(false);
       }
+      unreadCheck = null;
+    }
+  }
+
+  private void closeUnread() {
+    long seconds = pumps.limits().unreadStreamTimeout().toSeconds();
+    pumps.metrics().streamClosed("not-reading");
+    pumps.unread().warn(() -> api + " stream not read for " + seconds + "s");
+    fail(
+        Status.UNAVAILABLE.withDescription(
+            "stream not read for " + seconds + "s: closed to free its buffers"),
+        true);
+  }
+
+  private void failed(Throwable t) {
+    if (finished.get()) {
+      return;
+    }
+    pumps.metrics().streamClosed("internal-error");
+    pumps.failures().warn(() -> api + " stream failed and was closed: " + t, t);
+    fail(Status.INTERNAL.withDescription("internal error (see the policy-server log)"), true);
+  }
+
+  private static Status statusOf(RuntimeException error) {
+    return error instanceof BadRequestException
+        ? Status.INVALID_ARGUMENT.withDescription(ClientText.clip(error.getMessage(), 512))
+        : Status.INTERNAL.withDescription("internal error (see the policy-server log)");
+  }
+
+  /**
+   * Ends the stream with {@code status}. With {@code reset}, also resets it: a client that does not
+   * read would never take the status, which waits behind the data already queued for it.
+   */
+  private void fail(Status status, boolean reset) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    close();
+    if (cancelled) {
+      return;
+    }
+    try {
+      call.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      reset = true; // the call is in no state to close: reset it
+    }
+    Context.CancellableContext c = context;
+    if (reset && c != null) {
+      StreamResets.reset(c, status.getDescription());
     }
   }
 
@@ -166,6 +260,10 @@ abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
     Subscription<V> sub = subscription;
     if (sub != null) {
       sub.close();
+    }
+    ScheduledFuture<?> f = unreadCheck;
+    if (f != null) {
+      f.cancel(false);
     }
     closeGauge.run();
     onClose.run();

@@ -1,6 +1,7 @@
 package dev.portolan.policy.grpc;
 
 import dev.portolan.policy.resolve.BadRequestException;
+import dev.portolan.policy.resolve.ClientText;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,25 +21,27 @@ record Workload(String namespace, String pod) {
       try {
         n = JSON.readTree(t);
       } catch (RuntimeException e) {
-        throw new BadRequestException("workload is not valid JSON: " + t);
+        throw new BadRequestException("workload is not valid JSON: " + ClientText.clip(t));
       }
       for (var it = n.propertyNames().iterator(); it.hasNext(); ) {
         String f = it.next();
         if (!FIELDS.contains(f)) {
-          throw new BadRequestException("workload has unknown field '" + f + "': " + t);
+          throw new BadRequestException(
+              "workload has unknown field '" + ClientText.clip(f) + "': " + ClientText.clip(t));
         }
       }
       String ns = n.path("ns").asString("");
       String pod = n.path("pod").asString("");
       if (ns.isEmpty() || pod.isEmpty()) {
-        throw new BadRequestException("workload needs non-empty \"ns\" and \"pod\": " + t);
+        throw new BadRequestException(
+            "workload needs non-empty \"ns\" and \"pod\": " + ClientText.clip(t));
       }
       return new Workload(ns, pod);
     }
     int colon = t.indexOf(':');
     if (colon <= 0 || colon == t.length() - 1 || t.indexOf(':', colon + 1) >= 0) {
       throw new BadRequestException(
-          "workload must be {\"ns\":…,\"pod\":…} or ns:pod, got '" + t + "'");
+          "workload must be {\"ns\":…,\"pod\":…} or ns:pod, got '" + ClientText.clip(t) + "'");
     }
     return new Workload(t.substring(0, colon), t.substring(colon + 1));
   }

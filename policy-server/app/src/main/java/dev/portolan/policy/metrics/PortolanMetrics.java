@@ -21,13 +21,16 @@ import org.springframework.stereotype.Component;
  * messages sent (portolan_updates_sent_total), propagation latency from source event to subscriber
  * write (portolan_propagation_latency_seconds), index sizes (portolan_index_objects), batches
  * applied (portolan_index_batches_total), Destination requests with an unreadable context token
- * (portolan_context_token_errors_total).
+ * (portolan_context_token_errors_total), streams and requests the gRPC port refused by a limit
+ * (portolan_grpc_refused_total{reason}) and streams it closed (portolan_grpc_closed_total{reason}).
  */
 @Component
 public class PortolanMetrics {
   private final MeterRegistry registry;
   private final Map<String, AtomicInteger> subscribers = new ConcurrentHashMap<>();
   private final Map<String, Counter> sent = new ConcurrentHashMap<>();
+  private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+  private final Map<String, Counter> closed = new ConcurrentHashMap<>();
   private final Timer propagation;
   private final Counter batches;
   private final Counter changes;
@@ -118,6 +121,38 @@ public class PortolanMetrics {
   /** A Destination request whose context token could not be read (the client counts as unknown). */
   public void contextTokenUnreadable() {
     badContextTokens.increment();
+  }
+
+  /**
+   * A stream or request refused by a limit of the gRPC port: {@code streams-per-connection}, {@code
+   * stream-rate} or {@code request-size} (docs/operations.md, Limits).
+   */
+  public void refused(String reason) {
+    refused
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder("portolan.grpc.refused")
+                    .tag("reason", r)
+                    .description("Streams and requests refused by a limit of the gRPC port")
+                    .register(registry))
+        .increment();
+  }
+
+  /**
+   * A stream the server closed: {@code not-reading} (its client did not read for the limit) or
+   * {@code internal-error} (its pump failed).
+   */
+  public void streamClosed(String reason) {
+    closed
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder("portolan.grpc.closed")
+                    .tag("reason", r)
+                    .description("Streams the server closed")
+                    .register(registry))
+        .increment();
   }
 
   public int subscribers(String api) {

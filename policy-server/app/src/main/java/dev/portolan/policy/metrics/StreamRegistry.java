@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 /** The open streams, for {@code /actuator/destinations}. */
 @Component
 public class StreamRegistry {
-  private final Map<OpenStream, String> open = new ConcurrentHashMap<>();
+  // The key is rendered when listed, not per stream: streams of one topic share one key object.
+  private final Map<OpenStream, Object> open = new ConcurrentHashMap<>();
 
   /** What the registry reads of a stream while it is open. */
   public interface OpenStream {
@@ -28,7 +29,7 @@ public class StreamRegistry {
   }
 
   /** Lists {@code stream} under {@code key}; returns the action that removes it when it closes. */
-  public Runnable open(OpenStream stream, String key) {
+  public Runnable open(OpenStream stream, Object key) {
     open.put(stream, key);
     return () -> open.remove(stream);
   }
@@ -43,7 +44,7 @@ public class StreamRegistry {
         out.add(
             new StreamInfo(
                 stream.api(),
-                key,
+                String.valueOf(key),
                 stream.lastSentVersion(),
                 stream.waitingOnFlowControl(),
                 stream.idle())));

@@ -1,5 +1,6 @@
 package dev.portolan.policy.index;
 
+import dev.portolan.policy.resolve.ClientClass;
 import dev.portolan.policy.resolve.Resolver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +24,10 @@ import org.jspecify.annotations.Nullable;
  * topics whose value changed. Listeners must return quickly (they schedule their own work). Each
  * topic holds only its latest value: a slow subscriber reads the newest state when it is ready, so
  * nothing queues per subscriber.
+ *
+ * <p>Keys hold what an answer depends on, never who asks: every subscriber of a destination shares
+ * its topic and its value. Each subscriber belongs to a client class; what a class is told
+ * differently (an overlay) is computed once per class and value, on this thread, with the value.
  */
 public final class Index implements AutoCloseable {
   private final Resolver resolver;
@@ -84,17 +89,24 @@ public final class Index implements AutoCloseable {
   }
 
   /**
-   * Subscribes to a key. The first value is computed on the writer thread (so no change can slip
-   * between computing it and registering), then {@code onChange} runs; it runs again after every
-   * change of the value. It runs on the writer thread and must not block. It may run before this
-   * method returns: a listener that needs the returned handle must tolerate not having it yet (see
-   * {@code StreamPump}, which re-checks after assigning it).
+   * Subscribes to a key as a client of class {@code client}. The first value is computed on the
+   * writer thread (so no change can slip between computing it and registering), then {@code
+   * onChange} runs; it runs again after every change of the value this class sees. It runs on the
+   * writer thread and must not block. It may run before this method returns: a listener that needs
+   * the returned handle must tolerate not having it yet (see {@code StreamPump}, which re-checks
+   * after assigning it).
    */
-  public <V> Subscription<V> subscribe(TopicKey<V> key, Runnable onChange) {
+  public <V> Subscription<V> subscribe(TopicKey<V> key, ClientClass client, Runnable onChange) {
+    Objects.requireNonNull(client);
     Objects.requireNonNull(onChange);
-    Handle<V> handle = new Handle<>(key, onChange);
+    Handle<V> handle = new Handle<>(key, new Topic.Listener(client, onChange));
     writer.execute(() -> attach(handle));
     return handle;
+  }
+
+  /** Subscribes as a client of the one class everyone is in when nothing varies by client. */
+  public <V> Subscription<V> subscribe(TopicKey<V> key, Runnable onChange) {
+    return subscribe(key, ClientClass.EVERYONE, onChange);
   }
 
   /** Number of distinct topics (shared computations) open now; approximate off the writer. */
@@ -139,9 +151,10 @@ public final class Index implements AutoCloseable {
       for (Topic<?> t : topics.values()) {
         if (t.affectedBy(changes)) {
           recomputed++;
-          if (t.recompute(resolver, next, eventNanos)) {
+          Topic.Woken woken = t.recompute(resolver, next, eventNanos);
+          if (woken.any()) {
             changed++;
-            t.notifyListeners();
+            t.wake(woken);
           }
         }
       }
@@ -160,9 +173,9 @@ public final class Index implements AutoCloseable {
       topic.recompute(resolver, snapshot, System.nanoTime());
       topics.put(handle.key, topic);
     }
+    topic.add(handle.listener, resolver, snapshot);
     handle.topic = topic;
-    topic.listeners.add(handle.onChange);
-    handle.onChange.run();
+    handle.listener.onChange().run();
   }
 
   private <V> void detach(Handle<V> handle) {
@@ -170,8 +183,8 @@ public final class Index implements AutoCloseable {
     if (topic == null) {
       return;
     }
-    topic.listeners.remove(handle.onChange);
-    if (topic.listeners.isEmpty()) {
+    topic.remove(handle.listener);
+    if (!topic.hasListeners()) {
       topics.remove(topic.key);
     }
   }
@@ -180,19 +193,19 @@ public final class Index implements AutoCloseable {
 
   private final class Handle<V> implements Subscription<V> {
     final TopicKey<V> key;
-    final Runnable onChange;
+    final Topic.Listener listener;
     volatile @Nullable Topic<V> topic;
     volatile boolean closed;
 
-    Handle(TopicKey<V> key, Runnable onChange) {
+    Handle(TopicKey<V> key, Topic.Listener listener) {
       this.key = key;
-      this.onChange = onChange;
+      this.listener = listener;
     }
 
     @Override
     public @Nullable Versioned<V> current() {
       Topic<V> t = topic;
-      return t == null ? null : t.current;
+      return t == null ? null : t.current(listener.client());
     }
 
     @Override
@@ -203,58 +216,6 @@ public final class Index implements AutoCloseable {
           writer.execute(() -> detach(this));
         }
       }
-    }
-  }
-
-  /** One shared computation: latest value, change-suppressed. Mutated only on the writer. */
-  private static final class Topic<V> {
-    final TopicKey<V> key;
-    final List<Runnable> listeners = new ArrayList<>();
-    volatile @Nullable Versioned<V> current;
-
-    Topic(TopicKey<V> key) {
-      this.key = key;
-    }
-
-    boolean affectedBy(ChangeSet changes) {
-      Versioned<V> c = current;
-      return c == null || c.value() == null || key.affectedBy(changes, c.value());
-    }
-
-    /** Returns whether the value changed. */
-    boolean recompute(Resolver resolver, Snapshot s, long eventNanos) {
-      V value = null;
-      RuntimeException error = null;
-      try {
-        value = key.compute(resolver, s);
-      } catch (RuntimeException e) {
-        error = e;
-      }
-      Versioned<V> old = current;
-      if (old != null
-          && Objects.equals(old.value(), value)
-          && Objects.equals(message(old.error()), message(error))) {
-        return false;
-      }
-      current = new Versioned<>(s.version(), value, error, eventNanos);
-      return true;
-    }
-
-    void notifyListeners() {
-      for (Runnable r : List.copyOf(listeners)) {
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          // One broken listener must not stop the writer or starve the others.
-          Thread.currentThread()
-              .getUncaughtExceptionHandler()
-              .uncaughtException(Thread.currentThread(), e);
-        }
-      }
-    }
-
-    private static @Nullable String message(@Nullable RuntimeException e) {
-      return e == null ? null : e.getClass().getName() + ":" + e.getMessage();
     }
   }
 }

@@ -4,7 +4,8 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A destination path {@code host[:port]} as proxies send it. The port defaults to 80.
+ * A destination path {@code host[:port]} as proxies send it. The port defaults to 80. Error
+ * messages quote the path escaped and cut ({@link ClientText}): they reach logs and clients.
  *
  * @param host lower-cased host name or IP literal (IPv6 without brackets)
  */
@@ -20,36 +21,41 @@ public record Authority(String host, int port) {
     if (p.startsWith("[")) {
       int close = p.indexOf(']');
       if (close < 0) {
-        throw new BadRequestException("unterminated IPv6 literal in '" + path + "'");
+        throw new BadRequestException(
+            "unterminated IPv6 literal in '" + ClientText.clip(path) + "'");
       }
       host = p.substring(1, close);
       String rest = p.substring(close + 1);
       if (!rest.isEmpty()) {
         if (!rest.startsWith(":")) {
-          throw new BadRequestException("unexpected '" + rest + "' after IPv6 literal");
+          throw new BadRequestException(
+              "unexpected '" + ClientText.clip(rest) + "' after IPv6 literal");
         }
         portText = rest.substring(1);
       }
     } else {
       int colon = p.lastIndexOf(':');
       if (colon >= 0 && p.indexOf(':') != colon) {
-        throw new BadRequestException("IPv6 literal must be in brackets: '" + path + "'");
+        throw new BadRequestException(
+            "IPv6 literal must be in brackets: '" + ClientText.clip(path) + "'");
       }
       host = colon >= 0 ? p.substring(0, colon) : p;
       portText = colon >= 0 ? p.substring(colon + 1) : null;
     }
     if (host.isEmpty()) {
-      throw new BadRequestException("missing host in '" + path + "'");
+      throw new BadRequestException("missing host in '" + ClientText.clip(path) + "'");
     }
     int port = 80;
     if (portText != null) {
       try {
         port = Integer.parseInt(portText);
       } catch (NumberFormatException e) {
-        throw new BadRequestException("invalid port '" + portText + "' in '" + path + "'");
+        throw new BadRequestException(
+            "invalid port '" + ClientText.clip(portText) + "' in '" + ClientText.clip(path) + "'");
       }
       if (port < 1 || port > 65535) {
-        throw new BadRequestException("port " + port + " out of range 1-65535 in '" + path + "'");
+        throw new BadRequestException(
+            "port " + port + " out of range 1-65535 in '" + ClientText.clip(path) + "'");
       }
     }
     return new Authority(host.toLowerCase(Locale.ROOT), port);

@@ -31,6 +31,11 @@ public record Endpoint(
     problems = List.copyOf(problems);
   }
 
+  /** This endpoint with another hint (what a client class is told differently). */
+  public Endpoint withHint(Hint other) {
+    return new Endpoint(ip, port, pod, identity, other, labels, protocol, problems);
+  }
+
   /** The address, the key endpoints are added and removed by. */
   public String address() {
     return ip.indexOf(':') >= 0 ? "[" + ip + "]:" + port : ip + ":" + port;

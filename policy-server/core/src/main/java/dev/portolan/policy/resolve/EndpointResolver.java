@@ -20,21 +20,21 @@ import org.jspecify.annotations.Nullable;
  * Endpoints of a (service, port) with their protocol hints and identities
  * (docs/design/sources-and-precedence.md, endpoints). EndpointSlices are the truth when a Service
  * has any; otherwise (manifests mode) ready selected Pods are.
+ *
+ * <p>The answer is the same for every client: an opaque endpoint carries the rewrite to its inbound
+ * port wherever a rewrite is possible at all. What a client class is told differently is an {@link
+ * Overlay} on top ({@link Resolver#overlay}).
  */
 public final class EndpointResolver {
   private final MeshSettings settings;
   private final InboundResolver inbound;
-  private final OpaqueTransportPolicy transportPolicy;
 
-  public EndpointResolver(
-      MeshSettings settings, InboundResolver inbound, OpaqueTransportPolicy transportPolicy) {
+  public EndpointResolver(MeshSettings settings, InboundResolver inbound) {
     this.settings = settings;
     this.inbound = inbound;
-    this.transportPolicy = transportPolicy;
   }
 
-  public EndpointSet resolve(
-      ClusterView view, @Nullable ServiceInfo svc, int port, ClientContext client) {
+  public EndpointSet resolve(ClusterView view, @Nullable ServiceInfo svc, int port) {
     if (svc == null) {
       return EndpointSet.UNKNOWN;
     }
@@ -45,13 +45,13 @@ public final class EndpointResolver {
     Map<String, Endpoint> byAddress = new HashMap<>();
     var slices = view.slices(svc.namespace(), svc.name());
     if (!slices.isEmpty()) {
-      fromSlices(view, svc, sp, slices, client, byAddress);
+      fromSlices(view, svc, sp, slices, byAddress);
     } else if (svc.selector() != null && !svc.selector().isEmpty()) {
       for (PodInfo pod : view.pods(svc.namespace())) {
         if (pod.isReadyEndpoint() && ServiceResolver.selects(svc, pod)) {
           int target = sp.targetPortOn(pod);
           if (target > 0) {
-            Endpoint e = endpoint(view, pod, pod.podIps().getFirst(), target, client);
+            Endpoint e = endpoint(view, pod, pod.podIps().getFirst(), target);
             byAddress.put(e.address(), e);
           }
         }
@@ -70,7 +70,6 @@ public final class EndpointResolver {
       ServiceInfo svc,
       ServicePort sp,
       Iterable<EndpointSliceInfo> slices,
-      ClientContext client,
       Map<String, Endpoint> out) {
     for (EndpointSliceInfo slice : slices) {
       int slicePort = -1;
@@ -94,7 +93,7 @@ public final class EndpointResolver {
           }
           Endpoint e =
               pod != null
-                  ? endpoint(view, pod, ip, slicePort, client)
+                  ? endpoint(view, pod, ip, slicePort)
                   : new Endpoint(ip, slicePort, null, null, null, Map.of(), null, List.of());
           out.put(e.address(), e);
         }
@@ -102,9 +101,12 @@ public final class EndpointResolver {
     }
   }
 
-  /** The endpoint for a Pod address, with hint and identity as this client should see them. */
-  public Endpoint endpoint(
-      ClusterView view, PodInfo pod, String ip, int port, ClientContext client) {
+  /**
+   * The endpoint for a Pod address, with its hint and identity. An opaque port is rewritten to the
+   * inbound port unless it is that port or the admin port; whether a client class is told so is its
+   * overlay's business.
+   */
+  public Endpoint endpoint(ClusterView view, PodInfo pod, String ip, int port) {
     List<String> problems = new ArrayList<>();
     Map<String, String> labels = podLabels(pod);
     EffectiveProtocol protocol = inbound.resolve(view, pod, port);
@@ -114,10 +116,7 @@ public final class EndpointResolver {
     int inboundPort = inboundPort(pod, problems);
     Endpoint.Hint hint;
     if (protocol.isOpaque()) {
-      boolean rewrite =
-          port != settings.adminPort()
-              && port != inboundPort
-              && transportPolicy.rewrite(client, pod, port, inboundPort);
+      boolean rewrite = port != settings.adminPort() && port != inboundPort;
       hint = new Endpoint.Hint(true, rewrite ? inboundPort : 0);
     } else {
       hint = new Endpoint.Hint(false, 0);

@@ -3,13 +3,35 @@ package dev.portolan.policy.resolve;
 import dev.portolan.policy.model.PodInfo;
 
 /**
- * Decides whether a client is told to rewrite an opaque connection to the server's inbound proxy
- * port. The NetworkPolicy evaluator (docs/design/networkpolicy.md) implements this; until then
- * every client may.
+ * The seam of the NetworkPolicy-aware rewrite (docs/design/networkpolicy.md): which class a client
+ * belongs to, and whether a class is told to rewrite an opaque connection to a server Pod's inbound
+ * proxy port. Answers are shared per destination; only this decision varies, per class, so that
+ * proxies asking about the same destination never cost a copy of its endpoints each.
+ *
+ * <p>The evaluator implements it; until then, {@link #ALWAYS} puts everyone in one class and tells
+ * everyone to rewrite (Linkerd's behaviour).
  */
-@FunctionalInterface
 public interface OpaqueTransportPolicy {
-  OpaqueTransportPolicy ALWAYS = (client, server, port, inboundPort) -> true;
+  OpaqueTransportPolicy ALWAYS =
+      new OpaqueTransportPolicy() {
+        @Override
+        public ClientClass classify(ClientContext client) {
+          return ClientClass.EVERYONE;
+        }
 
-  boolean rewrite(ClientContext client, PodInfo server, int port, int inboundPort);
+        @Override
+        public boolean rewrite(
+            ClusterView view, ClientClass client, PodInfo server, int port, int inboundPort) {
+          return true;
+        }
+      };
+
+  /**
+   * The class of a client, from its context token alone (so a stream keeps its class). Clients that
+   * must be told different things must be in different classes.
+   */
+  ClientClass classify(ClientContext client);
+
+  /** Whether clients of {@code client} may rewrite to {@code server}'s inbound port. */
+  boolean rewrite(ClusterView view, ClientClass client, PodInfo server, int port, int inboundPort);
 }

@@ -6,8 +6,10 @@ import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.ServiceInfo;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -19,12 +21,14 @@ public final class Resolver {
   private final InboundResolver inbound;
   private final ServiceResolver services;
   private final EndpointResolver endpoints;
+  private final OpaqueTransportPolicy transportPolicy;
 
   public Resolver(MeshSettings settings, OpaqueTransportPolicy transportPolicy) {
     this.settings = settings;
     this.inbound = new InboundResolver(settings);
     this.services = new ServiceResolver(settings, inbound);
-    this.endpoints = new EndpointResolver(settings, inbound, transportPolicy);
+    this.endpoints = new EndpointResolver(settings, inbound);
+    this.transportPolicy = transportPolicy;
   }
 
   public Resolver(MeshSettings settings) {
@@ -45,26 +49,68 @@ public final class Resolver {
     return services.resolve(view, svc, svc.port(port), port);
   }
 
-  /** Endpoints of a Service port for Destination.Get; unknown Service → not existing. */
-  public EndpointSet endpoints(
-      ClusterView view, String namespace, String name, int port, ClientContext client) {
+  /** The class whose answers a client gets (docs/design/networkpolicy.md). */
+  public ClientClass classify(ClientContext client) {
+    return transportPolicy.classify(client);
+  }
+
+  /**
+   * Endpoints of a Service port for Destination.Get, the same for every client (see {@link
+   * #overlay}); unknown Service → not existing.
+   */
+  public EndpointSet endpoints(ClusterView view, String namespace, String name, int port) {
     ServiceInfo svc = view.service(namespace, name);
     if (svc != null && svc.isExternalName()) {
       throw new BadRequestException(
           "Service " + namespace + "/" + name + " is of type ExternalName: it has no endpoints");
     }
-    return endpoints.resolve(view, svc, port, client);
+    return endpoints.resolve(view, svc, port);
+  }
+
+  /** The endpoints as one client is told them: the shared answer with its class's overlay. */
+  public EndpointSet endpoints(
+      ClusterView view, String namespace, String name, int port, ClientContext client) {
+    EndpointSet shared = endpoints(view, namespace, name, port);
+    return overlay(view, shared.endpoints(), classify(client)).apply(shared);
   }
 
   /**
-   * GetProfile (docs/design/streams.md): a Service name, a cluster IP, a pod IP, or anything else.
+   * What clients of {@code client} are told differently about {@code endpoints}: the addresses
+   * whose rewrite to the inbound port the transport policy withholds from them.
    */
-  public Profile profile(ClusterView view, Authority authority, ClientContext client) {
+  public Overlay overlay(ClusterView view, List<Endpoint> endpoints, ClientClass client) {
+    if (transportPolicy == OpaqueTransportPolicy.ALWAYS) {
+      return Overlay.NONE; // nothing is withheld from anyone: skip the walk
+    }
+    Set<String> withheld = null;
+    for (Endpoint e : endpoints) {
+      if (e.hint() == null || e.hint().opaqueTransportPort() == 0 || e.pod() == null) {
+        continue;
+      }
+      PodInfo pod = view.pod(e.pod().namespace(), e.pod().name());
+      if (pod != null
+          && !transportPolicy.rewrite(
+              view, client, pod, e.port(), e.hint().opaqueTransportPort())) {
+        if (withheld == null) {
+          withheld = new HashSet<>();
+        }
+        withheld.add(e.address());
+      }
+    }
+    return withheld == null ? Overlay.NONE : new Overlay(withheld);
+  }
+
+  /**
+   * GetProfile (docs/design/streams.md): a Service name, a cluster IP, a pod IP, or anything else;
+   * the same for every client (a pod IP's endpoint carries the shared rewrite, see {@link
+   * #overlay}).
+   */
+  public Profile profile(ClusterView view, Authority authority) {
     int port = authority.port();
     if (authority.isIp()) {
       PodInfo pod = view.podByIp(authority.host());
       if (pod != null) {
-        Endpoint e = endpoints.endpoint(view, pod, authority.host(), port, client);
+        Endpoint e = endpoints.endpoint(view, pod, authority.host(), port);
         // an endpoint of a known Pod always carries the Pod's inbound decision
         return new Profile("", Objects.requireNonNull(e.protocol()), e, pod.ref());
       }
@@ -83,6 +129,15 @@ public final class Resolver {
       return new Profile(sn.fqn(), services.unknownDestination(port), null, null);
     }
     return serviceProfile(view, svc, port);
+  }
+
+  /** The profile as one client is told it: the shared answer with its class's overlay. */
+  public Profile profile(ClusterView view, Authority authority, ClientContext client) {
+    Profile shared = profile(view, authority);
+    if (shared.endpoint() == null) {
+      return shared;
+    }
+    return overlay(view, List.of(shared.endpoint()), classify(client)).apply(shared);
   }
 
   private Profile serviceProfile(ClusterView view, ServiceInfo svc, int port) {

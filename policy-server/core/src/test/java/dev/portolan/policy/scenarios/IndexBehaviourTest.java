@@ -13,7 +13,6 @@ import dev.portolan.policy.index.Subscription;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PortSet;
 import dev.portolan.policy.model.Resource;
-import dev.portolan.policy.resolve.ClientContext;
 import dev.portolan.policy.resolve.EndpointSet;
 import dev.portolan.policy.resolve.Resolver;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +38,7 @@ class IndexBehaviourTest {
   @Test
   void subscribers_of_one_key_share_one_topic_and_the_last_close_removes_it() throws Exception {
     apply(service("s").selector("app", "a").port("p", 80, "80").build());
-    EndpointsKey key = new EndpointsKey("ns", "s", 80, ClientContext.UNKNOWN);
+    EndpointsKey key = new EndpointsKey("ns", "s", 80);
     Subscription<EndpointSet> a = index.subscribe(key, () -> {});
     Subscription<EndpointSet> b = index.subscribe(key, () -> {});
     index.flush().get();
