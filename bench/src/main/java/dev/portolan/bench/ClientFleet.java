@@ -30,8 +30,8 @@ import java.util.function.BooleanSupplier;
  * Times are {@link System#nanoTime()}, which on Linux is CLOCK_MONOTONIC, one clock for every
  * process of the machine: the benchmark compares them with its own.
  *
- * <p>Arguments: {@code port perConnection expectAddresses read|stall[:window] one <path> <count>}
- * or {@code ... many <services> <perService>} (the paths of {@link
+ * <p>Arguments: {@code port perConnection[:firstId] expectAddresses read|stall[:window] one <path>
+ * <count>} or {@code ... many <services> <perService>} (the paths of {@link
  * PropagationBenchmark#servicePath}); a stalled fleet never reads a message, and {@code window}
  * sets the HTTP/2 stream window its connections offer.
  */
@@ -42,12 +42,15 @@ public final class ClientFleet {
     int port = Integer.parseInt(args[0]);
     // read | stall | stall:<window bytes>
     String[] mode = args[3].split(":");
+    // perConnection[:firstId]
+    String[] connection = args[1].split(":");
     var options =
         new Streams.Options(
-            Integer.parseInt(args[1]),
+            Integer.parseInt(connection[0]),
             Integer.parseInt(args[2]),
             mode[0].equals("stall"),
-            mode.length > 1 ? Integer.parseInt(mode[1]) : 0);
+            mode.length > 1 ? Integer.parseInt(mode[1]) : 0,
+            connection.length > 1 ? Integer.parseInt(connection[1]) : 0);
     List<String> paths = new ArrayList<>();
     if (args[4].equals("one")) {
       for (int i = 0; i < Integer.parseInt(args[6]); i++) {

@@ -36,7 +36,13 @@ final class Fleet implements AutoCloseable {
 
   /** {@code count} subscribers of {@code path}. */
   static Fleet one(int port, String path, int count, int expectAddresses) throws IOException {
-    return one(port, path, count, expectAddresses, "read");
+    return one(port, path, count, expectAddresses, "read", 0);
+  }
+
+  /** As {@link #one(int, String, int, int)}, its proxies numbered from {@code firstId}. */
+  static Fleet one(int port, String path, int count, int expectAddresses, int firstId)
+      throws IOException {
+    return one(port, path, count, expectAddresses, "read", firstId);
   }
 
   /**
@@ -44,15 +50,16 @@ final class Fleet implements AutoCloseable {
    * {@code window} bytes per stream.
    */
   static Fleet stalled(int port, String path, int count, int window) throws IOException {
-    return one(port, path, count, 1, "stall:" + window);
+    return one(port, path, count, 1, "stall:" + window, 1_000_000);
   }
 
-  private static Fleet one(int port, String path, int count, int expectAddresses, String mode)
+  private static Fleet one(
+      int port, String path, int count, int expectAddresses, String mode, int firstId)
       throws IOException {
     return new Fleet(
         List.of(
             Integer.toString(port),
-            Integer.toString(Streams.STREAMS_PER_CONNECTION),
+            Streams.STREAMS_PER_CONNECTION + ":" + firstId,
             Integer.toString(expectAddresses),
             mode,
             "one",

@@ -51,14 +51,18 @@ public final class PropagationBenchmark {
     System.exit(0);
   }
 
+  /** Runs a scenario; {@code name:n} changes its number of subscribers (streams) to n. */
   private static void run(String scenario) throws Exception {
     long t0 = System.nanoTime();
-    switch (scenario) {
-      case "one-destination" -> ScaleScenarios.oneDestination(1_000, 200);
-      case "many-destinations" -> ScaleScenarios.manyDestinations(1_000, 10, 300);
-      case "big-destination" -> ScaleScenarios.bigDestination(1_000, 1_000, 100);
-      case "stalled" -> ScaleScenarios.stalled(1_000, 6_000, 50);
-      case "restart" -> ScaleScenarios.restart(1_000, 10);
+    String[] parts = scenario.split(":");
+    int n = parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
+    switch (parts[0]) {
+      case "one-destination" -> ScaleScenarios.oneDestination(or(n, 1_000), 200);
+      case "many-destinations" ->
+          ScaleScenarios.manyDestinations(1_000, or(n, 10_000) / 1_000, 300);
+      case "big-destination" -> ScaleScenarios.bigDestination(1_000, or(n, 1_000), 100);
+      case "stalled" -> ScaleScenarios.stalled(1_000, or(n, 6_000), 50);
+      case "restart" -> ScaleScenarios.restart(1_000, or(n, 10_000) / 1_000);
       case "load" -> load(10_000, 2_000);
       case "kubernetes" -> KubernetesPropagation.run(200);
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
@@ -66,6 +70,10 @@ public final class PropagationBenchmark {
     System.out.printf(
         "(%s took %.0f s; load average now %s)%n",
         scenario, (System.nanoTime() - t0) / 1e9, NativeFigures.loadAverage());
+  }
+
+  private static int or(int given, int otherwise) {
+    return given > 0 ? given : otherwise;
   }
 
   /** The Get path of Service {@code s} of {@link ScaleScenarios#seedMany}. */

@@ -53,7 +53,7 @@ final class ScaleScenarios {
       try (Fleet first = Fleet.one(server.grpcPort, BIG_PATH, 1, endpoints)) {
         first.awaitComplete(120);
         long one = Figures.usedHeapAfterGc();
-        try (Fleet rest = Fleet.one(server.grpcPort, BIG_PATH, subscribers - 1, endpoints)) {
+        try (Fleet rest = Fleet.one(server.grpcPort, BIG_PATH, subscribers - 1, endpoints, 1)) {
           rest.awaitComplete(600);
           long all = Figures.usedHeapAfterGc();
           double aboveEmpty = (all - empty) / 1048576.0;

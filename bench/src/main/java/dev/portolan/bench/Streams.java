@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +38,11 @@ final class Streams implements AutoCloseable {
    * How the fleet behaves.
    *
    * @param window the HTTP/2 stream window each connection offers, in bytes (0: grpc-java's 1 MiB)
+   * @param firstId the number of the fleet's first proxy (its token names it): fleets side by side
+   *     do not repeat each other's tokens
    */
-  record Options(int perConnection, int expectAddresses, boolean stall, int window) {
-    static final Options READERS = new Options(STREAMS_PER_CONNECTION, 1, false, 0);
+  record Options(int perConnection, int expectAddresses, boolean stall, int window, int firstId) {
+    static final Options READERS = new Options(STREAMS_PER_CONNECTION, 1, false, 0, 0);
   }
 
   /** One measured round: who has seen the marker, and when the last one did. */
@@ -172,7 +175,7 @@ final class Streams implements AutoCloseable {
               GetDestination.newBuilder()
                   .setScheme("k8s")
                   .setPath(paths.get(id))
-                  .setContextToken(token(id))
+                  .setContextToken(token(options.firstId() + id))
                   .build(),
               this);
     }
@@ -232,7 +235,11 @@ final class Streams implements AutoCloseable {
       }
       long base = Math.min(5_000, 100L << Math.min(attempts++, 6));
       long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-      retries.schedule(this::open, delay, TimeUnit.MILLISECONDS);
+      try {
+        retries.schedule(this::open, delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // closing: the fleet is going away
+      }
     }
   }
 }
