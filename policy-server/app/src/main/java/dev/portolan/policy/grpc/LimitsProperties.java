@@ -19,9 +19,9 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestSize the largest request message accepted; Destination and inbound requests are
  *     a path or a workload and a token, well under a kilobyte
  * @param maxUpdateSize the largest message the server writes when it can choose: a large endpoint
- *     set goes out as several {@code add} messages of about this size, each written only while
- *     less than this much is queued for the stream, so a stream whose client does not read holds
- *     at most about twice this on the server until it is closed
+ *     set goes out as several {@code add} messages of about this size, each written only while less
+ *     than this much is queued for the stream, so a stream whose client does not read holds at most
+ *     about twice this on the server until it is closed
  * @param unreadStreamTimeout a stream the client has not read from for this long, with data
  *     waiting, is closed (and its buffers freed)
  * @param warningInterval at most one log line per interval for each kind of repeated client error
