@@ -18,9 +18,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -84,14 +86,23 @@ class SlowReaderTest {
         .get(GetDestination.newBuilder().setPath("svc.slow.svc.cluster.local:80").build(), reader);
     await().until(() -> reader.received.size() == 1);
 
-    // Change until the transport pushes back (bounded: buffers are tens of KiB).
+    // Change until the transport pushes back for good (bounded: buffers are tens of KiB). "Not
+    // ready" can be momentary: bytes queued before Netty flushed them into the client's window
+    // make the call unready, and it turns ready again once they reach the socket. So the stream
+    // counts as paused only when, idle, it stays unwritable for a while; until then, more changes.
     int i = 0;
-    while (!stream().waitingOnFlowControl()) {
+    while (true) {
       assertThat(i).as("stream never became unwritable").isLessThan(100_000);
       index.submit(new Change.Upsert(pod("sa-" + i++)));
       index.flush().get();
+      if (!stream().waitingOnFlowControl()) {
+        continue;
+      }
+      await().until(() -> stream().idle());
+      if (staysUnwritable()) {
+        break;
+      }
     }
-    await().until(() -> stream().idle());
     double sentWhenPaused = sent();
 
     for (int n = 0; n < 10_000; n++) {
@@ -111,6 +122,19 @@ class SlowReaderTest {
     // What was in flight when it paused, then exactly one update to the newest state.
     assertThat(reader.received.size()).isEqualTo((int) sentWhenPaused + 1);
     assertThat(beforeResume).isEqualTo(1);
+  }
+
+  /** Whether the idle stream stays unwritable for 300 ms (its client window is full). */
+  private boolean staysUnwritable() {
+    try {
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> stream().idle() && stream().waitingOnFlowControl());
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
+    }
   }
 
   private StreamRegistry.StreamInfo stream() {
