@@ -118,7 +118,7 @@ public final class PropagationBenchmark {
         Map.of("app", name),
         List.of(new ServiceInfo.ServicePort("http", 80, "http", null, "TCP")),
         List.of(ip),
-        null);
+        ""); // ServiceInfo reads an empty type as ClusterIP
   }
 
   /**

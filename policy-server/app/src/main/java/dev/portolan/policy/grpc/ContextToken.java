@@ -1,6 +1,7 @@
 package dev.portolan.policy.grpc;
 
 import dev.portolan.policy.resolve.ClientContext;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -12,7 +13,7 @@ final class ContextToken {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** The client, or null when the token is present but cannot be read. */
-  static ClientContext parse(String token) {
+  static @Nullable ClientContext parse(String token) {
     if (token == null || token.isBlank()) {
       return ClientContext.UNKNOWN;
     }

@@ -9,6 +9,7 @@ import dev.portolan.policy.resolve.BadRequestException;
 import dev.portolan.policy.resolve.ClientText;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.Objects;
 
 /** portolan.v1 Diagnostics.Explain: the actuator's explain, over gRPC. */
 final class DiagnosticsService extends DiagnosticsGrpc.DiagnosticsImplBase {
@@ -28,7 +29,8 @@ final class DiagnosticsService extends DiagnosticsGrpc.DiagnosticsImplBase {
     } catch (BadRequestException ex) {
       observer.onError(
           Status.INVALID_ARGUMENT
-              .withDescription(ClientText.clip(ex.getMessage(), 512))
+              .withDescription(
+                  ClientText.clip(Objects.requireNonNullElse(ex.getMessage(), "bad request"), 512))
               .asRuntimeException());
       return;
     }

@@ -112,7 +112,7 @@ final class EndpointsWire {
       addresses[i] = e.address();
       int before = previous == null ? -1 : previous.base.indexOf(addresses[i]);
       addrs[i] =
-          before >= 0 && previous.set.endpoints().get(before).equals(e)
+          before >= 0 && previous != null && previous.set.endpoints().get(before).equals(e)
               ? previous.addrs[before]
               : Translator.weightedAddr(e);
       index.put(addresses[i], i);

@@ -13,6 +13,7 @@ import dev.portolan.policy.resolve.ClientText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +42,9 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       observer.onError(notFound(key).asRuntimeException());
       return;
     }
-    observer.onNext(Translator.inboundServer(policy.protocol()));
+    observer.onNext(
+        Translator.inboundServer(
+            Objects.requireNonNull(policy.protocol(), "an existing Pod has a protocol")));
     observer.onCompleted();
   }
 
@@ -57,7 +60,8 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
   }
 
   /** The request's key, or null after answering INVALID_ARGUMENT with the reason. */
-  private static InboundKey keyOrReject(PortSpec request, StreamObserver<Server> observer) {
+  private static @Nullable InboundKey keyOrReject(
+      PortSpec request, StreamObserver<Server> observer) {
     try {
       return key(request);
     } catch (BadRequestException e) {

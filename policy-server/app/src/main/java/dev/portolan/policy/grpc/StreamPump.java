@@ -11,6 +11,7 @@ import dev.portolan.policy.resolve.ClientText;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -223,7 +224,8 @@ abstract class StreamPump<V, M> implements Runnable, StreamRegistry.OpenStream {
 
   private static Status statusOf(RuntimeException error) {
     return error instanceof BadRequestException
-        ? Status.INVALID_ARGUMENT.withDescription(ClientText.clip(error.getMessage(), 512))
+        ? Status.INVALID_ARGUMENT.withDescription(
+            ClientText.clip(Objects.requireNonNullElse(error.getMessage(), "bad request"), 512))
         : Status.INTERNAL.withDescription("internal error (see the policy-server log)");
   }
 

@@ -1,6 +1,7 @@
 package dev.portolan.policy.grpc;
 
 import dev.portolan.policy.index.Versioned;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
@@ -61,7 +62,8 @@ final class WireCache<K, V, W> {
 
     /** The wire form of {@code v}'s value; translated by the first stream that needs it. */
     W wire(Versioned<V> v) {
-      V value = v.value();
+      // Only called for a value (streams check first); null would fail in translate anyway.
+      V value = Objects.requireNonNull(v.value(), "no value to translate");
       Entry<V, W> e = latest;
       if (e != null && e.value == value) {
         return e.wire;

@@ -37,9 +37,11 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Trims fabric8 objects to the records the rules read. Both sources (manifests and informers) go
@@ -137,7 +139,8 @@ public final class KubeObjects {
         labels,
         map(m.getAnnotations()),
         ports,
-        spec == null ? null : spec.getServiceAccountName(),
+        // PodInfo reads an empty service account as "default".
+        Objects.requireNonNullElse(spec == null ? null : spec.getServiceAccountName(), ""),
         ips,
         hostIp,
         spec == null ? null : spec.getNodeName(),
@@ -164,7 +167,8 @@ public final class KubeObjects {
             new ServiceInfo.ServicePort(
                 p.getName(),
                 p.getPort(),
-                intOrString(p.getTargetPort()),
+                // ServicePort reads an empty target port as the port number.
+                Objects.requireNonNullElse(intOrString(p.getTargetPort()), ""),
                 p.getAppProtocol(),
                 p.getProtocol()));
       }
@@ -181,7 +185,13 @@ public final class KubeObjects {
       selector = spec.getSelector();
     }
     return new ServiceInfo(
-        m.getNamespace(), m.getName(), map(m.getAnnotations()), selector, ports, clusterIps, type);
+        m.getNamespace(),
+        m.getName(),
+        map(m.getAnnotations()),
+        selector,
+        ports,
+        clusterIps,
+        Objects.requireNonNullElse(type, ""));
   }
 
   public static EndpointSliceInfo slice(EndpointSlice s) {
@@ -369,7 +379,7 @@ public final class KubeObjects {
         timestamp(m.getCreationTimestamp()));
   }
 
-  static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s) {
+  static LabelSelector selector(io.fabric8.kubernetes.api.model.@Nullable LabelSelector s) {
     if (s == null) {
       return LabelSelector.EVERYTHING;
     }
@@ -381,7 +391,7 @@ public final class KubeObjects {
   }
 
   /** A podSelector read from an untyped map (custom resources). */
-  static LabelSelector selector(Object raw) {
+  static LabelSelector selector(@Nullable Object raw) {
     if (!(raw instanceof Map<?, ?> map)) {
       return LabelSelector.EVERYTHING;
     }
@@ -406,7 +416,7 @@ public final class KubeObjects {
     return new LabelSelector(labels, reqs);
   }
 
-  private static Instant timestamp(String s) {
+  private static @Nullable Instant timestamp(@Nullable String s) {
     if (s == null || s.isEmpty()) {
       return null;
     }
@@ -417,7 +427,7 @@ public final class KubeObjects {
     }
   }
 
-  private static String intOrString(IntOrString v) {
+  private static @Nullable String intOrString(@Nullable IntOrString v) {
     if (v == null) {
       return null;
     }

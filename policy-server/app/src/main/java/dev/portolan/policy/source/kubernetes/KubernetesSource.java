@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -199,7 +200,7 @@ public final class KubernetesSource implements AutoCloseable {
     final String resource;
     final Supplier<SharedIndexInformer<T>> factory;
     final Counter errors;
-    volatile SharedIndexInformer<T> informer;
+    volatile @Nullable SharedIndexInformer<T> informer;
     volatile long lastEventMillis = System.currentTimeMillis();
     int restartCount;
 

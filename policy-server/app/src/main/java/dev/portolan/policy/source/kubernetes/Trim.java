@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Trims objects before the informers cache them: no managedFields, no last-applied annotation, and
@@ -53,7 +54,7 @@ final class Trim {
     };
   }
 
-  static ObjectMeta meta(ObjectMeta m) {
+  static @Nullable ObjectMeta meta(@Nullable ObjectMeta m) {
     if (m == null) {
       return null;
     }
@@ -107,7 +108,7 @@ final class Trim {
     return b.build();
   }
 
-  private static List<Container> containers(List<Container> cs) {
+  private static @Nullable List<Container> containers(@Nullable List<Container> cs) {
     if (cs == null) {
       return null;
     }
