@@ -3,13 +3,17 @@ package dev.portolan.proxy;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaPackage;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import java.util.List;
+import org.jspecify.annotations.NullMarked;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,5 +118,20 @@ class ArchitectureTest {
             "dev.portolan.api.transport..",
             "com.google.protobuf..")
         .check(MAIN);
+  }
+
+  @Test
+  void every_package_is_null_marked() {
+    // NullAway checks only @NullMarked packages: a new package without package-info would
+    // silently leave the check. Main classes only; package-info itself carries the annotation.
+    List<String> unmarked =
+        MAIN.stream()
+            .map(JavaClass::getPackage)
+            .filter(p -> !p.isAnnotatedWith(NullMarked.class))
+            .map(JavaPackage::getName)
+            .distinct()
+            .sorted()
+            .toList();
+    assertEquals(List.of(), unmarked, "packages without @NullMarked");
   }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Power of two choices over peak-EWMA cost (docs/design/outbound.md): pick two endpoints at random
@@ -30,11 +31,7 @@ public final class P2c {
   private final Map<InetSocketAddress, Load> loads = new ConcurrentHashMap<>();
 
   /** Chooses an endpoint, or null when there is none. */
-  // Should return @Nullable T: it is null for an empty collection. Left unannotated until its
-  // callers in http1 and http2 (other packages, edited separately) null-check or declare their
-  // wrappers @Nullable; there the collection is Route.endpoints(), documented never empty.
-  @SuppressWarnings("NullAway")
-  public <T> T pick(Collection<T> endpoints, Function<T, InetSocketAddress> address) {
+  public <T> @Nullable T pick(Collection<T> endpoints, Function<T, InetSocketAddress> address) {
     if (endpoints.isEmpty()) {
       return null;
     }
@@ -62,9 +59,8 @@ public final class P2c {
   }
 
   /** A pick among {@code all} but {@code failed}, or null when there is no other. */
-  // Should return @Nullable, as pick: left unannotated until Http2Proxy.pickOther (package http2,
-  // edited separately) is declared @Nullable; its caller already checks the answer for null.
-  public InetSocketAddress pickOther(List<InetSocketAddress> all, InetSocketAddress failed) {
+  public @Nullable InetSocketAddress pickOther(
+      List<InetSocketAddress> all, InetSocketAddress failed) {
     List<InetSocketAddress> others = all.stream().filter(a -> !a.equals(failed)).toList();
     return pick(others, a -> a);
   }

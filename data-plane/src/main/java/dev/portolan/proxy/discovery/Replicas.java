@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Several policy-server replicas in {@code PORTOLAN_POLICY_SERVER} ({@code host:port,host:port};
@@ -59,7 +60,7 @@ final class Replicas extends NameResolverProvider {
   }
 
   @Override
-  public NameResolver newNameResolver(URI uri, NameResolver.Args args) {
+  public @Nullable NameResolver newNameResolver(URI uri, NameResolver.Args args) {
     if (!SCHEME.equals(uri.getScheme())) {
       return null;
     }

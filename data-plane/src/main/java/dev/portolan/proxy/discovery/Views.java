@@ -2,6 +2,7 @@ package dev.portolan.proxy.discovery;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** What discovery tells the data path, free of protobuf. */
 public final class Views {
@@ -18,7 +19,7 @@ public final class Views {
       InetSocketAddress address,
       boolean opaque,
       int opaqueTransportPort,
-      String identity,
+      @Nullable String identity,
       Map<String, String> labels) {}
 
   /**
@@ -27,7 +28,7 @@ public final class Views {
    * @param fqn the Service's name, or "" when the target is not a Service
    * @param endpoint set for pod-IP targets
    */
-  public record ProfileView(boolean opaque, String fqn, EndpointView endpoint) {
+  public record ProfileView(boolean opaque, String fqn, @Nullable EndpointView endpoint) {
     /** What an unknown destination gets while the control plane is unreachable. */
     public static final ProfileView UNKNOWN = new ProfileView(false, "", null);
   }

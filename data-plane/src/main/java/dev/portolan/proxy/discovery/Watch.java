@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One long-lived discovery stream: keeps the latest value, reconnects with jittered exponential
@@ -23,7 +24,7 @@ final class Watch<M, V> {
   private final String name;
   private final Consumer<StreamObserver<M>> open;
   private final BiFunction<V, M, V> fold;
-  private final V initial;
+  private final @Nullable V initial;
   private final ScheduledExecutorService scheduler;
   private final Limits limits;
   private final Runnable beforeReconnect;
@@ -31,10 +32,10 @@ final class Watch<M, V> {
   // Completes on the first message or the first failure: nobody waits on a control plane that is
   // known to be unreachable; they get the fallback (or the last known value) at once.
   private final CompletableFuture<Void> settled = new CompletableFuture<>();
-  private volatile V latest;
+  private volatile @Nullable V latest;
   private volatile boolean stale;
   private volatile boolean closed;
-  private volatile ClientCallStreamObserver<?> call;
+  private volatile @Nullable ClientCallStreamObserver<?> call;
   private int failures;
   // Guarded by the map entry that holds this watch (Discovery changes them inside compute).
   private int users;
@@ -43,7 +44,7 @@ final class Watch<M, V> {
   Watch(
       String name,
       Consumer<StreamObserver<M>> open,
-      V initial,
+      @Nullable V initial,
       BiFunction<V, M, V> fold,
       ScheduledExecutorService scheduler,
       Limits limits,
@@ -61,7 +62,7 @@ final class Watch<M, V> {
   }
 
   /** The latest value, or null before the first message. */
-  V latest() {
+  @Nullable V latest() {
     return latest;
   }
 
@@ -119,7 +120,7 @@ final class Watch<M, V> {
         new ClientResponseObserver<Object, M>() {
           // A reconnected stream starts again from its first message; until that message the
           // previous value stays the answer (never a transient empty one).
-          private V acc = initial;
+          private @Nullable V acc = initial;
 
           @Override
           public void beforeStart(ClientCallStreamObserver<Object> requestStream) {

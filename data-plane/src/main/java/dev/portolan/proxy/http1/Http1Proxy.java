@@ -27,6 +27,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -175,7 +176,13 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       return;
     }
     meters.request();
-    ex = new Http1Exchange(this, r, balancer, balancer.pick(route.endpoints().get(), a -> a));
+    ex =
+        new Http1Exchange(
+            this,
+            r,
+            balancer,
+            // Route.endpoints() is never empty (it falls back to the original destination).
+            Objects.requireNonNull(balancer.pick(route.endpoints().get(), a -> a), "no endpoint"));
     connect(ex);
   }
 

@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,10 +98,11 @@ public final class Http2Proxy extends Http2Side {
   }
 
   InetSocketAddress pick() {
-    return balancer.pick(route.endpoints().get(), a -> a);
+    // Route.endpoints() is never empty (it falls back to the original destination).
+    return Objects.requireNonNull(balancer.pick(route.endpoints().get(), a -> a), "no endpoint");
   }
 
-  InetSocketAddress pickOther(InetSocketAddress failed) {
+  @Nullable InetSocketAddress pickOther(InetSocketAddress failed) {
     return balancer.pickOther(route.endpoints().get(), failed);
   }
 

@@ -85,10 +85,10 @@ public final class OutboundRouter {
 
   private Route route(
       ProfileView profile,
-      EndpointView e,
+      @Nullable EndpointView e,
       InetSocketAddress dst,
       String target,
-      Supplier<List<InetSocketAddress>> live) {
+      @Nullable Supplier<List<InetSocketAddress>> live) {
     InetSocketAddress upstream = e == null ? dst : e.address();
     // The one place an outbound connection's handling is decided: an opaque profile or an opaque
     // endpoint hint relays at once; anything else is detected (outbound never declares a codec).
@@ -127,8 +127,8 @@ public final class OutboundRouter {
     private final Discovery discovery;
     private final String authority;
     private final List<InetSocketAddress> fallback;
-    private Map<InetSocketAddress, EndpointView> seen;
-    private List<InetSocketAddress> list;
+    private @Nullable Map<InetSocketAddress, EndpointView> seen;
+    private @Nullable List<InetSocketAddress> list;
 
     Live(Discovery discovery, String authority, InetSocketAddress dst) {
       this.discovery = discovery;
@@ -139,11 +139,13 @@ public final class OutboundRouter {
     @Override
     public List<InetSocketAddress> get() {
       Map<InetSocketAddress, EndpointView> now = discovery.currentEndpoints(authority);
-      if (now != seen) {
+      List<InetSocketAddress> current = list;
+      if (now != seen || current == null) {
         seen = now;
-        list = now.isEmpty() ? fallback : List.copyOf(now.keySet());
+        current = now.isEmpty() ? fallback : List.copyOf(now.keySet());
+        list = current;
       }
-      return list;
+      return current;
     }
   }
 
