@@ -111,6 +111,15 @@ public final class Snapshot implements ClusterView {
     return k == null ? null : service(k.namespace(), k.name());
   }
 
+  /** Every Pod of the snapshot, namespace by namespace (for reports over the whole cluster). */
+  public List<PodInfo> allPods() {
+    List<PodInfo> out = new ArrayList<>();
+    for (NamespaceState s : namespaces.values()) {
+      out.addAll(s.pods().values());
+    }
+    return out;
+  }
+
   /**
    * The snapshot's NetworkPolicies with what evaluating them needs (namespace labels, the nodes'
    * addresses), built once per snapshot on first use; {@link NetworkPolicies#NONE} without any.

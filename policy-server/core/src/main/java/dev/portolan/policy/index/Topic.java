@@ -134,9 +134,11 @@ final class Topic<V> {
         Overlay overlay = overlay(resolver, snapshot, base.value(), c);
         if (!baseChanged && before != null && before.overlay().equals(overlay)) {
           now = before;
-        } else if (overlay.isNone()) {
+        } else if (overlay.isNone() && baseChanged) {
           now = base;
         } else {
+          // A class going back to the shared value without the value changing gets a new version:
+          // its streams compare versions, and base's may be the one they saw with the overlay.
           now = new Versioned<>(snapshot.version(), base.value(), error, eventNanos, overlay);
         }
         byKey.put(evaluation, now);
