@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,7 +55,9 @@ final class Topic<V> {
   /**
    * The base value, the classes that see something else, and what each evaluation key saw at the
    * snapshot {@code keysAt} (so a new subscriber of a known key costs no evaluation; keys of
-   * another snapshot may mean something else); replaced whole, its maps never changed after.
+   * another snapshot may mean something else). Replaced whole on recomputation; in between, only
+   * {@code byClass} (a concurrent map, read by any thread) changes, in place on the writer thread,
+   * as subscribers come and go.
    */
   private record State<V>(
       Versioned<V> base,
@@ -121,7 +124,7 @@ final class Topic<V> {
         baseChanged
             ? new Versioned<>(snapshot.version(), value, error, eventNanos, Overlay.NONE)
             : Objects.requireNonNull(old).base; // unchanged implies an old state
-    Map<ClientClass, Versioned<V>> byClass = new HashMap<>();
+    Map<ClientClass, Versioned<V>> byClass = new ConcurrentHashMap<>();
     Set<ClientClass> changed = new HashSet<>();
     // Classes the transport policy cannot tell apart in this snapshot share one overlay and one
     // Versioned: computed once per evaluation key, whatever the number of client Pods.
@@ -185,17 +188,18 @@ final class Topic<V> {
               ? b
               : new Versioned<>(b.version(), b.value(), b.error(), b.eventNanos(), overlay);
     }
-    Map<ClientClass, Versioned<V>> byClass = s.byClass;
     if (shared != s.base) {
-      byClass = new HashMap<>(s.byClass);
-      byClass.put(l.client(), shared);
+      // In place: a thousand client Pods subscribing must not copy the map a thousand times.
+      s.byClass.put(l.client(), shared);
     }
     Map<Object, Versioned<V>> byKey = known;
     if (!byKey.containsKey(evaluation)) {
       byKey = new HashMap<>(known);
       byKey.put(evaluation, shared);
     }
-    state = new State<>(s.base, byClass, byKey, snapshot.version());
+    if (byKey != s.byKey) {
+      state = new State<>(s.base, s.byClass, byKey, snapshot.version());
+    }
   }
 
   void remove(Listener l) {
@@ -208,10 +212,8 @@ final class Topic<V> {
         podClasses--;
       }
       State<V> s = state;
-      if (s != null && s.byClass.containsKey(l.client())) {
-        Map<ClientClass, Versioned<V>> byClass = new HashMap<>(s.byClass);
-        byClass.remove(l.client());
-        state = new State<>(s.base, byClass, s.byKey, s.keysAt);
+      if (s != null) {
+        s.byClass.remove(l.client());
       }
     }
   }
