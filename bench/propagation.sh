@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Control-plane benchmark: propagation latency and load (see bench/README.md).
-#   bench/propagation.sh [one-destination|many-destinations|big-destination|stalled|restart|load|kubernetes ...]
+#   bench/propagation.sh [one-destination|many-destinations|big-destination|stalled|restart|
+#                         networkpolicy-edit|load|kubernetes ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/build.sh

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
  * Control-plane propagation, memory and load, against the real policy-server in-process with real
  * gRPC clients on loopback (in a process of their own, {@link Fleet}, each sending its own context
  * token). Scenarios ({@link ScaleScenarios}): {@code one-destination}, {@code many-destinations},
- * {@code big-destination}, {@code stalled}, {@code restart}; and {@code load}, {@code kubernetes}
- * (default: all). A change is submitted to the index (the point where a source hands it over); a
- * round ends when the last subscriber whose answer changed has received it.
+ * {@code big-destination}, {@code stalled}, {@code restart}; {@code networkpolicy-edit} ({@link
+ * NetworkPolicyScenario}); and {@code load}, {@code kubernetes} (default: all). A change is
+ * submitted to the index (the point where a source hands it over); a round ends when the last
+ * subscriber whose answer changed has received it.
  */
 public final class PropagationBenchmark {
   static final int WARMUP = 20;
@@ -30,6 +31,7 @@ public final class PropagationBenchmark {
                 "big-destination",
                 "stalled",
                 "restart",
+                "networkpolicy-edit",
                 "load",
                 "kubernetes")
             : List.of(args);
@@ -65,6 +67,7 @@ public final class PropagationBenchmark {
       case "restart" -> ScaleScenarios.restart(1_000, or(n, 10_000) / 1_000);
       case "load" -> load(10_000, 2_000);
       case "kubernetes" -> KubernetesPropagation.run(200);
+      case "networkpolicy-edit" -> NetworkPolicyScenario.run(or(n, 1_000), 200);
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     System.out.printf(

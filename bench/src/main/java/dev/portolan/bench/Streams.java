@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * Real Destination.Get streams over real HTTP/2 connections on loopback, {@code perConnection}
  * streams per connection, each sending its own context token (a distinct pod name, as proxies do),
- * each watching for a marker (an identity prefix) to appear in an update.
+ * each watching for a marker (an identity prefix, or {@value #OPAQUE_TRANSPORT}{@code 0|1}: an
+ * address told not to / to rewrite to the inbound port) to appear in an update.
  *
  * <p>A stream is <em>complete</em> when it holds {@code expectAddresses} addresses. When a stream
  * ends it opens again after the proxy's backoff (jittered, 100 ms doubling to 5 s, as {@code
@@ -45,6 +46,9 @@ final class Streams implements AutoCloseable {
     static final Options READERS = new Options(STREAMS_PER_CONNECTION, 1, false, 0, 0);
   }
 
+  /** A marker naming a hint, not an identity: {@code #opaque-transport=1} or {@code =0}. */
+  static final String OPAQUE_TRANSPORT = "#opaque-transport=";
+
   /** One measured round: who has seen the marker, and when the last one did. */
   static final class Round {
     final String marker;
@@ -56,6 +60,13 @@ final class Streams implements AutoCloseable {
       this.marker = marker;
       this.remaining = new CountDownLatch(streams);
       this.seen = new AtomicReferenceArray<>(total);
+    }
+
+    boolean matches(WeightedAddr a) {
+      if (marker.startsWith(OPAQUE_TRANSPORT)) {
+        return a.getProtocolHint().hasOpaqueTransport() == marker.endsWith("1");
+      }
+      return a.getTlsIdentity().getDnsLikeIdentity().getName().startsWith(marker);
     }
 
     void arrive(int stream) {
@@ -199,7 +210,7 @@ final class Streams implements AutoCloseable {
         Round r = round.get();
         if (r != null) {
           for (WeightedAddr a : u.getAdd().getAddrsList()) {
-            if (a.getTlsIdentity().getDnsLikeIdentity().getName().startsWith(r.marker)) {
+            if (r.matches(a)) {
               r.arrive(id);
             }
           }

@@ -6,6 +6,10 @@ import dev.portolan.policy.index.IndexObserver;
 import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PortListParser;
+import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
+import dev.portolan.policy.networkpolicy.NetworkPolicyProperties;
+import dev.portolan.policy.resolve.NetworkPolicyTransport;
+import dev.portolan.policy.resolve.OpaqueTransportPolicy;
 import dev.portolan.policy.resolve.Resolver;
 import dev.portolan.policy.source.ShadowedServers;
 import org.springframework.context.annotation.Bean;
@@ -34,13 +38,22 @@ public class CoreConfiguration {
         p.adminPort());
   }
 
+  /** The rewrite to the inbound port is NetworkPolicy-aware unless the install says always. */
   @Bean
-  Resolver resolver(MeshSettings settings) {
-    return new Resolver(settings);
+  Resolver resolver(MeshSettings settings, NetworkPolicyProperties networkPolicy) {
+    return networkPolicy.rewrite() == NetworkPolicyProperties.Rewrite.AWARE
+        ? new Resolver(settings, new NetworkPolicyTransport())
+        : new Resolver(settings, OpaqueTransportPolicy.ALWAYS);
   }
 
   @Bean(destroyMethod = "close")
-  Index index(Resolver resolver, PortolanMetrics metrics, ShadowedServers shadowed) {
-    return new Index(resolver, IndexObserver.compose(metrics.indexObserver(), shadowed));
+  Index index(
+      Resolver resolver,
+      PortolanMetrics metrics,
+      ShadowedServers shadowed,
+      NetworkPolicyConflicts conflicts) {
+    return new Index(
+        resolver,
+        IndexObserver.compose(IndexObserver.compose(metrics.indexObserver(), shadowed), conflicts));
   }
 }

@@ -2,6 +2,7 @@ package dev.portolan.policy.explain;
 
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.Snapshot;
+import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
 import dev.portolan.policy.resolve.BadRequestException;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -15,9 +16,11 @@ import org.springframework.stereotype.Component;
 @Component
 public final class Explainer {
   private final Index index;
+  private final NetworkPolicyConflicts conflicts;
 
-  public Explainer(Index index) {
+  public Explainer(Index index, NetworkPolicyConflicts conflicts) {
     this.index = index;
+    this.conflicts = conflicts;
   }
 
   /**
@@ -33,7 +36,8 @@ public final class Explainer {
         var pod = s.pod(namespace, name);
         yield pod == null
             ? null
-            : Explanation.of(pod.ref(), s.version(), resolver.explainPod(s, pod, port));
+            : Explanation.of(
+                pod.ref(), s.version(), resolver.explainPod(s, pod, port), conflicts.about(pod));
       }
       case "service", "services", "svc" -> {
         var svc = s.service(namespace, name);

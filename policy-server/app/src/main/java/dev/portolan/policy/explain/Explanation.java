@@ -5,6 +5,7 @@ import dev.portolan.policy.model.EffectiveProtocol;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.Protocol;
 import dev.portolan.policy.model.TokenReport;
+import dev.portolan.policy.networkpolicy.Conflict;
 import dev.portolan.policy.resolve.PortExplanation;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,8 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
    * @param skipped inbound only: the proxy never sees the port (skip-inbound-ports)
    * @param shadowed Servers that select the port too but lost to an older one
    * @param invalidTokens invalid tokens in the annotations consulted for this answer
+   * @param networkPolicyConflicts Pods: where a NetworkPolicy makes Portolan withhold the rewrite
+   *     of this port to the inbound port from some clients (docs/networkpolicy.md)
    */
   public record Port(
       int port,
@@ -39,10 +42,12 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
       boolean skipped,
       ProvenanceView provenance,
       List<ObjectRef> shadowed,
-      List<TokenReport> invalidTokens) {
+      List<TokenReport> invalidTokens,
+      List<Conflict> networkPolicyConflicts) {
     public Port {
       shadowed = List.copyOf(shadowed);
       invalidTokens = List.copyOf(invalidTokens);
+      networkPolicyConflicts = List.copyOf(networkPolicyConflicts);
     }
 
     static Port of(PortExplanation p) {
@@ -56,12 +61,40 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
           d.skipped(),
           ProvenanceView.of(d.provenance()),
           d.shadowed(),
-          d.invalidTokens());
+          d.invalidTokens(),
+          List.of());
+    }
+
+    Port withConflicts(List<Conflict> conflicts) {
+      return new Port(
+          port,
+          targetPort,
+          protocol,
+          detectTimeout,
+          opaque,
+          skipped,
+          provenance,
+          shadowed,
+          invalidTokens,
+          conflicts);
     }
   }
 
   static Explanation of(ObjectRef object, long version, List<PortExplanation> ports) {
     return new Explanation(object, version, ports.stream().map(Port::of).toList());
+  }
+
+  /** A Pod's explanation with the NetworkPolicy conflicts about its ports. */
+  static Explanation of(
+      ObjectRef object, long version, List<PortExplanation> ports, List<Conflict> conflicts) {
+    return new Explanation(
+        object,
+        version,
+        ports.stream()
+            .map(p ->
+                Port.of(p)
+                    .withConflicts(conflicts.stream().filter(c -> c.port() == p.port()).toList()))
+            .toList());
   }
 
   /** The actuator's JSON shape (see docs/api.md). */

@@ -40,6 +40,12 @@ final class ExplanationJson {
     out.put("provenance", provenance(p.provenance()));
     out.put("shadowedServers", p.shadowed().stream().map(ExplanationJson::ref).toList());
     out.put("invalidTokens", p.invalidTokens().stream().map(ExplanationJson::token).toList());
+    if (!p.networkPolicyConflicts().isEmpty()) {
+      // Only where there are any, so the usual shape stays as it was.
+      out.put(
+          "networkPolicyConflicts",
+          p.networkPolicyConflicts().stream().map(c -> c.toJson()).toList());
+    }
     return out;
   }
 

@@ -2,10 +2,12 @@ package dev.portolan.policy.explain;
 
 import dev.portolan.api.v1.ExplainResponse;
 import dev.portolan.api.v1.InvalidToken;
+import dev.portolan.api.v1.NetworkPolicyConflict;
 import dev.portolan.api.v1.ObjectRef;
 import dev.portolan.api.v1.PortExplanation;
 import dev.portolan.api.v1.Provenance;
 import dev.portolan.policy.model.TokenReport;
+import dev.portolan.policy.networkpolicy.Conflict;
 
 /** An {@link Explanation} as the portolan.v1 {@code Diagnostics/Explain} answer (explain.proto). */
 final class ExplanationProto {
@@ -26,6 +28,7 @@ final class ExplanationProto {
       }
       p.shadowed().forEach(s -> pb.addShadowed(ref(s)));
       p.invalidTokens().forEach(t -> pb.addInvalidTokens(token(t)));
+      p.networkPolicyConflicts().forEach(c -> pb.addNetworkPolicyConflicts(conflict(c)));
       b.addPorts(pb);
     }
     return b.build();
@@ -57,6 +60,19 @@ final class ExplanationProto {
         .setKind(r.kind())
         .setNamespace(r.namespace())
         .setName(r.name())
+        .build();
+  }
+
+  private static NetworkPolicyConflict conflict(Conflict c) {
+    return NetworkPolicyConflict.newBuilder()
+        .setPolicy(ref(c.policy()))
+        .setDirection(c.direction())
+        .setRule(c.rule())
+        .setServer(ref(c.server()))
+        .setInboundPort(c.inboundPort())
+        .addAllClients(c.clients())
+        .setReason(c.reason())
+        .setPatch(c.patch())
         .build();
   }
 

@@ -20,6 +20,7 @@ import dev.portolan.policy.resolve.Profile;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,8 +132,31 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
     pump.start(index, key, client);
   }
 
-  /** The client a context token names; an unreadable one is counted and the client is unknown. */
+  /**
+   * The client a context token names; an unreadable one is counted and the client is unknown. When
+   * answers vary by client, a client that cannot be placed is counted too (it is told to rewrite).
+   */
   private ClientContext client(GetDestination request) {
+    ClientContext c = parseToken(request);
+    if (index.resolver().variesByClient()) {
+      String unknown = null;
+      if (request.getContextToken().isBlank()) {
+        unknown = "no-token";
+      } else if (c == null) {
+        unknown = "unreadable";
+      } else if (!c.isKnown() || c.pod().isEmpty()) {
+        unknown = "no-pod";
+      } else if (index.snapshot().pod(c.namespace(), c.pod()) == null) {
+        unknown = "pod-not-found";
+      }
+      if (unknown != null) {
+        metrics.unknownClient(unknown);
+      }
+    }
+    return c == null ? ClientContext.UNKNOWN : c;
+  }
+
+  private @Nullable ClientContext parseToken(GetDestination request) {
     ClientContext c = ContextToken.parse(request.getContextToken());
     if (c == null) {
       metrics.contextTokenUnreadable();
@@ -142,7 +166,6 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
               + "' for '"
               + ClientText.clip(request.getPath())
               + "' (such clients are treated as unknown)");
-      return ClientContext.UNKNOWN;
     }
     return c;
   }

@@ -124,6 +124,19 @@ public class PortolanMetrics {
   }
 
   /**
+   * A Destination request from a client the NetworkPolicy-aware rewrite cannot place (it is told to
+   * rewrite): {@code reason} is {@code no-token}, {@code unreadable}, {@code no-pod} (a token
+   * without a Pod) or {@code pod-not-found} (docs/networkpolicy.md).
+   */
+  public void unknownClient(String reason) {
+    Counter.builder("portolan.networkpolicy.unknown.clients")
+        .description("Destination requests from clients NetworkPolicies cannot be evaluated for")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /**
    * A stream or request refused by a limit of the gRPC port: {@code streams-per-connection}, {@code
    * stream-rate} or {@code request-size} (docs/operations.md, Limits).
    */

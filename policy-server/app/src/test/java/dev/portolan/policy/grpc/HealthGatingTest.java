@@ -9,6 +9,7 @@ import dev.portolan.policy.index.Index;
 import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.metrics.StreamRegistry;
 import dev.portolan.policy.model.MeshSettings;
+import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
 import dev.portolan.policy.resolve.Resolver;
 import dev.portolan.policy.source.SyncState;
 import io.grpc.ManagedChannel;
@@ -49,7 +50,7 @@ class HealthGatingTest {
             sync,
             new PortolanMetrics(registry),
             new StreamRegistry(),
-            new Explainer(index));
+            new Explainer(index, new NetworkPolicyConflicts(index.resolver(), false, registry)));
     server.start();
     ManagedChannel ch =
         ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();

@@ -141,6 +141,7 @@ public final class Index implements AutoCloseable {
       builder.applyAll(p.changes());
       count += p.changes().size();
     }
+    Snapshot previous = snapshot;
     Snapshot next = builder.build();
     ChangeSet changes = builder.changes();
     snapshot = next;
@@ -148,8 +149,13 @@ public final class Index implements AutoCloseable {
     int recomputed = 0;
     int changed = 0;
     if (!changes.isEmpty()) {
+      // A policy or label change anywhere can change what a client Pod is told about any topic
+      // (docs/design/networkpolicy.md); only worth it when some policy exists before or after.
+      boolean clients =
+          changes.clients()
+              && (!next.networkPolicies().isEmpty() || !previous.networkPolicies().isEmpty());
       for (Topic<?> t : topics.values()) {
-        if (t.affectedBy(changes)) {
+        if (t.affectedBy(changes) || (clients && t.variesByClient())) {
           recomputed++;
           Topic.Woken woken = t.recompute(resolver, next, eventNanos);
           if (woken.any()) {

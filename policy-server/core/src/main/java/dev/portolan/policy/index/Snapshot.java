@@ -2,14 +2,19 @@ package dev.portolan.policy.index;
 
 import dev.portolan.policy.model.EndpointSliceInfo;
 import dev.portolan.policy.model.NamespaceInfo;
+import dev.portolan.policy.model.NetworkPolicyInfo;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.Resource;
 import dev.portolan.policy.model.ServerInfo;
 import dev.portolan.policy.model.ServiceInfo;
+import dev.portolan.policy.netpol.NetworkPolicies;
 import dev.portolan.policy.resolve.ClusterView;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +29,8 @@ public final class Snapshot implements ClusterView {
   private final Map<String, NamespaceState> namespaces;
   private final Map<String, Resource.Key> podsByIp;
   private final Map<String, Resource.Key> servicesByIp;
+  // Built on first use; a race builds two equal objects, either is fine.
+  private volatile @Nullable NetworkPolicies networkPolicies;
 
   Snapshot(
       long version,
@@ -102,6 +109,45 @@ public final class Snapshot implements ClusterView {
   public @Nullable ServiceInfo serviceByClusterIp(String ip) {
     Resource.Key k = servicesByIp.get(ip);
     return k == null ? null : service(k.namespace(), k.name());
+  }
+
+  /** Every Pod of the snapshot, namespace by namespace (for reports over the whole cluster). */
+  public List<PodInfo> allPods() {
+    List<PodInfo> out = new ArrayList<>();
+    for (NamespaceState s : namespaces.values()) {
+      out.addAll(s.pods().values());
+    }
+    return out;
+  }
+
+  /**
+   * The snapshot's NetworkPolicies with what evaluating them needs (namespace labels, the nodes'
+   * addresses), built once per snapshot on first use; {@link NetworkPolicies#NONE} without any.
+   */
+  @Override
+  public NetworkPolicies networkPolicies() {
+    NetworkPolicies np = networkPolicies;
+    if (np == null) {
+      List<NetworkPolicyInfo> all = new ArrayList<>();
+      for (NamespaceState s : namespaces.values()) {
+        all.addAll(s.networkPolicies().values());
+      }
+      if (all.isEmpty()) {
+        np = NetworkPolicies.NONE;
+      } else {
+        Set<String> nodes = new HashSet<>();
+        for (NamespaceState s : namespaces.values()) {
+          for (PodInfo p : s.pods().values()) {
+            if (p.hostIp() != null) {
+              nodes.add(p.hostIp());
+            }
+          }
+        }
+        np = NetworkPolicies.of(all, namespaceObjects::get, nodes);
+      }
+      networkPolicies = np;
+    }
+    return np;
   }
 
   /** Object counts by kind, for metrics. */

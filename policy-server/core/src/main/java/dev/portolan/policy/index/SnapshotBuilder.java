@@ -30,6 +30,7 @@ public final class SnapshotBuilder {
   private @Nullable Map<String, Resource.Key> servicesByIp;
   private final Set<String> changedNamespaces = new HashSet<>();
   private final Set<String> changedIps = new HashSet<>();
+  private boolean clients;
 
   public SnapshotBuilder(Snapshot base) {
     this.base = base;
@@ -51,7 +52,7 @@ public final class SnapshotBuilder {
   }
 
   public ChangeSet changes() {
-    return new ChangeSet(changedNamespaces, changedIps);
+    return new ChangeSet(changedNamespaces, changedIps, clients);
   }
 
   public Snapshot build() {
@@ -78,9 +79,18 @@ public final class SnapshotBuilder {
   private void upsert(Resource r) {
     changedNamespaces.add(r instanceof NamespaceInfo n ? n.name() : r.namespace());
     switch (r) {
-      case NamespaceInfo n -> namespaceObjects().put(n.name(), n);
+      case NamespaceInfo n -> {
+        NamespaceInfo old = namespaceObjects().put(n.name(), n);
+        clients |= old == null || !old.labels().equals(n.labels());
+      }
       case PodInfo p -> {
         PodInfo old = ns(p.namespace()).pods.put(p.name(), p);
+        clients |=
+            old == null
+                || !old.labels().equals(p.labels())
+                || !old.podIps().equals(p.podIps())
+                || !Objects.equals(old.hostIp(), p.hostIp())
+                || !old.ports().equals(p.ports());
         reindexPod(old, p);
       }
       case ServiceInfo s -> {
@@ -89,12 +99,20 @@ public final class SnapshotBuilder {
       }
       case ServerInfo s -> ns(s.namespace()).servers.put(s.name(), s);
       case EndpointSliceInfo s -> ns(s.namespace()).slices.put(s.name(), s);
-      case NetworkPolicyInfo np -> ns(np.namespace()).networkPolicies.put(np.name(), np);
+      case NetworkPolicyInfo np -> {
+        ns(np.namespace()).networkPolicies.put(np.name(), np);
+        clients = true;
+      }
     }
   }
 
   private void delete(Resource.Key key) {
     changedNamespaces.add(key.kind() == Resource.Kind.NAMESPACE ? key.name() : key.namespace());
+    clients |=
+        switch (key.kind()) {
+          case NAMESPACE, POD, NETWORK_POLICY -> true;
+          default -> false;
+        };
     switch (key.kind()) {
       case NAMESPACE -> namespaceObjects().remove(key.name());
       case POD -> reindexPod(ns(key.namespace()).pods.remove(key.name()), null);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,6 +27,7 @@ final class Topic<V> {
   final TopicKey<V> key;
   private final Set<Listener> listeners = new LinkedHashSet<>();
   private final Map<ClientClass, Integer> classes = new HashMap<>();
+  private int podClasses; // classes in {@code classes} with a client Pod
   private volatile @Nullable State<V> state;
 
   /**
@@ -50,8 +52,18 @@ final class Topic<V> {
     }
   }
 
-  /** The base value and the classes that see something else; replaced whole. */
-  private record State<V>(Versioned<V> base, Map<ClientClass, Versioned<V>> byClass) {
+  /**
+   * The base value, the classes that see something else, and what each evaluation key saw at the
+   * snapshot {@code keysAt} (so a new subscriber of a known key costs no evaluation; keys of
+   * another snapshot may mean something else). Replaced whole on recomputation; in between, only
+   * {@code byClass} (a concurrent map, read by any thread) changes, in place on the writer thread,
+   * as subscribers come and go.
+   */
+  private record State<V>(
+      Versioned<V> base,
+      Map<ClientClass, Versioned<V>> byClass,
+      Map<Object, Versioned<V>> byKey,
+      long keysAt) {
     Versioned<V> get(ClientClass c) {
       return byClass.getOrDefault(c, base);
     }
@@ -80,6 +92,14 @@ final class Topic<V> {
     return !listeners.isEmpty();
   }
 
+  /**
+   * Whether some subscriber's class stands for a client Pod, whose overlay can change with what the
+   * NetworkPolicies read about clients anywhere ({@link ChangeSet#clients}).
+   */
+  boolean variesByClient() {
+    return podClasses > 0;
+  }
+
   boolean affectedBy(ChangeSet changes) {
     State<V> s = state;
     return s == null || s.base.value() == null || key.affectedBy(changes, s.base.value());
@@ -104,50 +124,81 @@ final class Topic<V> {
         baseChanged
             ? new Versioned<>(snapshot.version(), value, error, eventNanos, Overlay.NONE)
             : Objects.requireNonNull(old).base; // unchanged implies an old state
-    Map<ClientClass, Versioned<V>> byClass = new HashMap<>();
+    Map<ClientClass, Versioned<V>> byClass = new ConcurrentHashMap<>();
     Set<ClientClass> changed = new HashSet<>();
+    // Classes the transport policy cannot tell apart in this snapshot share one overlay and one
+    // Versioned: computed once per evaluation key, whatever the number of client Pods.
+    Map<Object, Versioned<V>> byKey = new HashMap<>();
     for (ClientClass c : classes.keySet()) {
       Versioned<V> before = old == null ? null : old.get(c);
-      Overlay overlay = overlay(resolver, snapshot, base.value(), c);
-      Versioned<V> now;
-      if (!baseChanged && before != null && before.overlay().equals(overlay)) {
-        now = before;
-      } else if (overlay.isNone() && baseChanged) {
-        now = base;
-      } else {
-        now = new Versioned<>(snapshot.version(), base.value(), error, eventNanos, overlay);
+      Object evaluation = resolver.evaluationKey(snapshot, c);
+      Versioned<V> now = byKey.get(evaluation);
+      if (now == null) {
+        Overlay overlay = overlay(resolver, snapshot, base.value(), c);
+        if (!baseChanged && before != null && before.overlay().equals(overlay)) {
+          now = before;
+        } else if (overlay.isNone() && baseChanged) {
+          now = base;
+        } else {
+          // A class going back to the shared value without the value changing gets a new version:
+          // its streams compare versions, and base's may be the one they saw with the overlay.
+          now = new Versioned<>(snapshot.version(), base.value(), error, eventNanos, overlay);
+        }
+        byKey.put(evaluation, now);
       }
       if (now != base) {
         byClass.put(c, now);
       }
-      if (now != before) {
+      if (before == null || baseChanged || !before.overlay().equals(now.overlay())) {
         changed.add(c);
       }
     }
+    // Stored even when nobody is woken: the evaluation keys now belong to this snapshot.
+    state = new State<>(base, byClass, byKey, snapshot.version());
     if (!baseChanged && changed.isEmpty()) {
       return Woken.NOBODY;
     }
-    state = new State<>(base, Map.copyOf(byClass));
     return baseChanged ? Woken.ALL : new Woken(false, Set.copyOf(changed));
   }
 
-  /** Adds a subscriber; a class new to this topic gets its overlay of the current value. */
+  /**
+   * Adds a subscriber; a class new to this topic gets its overlay of the current value, shared with
+   * a class of the same evaluation key when there is one.
+   */
   void add(Listener l, Resolver resolver, Snapshot snapshot) {
     listeners.add(l);
     if (classes.merge(l.client(), 1, Integer::sum) > 1) {
       return;
     }
+    if (l.client().client() != null) {
+      podClasses++;
+    }
     State<V> s = state;
     if (s == null || s.base.value() == null) {
       return;
     }
-    Overlay overlay = overlay(resolver, snapshot, s.base.value(), l.client());
-    if (!overlay.isNone()) {
+    Object evaluation = resolver.evaluationKey(snapshot, l.client());
+    Map<Object, Versioned<V>> known = s.keysAt == snapshot.version() ? s.byKey : Map.of();
+    Versioned<V> shared = known.get(evaluation);
+    if (shared == null) {
+      Overlay overlay = overlay(resolver, snapshot, s.base.value(), l.client());
       Versioned<V> b = s.base;
-      Map<ClientClass, Versioned<V>> byClass = new HashMap<>(s.byClass);
-      byClass.put(
-          l.client(), new Versioned<>(b.version(), b.value(), b.error(), b.eventNanos(), overlay));
-      state = new State<>(b, Map.copyOf(byClass));
+      shared =
+          overlay.isNone()
+              ? b
+              : new Versioned<>(b.version(), b.value(), b.error(), b.eventNanos(), overlay);
+    }
+    if (shared != s.base) {
+      // In place: a thousand client Pods subscribing must not copy the map a thousand times.
+      s.byClass.put(l.client(), shared);
+    }
+    Map<Object, Versioned<V>> byKey = known;
+    if (!byKey.containsKey(evaluation)) {
+      byKey = new HashMap<>(known);
+      byKey.put(evaluation, shared);
+    }
+    if (byKey != s.byKey) {
+      state = new State<>(s.base, s.byClass, byKey, snapshot.version());
     }
   }
 
@@ -157,11 +208,12 @@ final class Topic<V> {
     }
     if (classes.merge(l.client(), -1, Integer::sum) == 0) {
       classes.remove(l.client());
+      if (l.client().client() != null) {
+        podClasses--;
+      }
       State<V> s = state;
-      if (s != null && s.byClass.containsKey(l.client())) {
-        Map<ClientClass, Versioned<V>> byClass = new HashMap<>(s.byClass);
-        byClass.remove(l.client());
-        state = new State<>(s.base, Map.copyOf(byClass));
+      if (s != null) {
+        s.byClass.remove(l.client());
       }
     }
   }

@@ -78,6 +78,7 @@ public final class NetworkPolicies {
   public static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
   private final Map<String, List<NetworkPolicyInfo>> byNamespace;
+  private final List<NetworkPolicyInfo> all;
   private final Function<String, @Nullable NamespaceInfo> namespaces;
   private final ConcurrentMap<String, Map<String, String>> namespaceLabels =
       new ConcurrentHashMap<>();
@@ -96,6 +97,13 @@ public final class NetworkPolicies {
     by.replaceAll(
         (ns, l) -> l.stream().sorted(Comparator.comparing(NetworkPolicyInfo::name)).toList());
     this.byNamespace = Map.copyOf(by);
+    this.all =
+        by.values().stream()
+            .flatMap(List::stream)
+            .sorted(
+                Comparator.comparing(NetworkPolicyInfo::namespace)
+                    .thenComparing(NetworkPolicyInfo::name))
+            .toList();
     this.namespaces = namespaces;
     this.classifier = new ClientClassifier(List.copyOf(policies), this::namespaceLabels, nodeIps);
   }
@@ -117,6 +125,16 @@ public final class NetworkPolicies {
       parse(ip).ifPresent(nodes::add);
     }
     return new NetworkPolicies(policies, namespaces, Set.copyOf(nodes));
+  }
+
+  /** Whether there is no policy at all: then nothing is isolated and every client is alike. */
+  public boolean isEmpty() {
+    return all.isEmpty();
+  }
+
+  /** Every policy, by namespace and name. */
+  public List<NetworkPolicyInfo> all() {
+    return all;
   }
 
   /** Whether some policy isolates {@code pod} in direction {@code d}. */

@@ -5,6 +5,7 @@ import dev.portolan.policy.model.NamespaceInfo;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.ServerInfo;
 import dev.portolan.policy.model.ServiceInfo;
+import dev.portolan.policy.netpol.NetworkPolicies;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
@@ -30,4 +31,12 @@ public interface ClusterView {
 
   /** The Service with this cluster IP, or null. */
   @Nullable ServiceInfo serviceByClusterIp(String ip);
+
+  /**
+   * The NetworkPolicies of this view, ready to evaluate (docs/design/networkpolicy.md); {@link
+   * NetworkPolicies#NONE} when there are none.
+   */
+  default NetworkPolicies networkPolicies() {
+    return NetworkPolicies.NONE;
+  }
 }

@@ -32,6 +32,15 @@ public interface OpaqueTransportPolicy {
    */
   ClientClass classify(ClientContext client);
 
+  /**
+   * What decides {@link #rewrite} for {@code client} in {@code view}: classes with equal keys get
+   * the same answers there, so an overlay is computed once per key and shared. By default the class
+   * itself.
+   */
+  default Object evaluationKey(ClusterView view, ClientClass client) {
+    return client;
+  }
+
   /** Whether clients of {@code client} may rewrite to {@code server}'s inbound port. */
   boolean rewrite(ClusterView view, ClientClass client, PodInfo server, int port, int inboundPort);
 }

@@ -55,6 +55,19 @@ public final class Resolver {
   }
 
   /**
+   * What decides a class's overlay in {@code view}: classes with equal keys share one (see {@link
+   * OpaqueTransportPolicy#evaluationKey}).
+   */
+  public Object evaluationKey(ClusterView view, ClientClass client) {
+    return transportPolicy.evaluationKey(view, client);
+  }
+
+  /** Whether answers can differ by client (the NetworkPolicy-aware rewrite is on). */
+  public boolean variesByClient() {
+    return transportPolicy != OpaqueTransportPolicy.ALWAYS;
+  }
+
+  /**
    * Endpoints of a Service port for Destination.Get, the same for every client (see {@link
    * #overlay}); unknown Service → not existing.
    */

@@ -1,5 +1,6 @@
 package dev.portolan.policy.source.kubernetes;
 
+import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
 import dev.portolan.policy.source.ClusterSink;
 import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.SyncState;
@@ -35,10 +36,12 @@ public class KubernetesConfiguration {
       KubernetesClient client,
       ObjectProvider<KubernetesSource> source,
       TokenReports reports,
-      ShadowedServers shadowed) {
+      ShadowedServers shadowed,
+      NetworkPolicyConflicts conflicts) {
     WarningEvents events = new WarningEvents(client, key -> source.getObject().uid(key));
     reports.addListener(events);
     shadowed.addListener(events);
+    conflicts.addListener(events);
     return events;
   }
 

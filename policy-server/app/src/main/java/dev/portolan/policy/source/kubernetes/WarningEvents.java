@@ -1,13 +1,16 @@
 package dev.portolan.policy.source.kubernetes;
 
+import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.Resource;
 import dev.portolan.policy.model.TokenReport;
+import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
 import dev.portolan.policy.resolve.ServerShadowing;
 import dev.portolan.policy.source.KubeObjects;
 import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.TokenReports;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +37,14 @@ import org.slf4j.LoggerFactory;
  * 409 Conflict instead of a second Event. A changed problem gets a new Event.
  */
 public final class WarningEvents
-    implements TokenReports.Listener, ShadowedServers.Listener, AutoCloseable {
+    implements TokenReports.Listener,
+        ShadowedServers.Listener,
+        NetworkPolicyConflicts.Listener,
+        AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WarningEvents.class);
   static final String REASON = "InvalidPortToken";
   static final String SHADOWED = "ShadowedServer";
+  static final String NETWORK_POLICY = "NetworkPolicyBlocksInboundPort";
   static final String COMPONENT = "portolan-policy-server";
 
   private final KubernetesClient client;
@@ -90,11 +98,55 @@ public final class WarningEvents
         () -> warn(key, KubeObjects.SERVER_GROUP + "/v1beta3", "Server", SHADOWED, message));
   }
 
+  /**
+   * Once per policy generation (docs/networkpolicy.md): the Event's name hashes the policy's UID
+   * and {@code metadata.generation}, read from the API server, not the message, so the report
+   * changing its list of clients does not repeat it; editing the policy's spec does.
+   */
+  @Override
+  public void conflicts(ObjectRef policy, String message) {
+    Resource.Key key =
+        new Resource.Key(Resource.Kind.NETWORK_POLICY, policy.namespace(), policy.name());
+    writer.execute(() -> {
+      String generation = "";
+      try {
+        NetworkPolicy np =
+            client
+                .network()
+                .v1()
+                .networkPolicies()
+                .inNamespace(policy.namespace())
+                .withName(policy.name())
+                .get();
+        if (np != null && np.getMetadata().getGeneration() != null) {
+          generation = np.getMetadata().getGeneration().toString();
+        }
+      } catch (KubernetesClientException e) {
+        log.debug("cannot read {} for its generation: {}", policy, e.getMessage());
+      }
+      warn(key, "networking.k8s.io/v1", "NetworkPolicy", NETWORK_POLICY, message, generation);
+    });
+  }
+
   private void warn(
       Resource.Key key, String apiVersion, String kind, String reason, String message) {
+    warn(key, apiVersion, kind, reason, message, null);
+  }
+
+  /**
+   * @param generation when not null, the Event is deduplicated by it instead of by the message
+   */
+  private void warn(
+      Resource.Key key,
+      String apiVersion,
+      String kind,
+      String reason,
+      String message,
+      @Nullable String generation) {
     String uid = uids.apply(key).orElse("");
     String ns = key.namespace().isEmpty() ? "default" : key.namespace();
-    String name = key.name() + ".portolan-" + hash(uid + "\n" + reason + "\n" + message);
+    String dedup = generation != null ? "generation " + generation : message;
+    String name = key.name() + ".portolan-" + hash(uid + "\n" + reason + "\n" + dedup);
     String now = Instant.now().toString();
     var event =
         new EventBuilder()
