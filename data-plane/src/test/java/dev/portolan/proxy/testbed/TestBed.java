@@ -37,6 +37,7 @@ public final class TestBed implements AutoCloseable {
   private List<String> proxyJvmArgs =
       List.of("-Xmx128m", "-Dio.netty.leakDetection.level=paranoid");
   private Map<String, String> proxyEnv = Map.of();
+  private List<String> policyServerArgs = List.of();
   private final Map<String, Map<String, String>> podProxyEnv = new LinkedHashMap<>();
   private int nextLink;
   private boolean identity;
@@ -132,6 +133,12 @@ public final class TestBed implements AutoCloseable {
    */
   public TestBed identity(boolean on) {
     identity = on;
+    return this;
+  }
+
+  /** Extra arguments for the policy-server (e.g. {@code --portolan.grpc.tls=required}). */
+  public TestBed policyServerArgs(String... args) {
+    policyServerArgs = List.of(args);
     return this;
   }
 
@@ -308,6 +315,7 @@ public final class TestBed implements AutoCloseable {
       args.add("--portolan.identity.token-file=" + identityDir.resolve("tokens"));
       args.add("--portolan.identity.trust-anchor-out=" + identityDir.resolve("trust-anchor.pem"));
     }
+    args.addAll(policyServerArgs);
     JavaProcess p =
         JavaProcess.start(
             node.exec(),
