@@ -128,8 +128,9 @@ public final class TestBed implements AutoCloseable {
    * Identity on (docs/design/test-bed.md): the policy-server serves Certify (manifests mode: it
    * generates the trust anchor and writes it into this bed's own directory) and accepts one token
    * per meshed pod, from a token file this bed writes; each proxy runs with {@code
-   * PORTOLAN_IDENTITY=plaintext} (the policy-server's gRPC port has no TLS yet), its ServiceAccount
-   * (the pod's name), its token and the trust anchor, and is ready once certified.
+   * PORTOLAN_IDENTITY=plaintext} (unless {@link #proxyEnv} says {@code tls}, with {@link
+   * #policyServerArgs} {@code --portolan.grpc.tls=required}), its ServiceAccount (the pod's name),
+   * its token and the trust anchor, and is ready once certified.
    */
   public TestBed identity(boolean on) {
     identity = on;
