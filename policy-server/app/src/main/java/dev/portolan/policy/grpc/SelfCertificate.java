@@ -46,6 +46,9 @@ final class SelfCertificate {
   private final String identity;
   private final Clock clock;
   private volatile @Nullable Current current;
+  // The one before the current: a handshake that chose its alias just before a renewal still
+  // finds a key and a chain that belong together.
+  private volatile @Nullable Current previous;
 
   /** One issued leaf with its key, and a trust manager on the anchors of the same issuer. */
   private record Current(
@@ -95,6 +98,7 @@ final class SelfCertificate {
       }
       try {
         Current next = issue(c == null ? 0 : Integer.parseInt(c.alias()) + 1);
+        previous = c;
         current = next;
         log.info("grpc TLS: certificate for {} valid until {}", identity, next.notAfter());
         return next;
@@ -180,10 +184,6 @@ final class SelfCertificate {
   /** Presents the newest leaf at each handshake. */
   X509ExtendedKeyManager keyManager() {
     return new X509ExtendedKeyManager() {
-      // The alias names the generation, so a handshake that straddles a renewal still gets a key
-      // and a chain that belong together.
-      private volatile @Nullable Current previous;
-
       @Override
       public String chooseEngineServerAlias(
           String keyType, Principal @Nullable [] issuers, @Nullable SSLEngine engine) {
@@ -200,12 +200,7 @@ final class SelfCertificate {
         if (!"EC".equals(keyType)) {
           return null;
         }
-        Current c = currentOrFail();
-        Current p = previous;
-        if (p == null || !p.alias().equals(c.alias())) {
-          previous = c;
-        }
-        return c.alias();
+        return currentOrFail().alias();
       }
 
       private @Nullable Current byAlias(String alias) {
