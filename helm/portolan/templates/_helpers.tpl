@@ -89,13 +89,19 @@ app.kubernetes.io/component: policy-server
 {{- end -}}
 {{- end -}}
 
+{{/* portolan.grpc.tls: grpc.tls when set, else required with identity on and off without. */}}
+{{- define "portolan.grpcTls" -}}
+{{- .Values.grpc.tls | default (ternary "required" "off" .Values.identity.enabled) -}}
+{{- end -}}
+
 {{/*
 Checks across values that a JSON schema cannot say clearly. Each failure names the values
 involved and what to do.
 */}}
 {{- define "portolan.validate" -}}
-{{- if and (ne .Values.grpc.tls "off") (not .Values.identity.enabled) -}}
-{{- fail (printf "grpc.tls=%s needs identity.enabled=true: the gRPC port's certificate comes from the identity issuer. The identity service is still being built; keep grpc.tls=off until it lands." .Values.grpc.tls) -}}
+{{- $tls := include "portolan.grpcTls" . -}}
+{{- if and (ne $tls "off") (not .Values.identity.enabled) -}}
+{{- fail (printf "grpc.tls=%s needs identity.enabled=true: the gRPC port's certificate comes from the identity issuer. Set identity.enabled=true, or grpc.tls=off." $tls) -}}
 {{- end -}}
 {{- if and .Values.injector.enabled (not .Values.injector.tls.generate) -}}
 {{- if not .Values.injector.tls.caBundle -}}

@@ -5,6 +5,7 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.connection.HttpProxies;
 import dev.portolan.proxy.connection.ProxyConnection;
 import dev.portolan.proxy.connection.ServerFirstCache;
+import dev.portolan.proxy.discovery.ControlPlaneTls;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.http.HttpContext;
 import dev.portolan.proxy.http1.Http1Upstreams;
@@ -140,7 +141,10 @@ public final class ProxyMain {
                 config.ioTransport().socketChannel(),
                 config.discoveryLimits()),
             metrics,
-            admin);
+            admin,
+            identity != null && identityConfig.mode() == IdentityConfig.Mode.TLS
+                ? ControlPlaneTls.create(identity, identityConfig.serverName())
+                : null);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
 
     P2c balancer = new P2c();

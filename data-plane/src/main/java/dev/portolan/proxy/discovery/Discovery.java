@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy's view of the control plane: one shared stream per profile target, per Service
@@ -109,16 +110,33 @@ public final class Discovery implements AutoCloseable {
    *     never competes with the data path); its callbacks run there too, they only fold values
    */
   public Discovery(Settings config, Metrics metrics, EventLoopGroup loop) {
+    this(config, metrics, loop, null);
+  }
+
+  /**
+   * @param tls mTLS to the policy-server (docs/identity.md), or null for plaintext
+   */
+  public Discovery(
+      Settings config, Metrics metrics, EventLoopGroup loop, @Nullable ControlPlaneTls tls) {
     this.config = config;
     this.metrics = metrics;
-    this.channel =
+    NettyChannelBuilder builder =
         NettyChannelBuilder.forTarget(Replicas.target(config.policyServer()))
             .eventLoopGroup(loop)
             .channelType(config.socketChannel())
             .directExecutor()
-            .usePlaintext()
-            .keepAliveTime(30, TimeUnit.SECONDS)
-            .build();
+            .keepAliveTime(30, TimeUnit.SECONDS);
+    if (tls == null) {
+      builder.usePlaintext();
+    } else {
+      builder.sslContext(tls.context()).overrideAuthority(tls.serverIdentity());
+    }
+    this.channel = builder.build();
+    if (tls != null) {
+      // Calls made before the first certificate went without one; new calls after it open a new
+      // connection that presents it (streams already open stay on theirs until they reconnect).
+      tls.onFirstCertificate(channel::enterIdle);
+    }
     this.destination = DestinationGrpc.newStub(channel);
     this.inbound = InboundServerPoliciesGrpc.newStub(channel);
     long every = Math.max(200, config.limits().idleTimeout().toMillis() / 4);

@@ -24,6 +24,10 @@ public record IdentityConfig(
     String serverName) {
 
   public static final String DEFAULT_TOKEN_FILE = "/var/run/secrets/tokens/portolan-identity-token";
+
+  /** The ServiceAccount name in the policy-server's own identity (its default). */
+  public static final String POLICY_SERVER_ACCOUNT = "portolan-policy";
+
   public static final String DEFAULT_TRUST_ANCHORS = "/var/run/portolan/identity/ca-bundle.crt";
 
   /** How Certify is reached. */
@@ -51,8 +55,10 @@ public record IdentityConfig(
    *       127.0.0.1:8086}
    *   <li>{@code PORTOLAN_IDENTITY_TOKEN_FILE}, {@code PORTOLAN_IDENTITY_TRUST_ANCHORS}: see the
    *       defaults above
-   *   <li>{@code PORTOLAN_IDENTITY_SERVER_NAME}: default {@code
-   *       policy-server.<controlNs>.serviceaccount.identity.<controlNs>.<trustDomain>}
+   *   <li>{@code PORTOLAN_POLICY_SERVER_IDENTITY} (formerly {@code PORTOLAN_IDENTITY_SERVER_NAME},
+   *       still read): the name in the policy-server's certificate, default {@code
+   *       portolan-policy.<controlNs>.serviceaccount.identity.<controlNs>.<trustDomain>} (the
+   *       policy-server's {@code portolan.grpc.tls-service-account}, docs/configuration.md)
    * </ul>
    *
    * @throws IllegalArgumentException naming the variable and the value
@@ -72,8 +78,10 @@ public record IdentityConfig(
               trustDomain);
       serverName =
           env.getOrDefault(
-              "PORTOLAN_IDENTITY_SERVER_NAME",
-              IdentityNames.of("policy-server", controlNs, controlNs, trustDomain));
+              "PORTOLAN_POLICY_SERVER_IDENTITY",
+              env.getOrDefault(
+                  "PORTOLAN_IDENTITY_SERVER_NAME",
+                  IdentityNames.of(POLICY_SERVER_ACCOUNT, controlNs, controlNs, trustDomain)));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "PORTOLAN_SERVICE_ACCOUNT, PORTOLAN_NAMESPACE, PORTOLAN_CONTROL_NAMESPACE or"

@@ -19,7 +19,7 @@ class IdentityConfigTest {
     assertThat(c.tokenFile()).isEqualTo(Path.of("/var/run/secrets/tokens/portolan-identity-token"));
     assertThat(c.trustAnchors()).isEqualTo(Path.of(IdentityConfig.DEFAULT_TRUST_ANCHORS));
     assertThat(c.serverName())
-        .isEqualTo("policy-server.portolan.serviceaccount.identity.portolan.cluster.local");
+        .isEqualTo("portolan-policy.portolan.serviceaccount.identity.portolan.cluster.local");
   }
 
   @Test

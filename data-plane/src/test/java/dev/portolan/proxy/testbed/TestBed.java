@@ -37,6 +37,7 @@ public final class TestBed implements AutoCloseable {
   private List<String> proxyJvmArgs =
       List.of("-Xmx128m", "-Dio.netty.leakDetection.level=paranoid");
   private Map<String, String> proxyEnv = Map.of();
+  private List<String> policyServerArgs = List.of();
   private final Map<String, Map<String, String>> podProxyEnv = new LinkedHashMap<>();
   private int nextLink;
   private boolean identity;
@@ -127,11 +128,18 @@ public final class TestBed implements AutoCloseable {
    * Identity on (docs/design/test-bed.md): the policy-server serves Certify (manifests mode: it
    * generates the trust anchor and writes it into this bed's own directory) and accepts one token
    * per meshed pod, from a token file this bed writes; each proxy runs with {@code
-   * PORTOLAN_IDENTITY=plaintext} (the policy-server's gRPC port has no TLS yet), its ServiceAccount
-   * (the pod's name), its token and the trust anchor, and is ready once certified.
+   * PORTOLAN_IDENTITY=plaintext} (unless {@link #proxyEnv} says {@code tls}, with {@link
+   * #policyServerArgs} {@code --portolan.grpc.tls=required}), its ServiceAccount (the pod's name),
+   * its token and the trust anchor, and is ready once certified.
    */
   public TestBed identity(boolean on) {
     identity = on;
+    return this;
+  }
+
+  /** Extra arguments for the policy-server (e.g. {@code --portolan.grpc.tls=required}). */
+  public TestBed policyServerArgs(String... args) {
+    policyServerArgs = List.of(args);
     return this;
   }
 
@@ -308,6 +316,7 @@ public final class TestBed implements AutoCloseable {
       args.add("--portolan.identity.token-file=" + identityDir.resolve("tokens"));
       args.add("--portolan.identity.trust-anchor-out=" + identityDir.resolve("trust-anchor.pem"));
     }
+    args.addAll(policyServerArgs);
     JavaProcess p =
         JavaProcess.start(
             node.exec(),

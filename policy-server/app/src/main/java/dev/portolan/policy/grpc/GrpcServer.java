@@ -2,6 +2,8 @@ package dev.portolan.policy.grpc;
 
 import dev.portolan.policy.config.PortolanProperties;
 import dev.portolan.policy.explain.Explainer;
+import dev.portolan.policy.identity.IdentityProperties;
+import dev.portolan.policy.identity.IdentityService;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.metrics.StreamRegistry;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -57,6 +60,7 @@ public class GrpcServer implements SmartLifecycle {
   // Where to listen and how to stop; set by Spring before start (defaults when built by hand).
   private GrpcListenerProperties listener = GrpcListenerProperties.defaults();
   private final GrpcDrain drain = new GrpcDrain();
+  private @Nullable GrpcTls tls;
   // Readiness went down (the context is closing): health stays NOT_SERVING whatever the sources.
   private volatile boolean refusingTraffic;
 
@@ -111,6 +115,15 @@ public class GrpcServer implements SmartLifecycle {
     this.extraServices = List.copyOf(services);
   }
 
+  /** TLS on the port from {@code portolan.grpc.tls} (docs/identity.md); unset: plaintext. */
+  @Autowired(required = false)
+  public void setTls(
+      GrpcTlsProperties tls,
+      ObjectProvider<IdentityService> identity,
+      ObjectProvider<IdentityProperties> identityProps) {
+    this.tls = GrpcTls.fromSettings(tls, identity.getIfAvailable(), identityProps.getIfAvailable());
+  }
+
   @Autowired(required = false)
   public void setListener(GrpcListenerProperties listener) {
     this.listener = listener;
@@ -131,8 +144,17 @@ public class GrpcServer implements SmartLifecycle {
             new RepeatedWarning(log, "streams failed", limits.warningInterval()));
     ConnectionLimits connectionLimits = new ConnectionLimits(limits, metrics);
     try {
+      InetSocketAddress address = listener.socketAddress(props.grpc().port());
+      GrpcTls t = tls;
+      NettyServerBuilder builder =
+          t == null
+              ? NettyServerBuilder.forAddress(address)
+              : NettyServerBuilder.forAddress(address, t.credentials());
+      if (t != null) {
+        builder.intercept(new PeerNamespaceCheck(t.domain(), metrics, limits));
+      }
       server =
-          NettyServerBuilder.forAddress(listener.socketAddress(props.grpc().port()))
+          builder
               .intercept(drain)
               .addService(new DestinationService(index, settings, pumps, streams))
               .addService(new InboundPolicyService(index, pumps, streams))

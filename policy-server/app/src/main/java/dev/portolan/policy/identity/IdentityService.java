@@ -45,6 +45,16 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
     }
   }
 
+  /** The issuer this service signs with; the gRPC port's own certificate comes from it too. */
+  public IssuerSource issuer() {
+    return issuer;
+  }
+
+  /** The shape of identities this service issues. */
+  public IdentityDomain domain() {
+    return domain;
+  }
+
   @Override
   public void certify(CertifyRequest request, StreamObserver<CertifyResponse> response) {
     String identity = request.getIdentity();
