@@ -1,11 +1,13 @@
 package dev.portolan.policy;
 
+import dev.portolan.policy.config.InboundProperties;
 import dev.portolan.policy.config.PortolanProperties;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.IndexObserver;
 import dev.portolan.policy.metrics.PortolanMetrics;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PortListParser;
+import dev.portolan.policy.resolve.OpaqueTransportPolicy;
 import dev.portolan.policy.resolve.Resolver;
 import dev.portolan.policy.source.ShadowedServers;
 import org.springframework.context.annotation.Bean;
@@ -35,8 +37,8 @@ public class CoreConfiguration {
   }
 
   @Bean
-  Resolver resolver(MeshSettings settings) {
-    return new Resolver(settings);
+  Resolver resolver(MeshSettings settings, InboundProperties inbound) {
+    return new Resolver(settings, OpaqueTransportPolicy.ALWAYS, inbound.settings());
   }
 
   @Bean(destroyMethod = "close")

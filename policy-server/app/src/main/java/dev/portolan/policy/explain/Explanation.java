@@ -2,6 +2,7 @@ package dev.portolan.policy.explain;
 
 import dev.portolan.api.v1.ExplainResponse;
 import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.InboundAuthz;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.Protocol;
 import dev.portolan.policy.model.TokenReport;
@@ -29,6 +30,7 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
    * @param skipped inbound only: the proxy never sees the port (skip-inbound-ports)
    * @param shadowed Servers that select the port too but lost to an older one
    * @param invalidTokens invalid tokens in the annotations consulted for this answer
+   * @param authz Pods only: who may connect to the port
    */
   public record Port(
       int port,
@@ -39,7 +41,8 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
       boolean skipped,
       ProvenanceView provenance,
       List<ObjectRef> shadowed,
-      List<TokenReport> invalidTokens) {
+      List<TokenReport> invalidTokens,
+      @Nullable Authz authz) {
     public Port {
       shadowed = List.copyOf(shadowed);
       invalidTokens = List.copyOf(invalidTokens);
@@ -56,7 +59,24 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
           d.skipped(),
           ProvenanceView.of(d.provenance()),
           d.shadowed(),
-          d.invalidTokens());
+          d.invalidTokens(),
+          p.authz() == null ? null : Authz.of(p.authz()));
+    }
+  }
+
+  /**
+   * Who may connect to a Pod's port, and where that came from.
+   *
+   * @param policy the default inbound policy's name, e.g. {@code all-authenticated}
+   * @param source the Pod or Namespace annotation, or the install default
+   * @param requireIdentity the port is in proxy-require-identity-inbound-ports
+   * @param summary one readable line
+   */
+  public record Authz(
+      String policy, ProvenanceView source, boolean requireIdentity, String summary) {
+    static Authz of(InboundAuthz a) {
+      return new Authz(
+          a.policy().value(), ProvenanceView.of(a.source()), a.requireIdentity(), a.summary());
     }
   }
 

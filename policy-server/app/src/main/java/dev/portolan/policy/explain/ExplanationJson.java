@@ -40,6 +40,15 @@ final class ExplanationJson {
     out.put("provenance", provenance(p.provenance()));
     out.put("shadowedServers", p.shadowed().stream().map(ExplanationJson::ref).toList());
     out.put("invalidTokens", p.invalidTokens().stream().map(ExplanationJson::token).toList());
+    Explanation.Authz a = p.authz();
+    if (a != null) {
+      Map<String, Object> authz = new LinkedHashMap<>();
+      authz.put("policy", a.policy());
+      authz.put("source", provenance(a.source()));
+      authz.put("requireIdentity", a.requireIdentity());
+      authz.put("summary", a.summary());
+      out.put("authorization", authz);
+    }
     return out;
   }
 

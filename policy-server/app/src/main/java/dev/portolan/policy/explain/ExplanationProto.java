@@ -26,6 +26,15 @@ final class ExplanationProto {
       }
       p.shadowed().forEach(s -> pb.addShadowed(ref(s)));
       p.invalidTokens().forEach(t -> pb.addInvalidTokens(token(t)));
+      Explanation.Authz a = p.authz();
+      if (a != null) {
+        pb.setAuthorization(
+            dev.portolan.api.v1.InboundAuthorization.newBuilder()
+                .setPolicy(a.policy())
+                .setSource(provenance(a.source()))
+                .setRequireIdentity(a.requireIdentity())
+                .setSummary(a.summary()));
+      }
       b.addPorts(pb);
     }
     return b.build();

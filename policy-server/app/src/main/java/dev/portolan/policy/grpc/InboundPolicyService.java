@@ -13,6 +13,7 @@ import dev.portolan.policy.resolve.ClientText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +42,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       observer.onError(notFound(key).asRuntimeException());
       return;
     }
-    observer.onNext(Translator.inboundServer(policy.protocol()));
+    observer.onNext(AuthzWire.server(Objects.requireNonNull(policy.protocol()), policy.authz()));
     observer.onCompleted();
   }
 
@@ -100,7 +101,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       if (value == null || !value.podExists() || value.protocol() == null) {
         return null;
       }
-      Server s = Translator.inboundServer(value.protocol());
+      Server s = AuthzWire.server(value.protocol(), value.authz());
       if (s.equals(last)) {
         return null;
       }
