@@ -22,6 +22,7 @@ class InboundAuthorizationTest {
   static final String DENY_IP = "10.244.77.22";
   static final String OUTSIDER_IP = "10.244.77.23";
   static final String WEB_IP = "10.244.77.24";
+  static final String LOCKED_IP = "10.244.77.25";
   static final String POLICY = "config.linkerd.io/default-inbound-policy";
 
   @Test
@@ -40,6 +41,8 @@ class InboundAuthorizationTest {
             .pod("deny", DENY_IP, true, POLICY + ": deny", "{name: redis, containerPort: 6379}")
             .pod("outsider", OUTSIDER_IP, false, "", "")
             .pod("web", WEB_IP, true, "", "{name: http, containerPort: 8080}")
+            .pod("locked", LOCKED_IP, true, POLICY + ": deny", "{name: http, containerPort: 8080}")
+            .server("locked-http", "locked", 8080, "HTTP/1")
             .start()) {
       for (String pod : List.of("authn", "deny")) {
         bed.background(
@@ -58,6 +61,7 @@ class InboundAuthorizationTest {
             .awaitContaining("Ready to accept connections");
       }
       Nginx.start(bed, "web", "client-id=[$http_l5d_client_id]", 100);
+      Nginx.start(bed, "locked", "reached the app", 100);
 
       // all-authenticated: the meshed client is served (4143, mesh TLS), the plaintext one not.
       assertThat(ping(bed, "client", AUTHN_IP)).contains("PONG");
@@ -99,6 +103,19 @@ class InboundAuthorizationTest {
         System.out.println("curl from " + pod + " with l5d-client-id: spoofed -> " + body);
         assertThat(body).startsWith("client-id=[").doesNotContain("spoofed");
       }
+
+      // deny on a port a Server declares HTTP/1: 403 from the proxy, nothing forwarded.
+      String head =
+          bed.pod("outsider")
+              .run("curl", "-s", "-i", "--max-time", "10", "http://" + LOCKED_IP + ":8080/");
+      System.out.println("curl to a deny HTTP/1 port:\n" + head);
+      assertThat(head)
+          .startsWith("HTTP/1.1 403")
+          .containsIgnoringCase("l5d-proxy-error: unauthenticated client " + OUTSIDER_IP)
+          .contains("not authorized on port 8080")
+          .doesNotContain("reached the app");
+      assertThat(bed.pod("locked").metrics())
+          .contains("inbound_refused_total{reason=\"unauthorized\"} 1");
     }
   }
 
