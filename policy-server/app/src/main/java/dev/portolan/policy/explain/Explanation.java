@@ -71,12 +71,25 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
    * @param source the Pod or Namespace annotation, or the install default
    * @param requireIdentity the port is in proxy-require-identity-inbound-ports
    * @param summary one readable line
+   * @param invalidTokens bad values skipped on the way (each fell back to the next level)
    */
   public record Authz(
-      String policy, ProvenanceView source, boolean requireIdentity, String summary) {
+      String policy,
+      ProvenanceView source,
+      boolean requireIdentity,
+      String summary,
+      List<TokenReport> invalidTokens) {
+    public Authz {
+      invalidTokens = List.copyOf(invalidTokens);
+    }
+
     static Authz of(InboundAuthz a) {
       return new Authz(
-          a.policy().value(), ProvenanceView.of(a.source()), a.requireIdentity(), a.summary());
+          a.policy().value(),
+          ProvenanceView.of(a.source()),
+          a.requireIdentity(),
+          a.summary(),
+          a.invalidTokens());
     }
   }
 

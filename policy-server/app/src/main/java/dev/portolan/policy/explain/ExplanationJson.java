@@ -47,6 +47,7 @@ final class ExplanationJson {
       authz.put("source", provenance(a.source()));
       authz.put("requireIdentity", a.requireIdentity());
       authz.put("summary", a.summary());
+      authz.put("invalidTokens", a.invalidTokens().stream().map(ExplanationJson::token).toList());
       out.put("authorization", authz);
     }
     return out;

@@ -28,12 +28,14 @@ final class ExplanationProto {
       p.invalidTokens().forEach(t -> pb.addInvalidTokens(token(t)));
       Explanation.Authz a = p.authz();
       if (a != null) {
-        pb.setAuthorization(
+        var ab =
             dev.portolan.api.v1.InboundAuthorization.newBuilder()
                 .setPolicy(a.policy())
                 .setSource(provenance(a.source()))
                 .setRequireIdentity(a.requireIdentity())
-                .setSummary(a.summary()));
+                .setSummary(a.summary());
+        a.invalidTokens().forEach(t -> ab.addInvalidTokens(token(t)));
+        pb.setAuthorization(ab);
       }
       b.addPorts(pb);
     }
