@@ -102,7 +102,7 @@ public final class Discovery implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final Map<String, Watch<Update, Map<InetSocketAddress, EndpointView>>> endpoints =
       new ConcurrentHashMap<>();
-  private final Map<Integer, Watch<Server, Handling>> policies = new ConcurrentHashMap<>();
+  private final Map<Integer, Watch<Server, InboundPolicy>> policies = new ConcurrentHashMap<>();
   private final String contextToken;
 
   /**
@@ -294,7 +294,15 @@ public final class Discovery implements AutoCloseable {
    * never answered. Used until {@code userGone} completes; not capped (at most one per port).
    */
   public CompletableFuture<Handling> inbound(int port, Future<?> userGone) {
-    Watch<Server, Handling> w =
+    return inboundPolicy(port, userGone).thenApply(InboundPolicy::handling);
+  }
+
+  /**
+   * One of this pod's ports under its inbound policy: handling and authorizations; Detect and no
+   * authorizations (every client admitted) when the control plane never answered.
+   */
+  public CompletableFuture<InboundPolicy> inboundPolicy(int port, Future<?> userGone) {
+    Watch<Server, InboundPolicy> w =
         use(
             policies,
             port,
@@ -311,14 +319,15 @@ public final class Discovery implements AutoCloseable {
                                 .build(),
                             obs),
                     null,
-                    (old, m) -> policy(m),
+                    (old, m) -> InboundPolicy.of(m),
                     scheduler,
                     config.limits(),
                     channel::resetConnectBackoff,
                     () -> stale("inbound")));
     Objects.requireNonNull(w);
     return w.firstWithin(config.firstAnswerWait())
-        .thenApply(v -> v == null ? new Handling.Detect(config.detectTimeout()) : v);
+        .thenApply(v ->
+            v == null ? new InboundPolicy(new Handling.Detect(config.detectTimeout()), null) : v);
   }
 
   private void sweepQuietly() {

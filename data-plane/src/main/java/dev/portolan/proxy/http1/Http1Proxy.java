@@ -4,6 +4,7 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.http.Handoff;
 import dev.portolan.proxy.http.HttpContext;
 import dev.portolan.proxy.http.HttpMeters;
+import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.http.ProxyErrors;
 import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
@@ -49,6 +50,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private final P2c balancer;
   private final Http1Upstreams upstreams;
   private final HttpMeters meters;
+  private static final String INBOUND = "inbound";
   private final String direction;
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private final Channel client;
@@ -174,6 +176,15 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
           HttpResponseStatus.BAD_REQUEST,
           "malformed request: " + ProxyErrors.describe(r.decoderResult().cause()));
       return;
+    }
+    if (INBOUND.equals(direction)) {
+      String refused = InboundAccess.refused(client);
+      if (refused != null) {
+        meters.request();
+        answer(HttpResponseStatus.FORBIDDEN, refused);
+        return;
+      }
+      InboundAccess.rewrite(r.headers(), InboundAccess.clientId(client));
     }
     meters.request();
     ex =

@@ -150,6 +150,21 @@ final class Http2Exchange {
     }
   }
 
+  /**
+   * The connection was refused by its port's authorizations: {@code 403} with the reason, and the
+   * rest of the request is read and dropped; nothing is forwarded.
+   */
+  void forbidden(String reason) {
+    opened = true;
+    discarding = true;
+    start = System.nanoTime();
+    status = 403;
+    client.meters.request();
+    client.meters.response(403, true);
+    client.meters.latency(start);
+    client.headers(id, ProxyErrors.http2(HttpResponseStatus.FORBIDDEN, reason), true);
+  }
+
   private void dialFailed(@Nullable Throwable cause) {
     InetSocketAddress failed = pick().endpoint();
     pick().failed();

@@ -4,6 +4,7 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.http.Handoff;
 import dev.portolan.proxy.http.HttpContext;
 import dev.portolan.proxy.http.HttpMeters;
+import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -45,6 +46,7 @@ public final class Http2Proxy extends Http2Side {
   private final Http2Upstreams upstreams;
   final HttpMeters meters;
   private final String direction;
+  private final boolean inbound;
 
   private Http2Proxy(
       Http2ConnectionDecoder d,
@@ -59,6 +61,7 @@ public final class Http2Proxy extends Http2Side {
     this.upstreams = upstreams;
     this.meters = new HttpMeters(shared.metrics(), shared.direction(), route.target());
     this.direction = shared.direction();
+    this.inbound = "inbound".equals(direction);
     d.frameListener(new Frames());
     connection()
         .addListener(
@@ -122,6 +125,14 @@ public final class Http2Proxy extends Http2Side {
         }
         x = new Http2Exchange(Http2Proxy.this, id);
         exchanges.put(id, x);
+        String refused = inbound ? InboundAccess.refused(ctx.channel()) : null;
+        if (refused != null) {
+          x.forbidden(refused);
+          return;
+        }
+      }
+      if (inbound) {
+        InboundAccess.rewrite(headers, InboundAccess.clientId(ctx.channel()));
       }
       x.requestHeaders(headers, end);
     }

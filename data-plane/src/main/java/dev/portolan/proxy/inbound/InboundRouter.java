@@ -2,6 +2,7 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.policy.model.PortSet;
 import dev.portolan.proxy.discovery.Discovery;
+import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
@@ -91,8 +92,22 @@ public final class InboundRouter {
     }
     InetSocketAddress app = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     return discovery
-        .inbound(port, ch.closeFuture())
-        .thenApply(handling -> new Route(app, handling, target));
+        .inboundPolicy(port, ch.closeFuture())
+        .thenApply(policy -> {
+          String why =
+              Authorizer.refusal(
+                  policy.authorizations(), source(ch), InboundAccess.clientId(ch), port);
+          if (why == null) {
+            return new Route(app, policy.handling(), target);
+          }
+          unauthorized(ch, why);
+          if (policy.handling() instanceof Handling.Codec) {
+            // A declared HTTP port: every request is answered 403 by the proxy, none forwarded.
+            ch.attr(InboundAccess.REFUSED).set(why);
+            return new Route(app, policy.handling(), target);
+          }
+          return null; // closed before a byte reaches the application
+        });
   }
 
   /** The opaque transport: mesh TLS, the header, then the app's port on loopback. */
@@ -131,9 +146,7 @@ public final class InboundRouter {
                         result.complete(null);
                         return;
                       }
-                      InetSocketAddress app =
-                          new InetSocketAddress(InetAddress.getLoopbackAddress(), h.port());
-                      result.complete(new Route(app, Handling.OPAQUE, local + ":" + h.port()));
+                      authorize(ctx.channel(), h.port(), local, result);
                     }
 
                     @Override
@@ -150,6 +163,56 @@ public final class InboundRouter {
     }
     ch.read();
     return result;
+  }
+
+  /**
+   * The header's port is served only if its authorizations admit this client, identified by its
+   * verified client certificate (docs/design/inbound.md); otherwise the connection is closed before
+   * a byte reaches the application.
+   */
+  private void authorize(
+      Channel ch, int port, String local, CompletableFuture<@Nullable Route> result) {
+    discovery
+        .inboundPolicy(port, ch.closeFuture())
+        .whenComplete((policy, err) ->
+            ch.eventLoop()
+                .execute(() -> {
+                  String why =
+                      policy == null
+                          ? "no policy for port " + port + ": " + err
+                          : Authorizer.refusal(
+                              policy.authorizations(),
+                              source(ch),
+                              InboundAccess.clientId(ch),
+                              port);
+                  if (why != null) {
+                    refused(ch, "unauthorized", why);
+                    ch.close();
+                    result.complete(null);
+                    return;
+                  }
+                  InetSocketAddress app =
+                      new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+                  result.complete(new Route(app, Handling.OPAQUE, local + ":" + port));
+                }));
+  }
+
+  private static InetAddress source(Channel ch) {
+    return ((InetSocketAddress) ch.remoteAddress()).getAddress();
+  }
+
+  /** A redirected connection refused by its port's authorizations: counted, logged once. */
+  private void unauthorized(Channel ch, String why) {
+    metrics.counter("inbound_refused_total", "reason", "unauthorized").increment();
+    if (LOGGED.add("redirected:unauthorized")) {
+      log.warn(
+          "inbound connection from {} refused (unauthorized): {} (logged once, counted in"
+              + " inbound_refused_total)",
+          ch.remoteAddress(),
+          why);
+    } else if (log.isDebugEnabled()) {
+      log.debug("inbound connection from {} refused (unauthorized): {}", ch.remoteAddress(), why);
+    }
   }
 
   /** Why a header's port may not be served, or null. */

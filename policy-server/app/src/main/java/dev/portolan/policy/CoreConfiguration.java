@@ -1,5 +1,6 @@
 package dev.portolan.policy;
 
+import dev.portolan.policy.config.InboundProperties;
 import dev.portolan.policy.config.PortolanProperties;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.IndexObserver;
@@ -40,10 +41,14 @@ public class CoreConfiguration {
 
   /** The rewrite to the inbound port is NetworkPolicy-aware unless the install says always. */
   @Bean
-  Resolver resolver(MeshSettings settings, NetworkPolicyProperties networkPolicy) {
-    return networkPolicy.rewrite() == NetworkPolicyProperties.Rewrite.AWARE
-        ? new Resolver(settings, new NetworkPolicyTransport())
-        : new Resolver(settings, OpaqueTransportPolicy.ALWAYS);
+  Resolver resolver(
+      MeshSettings settings, NetworkPolicyProperties networkPolicy, InboundProperties inbound) {
+    return new Resolver(
+        settings,
+        networkPolicy.rewrite() == NetworkPolicyProperties.Rewrite.AWARE
+            ? new NetworkPolicyTransport()
+            : OpaqueTransportPolicy.ALWAYS,
+        inbound.settings());
   }
 
   @Bean(destroyMethod = "close")

@@ -44,6 +44,12 @@ class ActuatorTest {
                     "  labels:",
                     "  annotations: {config.linkerd.io/opaque-ports: \"8000,abc-def,70000\"}\n  labels:"),
             pod("web", "old-0", "old", "10.42.8.2", "http", 80),
+            pod("web", "guarded-0", "guarded", "10.42.8.3", "https", 8443)
+                .replace(
+                    "  labels:",
+                    "  annotations: {config.linkerd.io/default-inbound-policy: open-to-all,"
+                        + " config.linkerd.io/proxy-require-identity-inbound-ports: \"8443\"}\n"
+                        + "  labels:"),
             server("web", "a-first", "old", "80", "HTTP/2")
                 .replace(
                     "  namespace: web",
@@ -82,6 +88,22 @@ class ActuatorTest {
     assertThat(port.path("invalidTokens").get(0).path("reason").asString())
         .isEqualTo("unknown port name");
     assertThat(port.path("invalidTokens").get(1).path("position").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void explain_says_who_may_connect_and_where_that_came_from() throws Exception {
+    JsonNode a =
+        json.readTree(fetch("/actuator/opaqueports/web/pod/guarded-0").body())
+            .path("ports")
+            .get(0)
+            .path("authorization");
+    assertThat(a.path("policy").asString()).isEqualTo("all-unauthenticated");
+    assertThat(a.path("source").path("source").asString()).isEqualTo("default");
+    assertThat(a.path("requireIdentity").asBoolean()).isTrue();
+    assertThat(a.path("summary").asString()).contains("meshed clients only");
+    assertThat(a.path("invalidTokens").get(0).path("token").asString()).isEqualTo("open-to-all");
+    assertThat(a.path("invalidTokens").get(0).path("reason").asString())
+        .contains("not a default inbound policy");
   }
 
   @Test

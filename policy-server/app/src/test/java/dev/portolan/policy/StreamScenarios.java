@@ -169,6 +169,61 @@ abstract class StreamScenarios {
     await().until(() -> r.size() == 3 && r.last().getProtocol().hasOpaque());
   }
 
+  /**
+   * The wire answer carries the default inbound policy as linkerd2-proxy-api's Authz, and a
+   * Namespace edit of {@code config.linkerd.io/default-inbound-policy} reaches an open WatchPort.
+   */
+  @Test
+  void default_inbound_policy_is_on_the_wire_and_follows_the_namespace() {
+    Recorder<Server> r = new Recorder<>();
+    inbound.watchPort(
+        PortSpec.newBuilder()
+            .setWorkload("{\"ns\":\"mail\",\"pod\":\"smtp-0\"}")
+            .setPort(2525)
+            .build(),
+        r);
+    await().until(() -> r.size() == 1);
+    Server first = r.last();
+    assertThat(first.getAuthorizationsList()).hasSize(1);
+    var all = first.getAuthorizations(0);
+    assertThat(all.getAuthentication().hasUnauthenticated()).isTrue();
+    assertThat(all.getNetworksList())
+        .extracting(n -> n.getNet().getPrefixLen(), n -> n.getNet().getIp().hasIpv6())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(0, false),
+            org.assertj.core.groups.Tuple.tuple(0, true));
+    assertThat(all.getLabelsMap())
+        .containsEntry("group", "")
+        .containsEntry("kind", "default")
+        .containsEntry("name", "all-unauthenticated");
+    assertThat(all.getMetadata().getDefault()).isEqualTo("all-unauthenticated");
+
+    String authenticated =
+        namespace("mail", "2525")
+            .replace(
+                "  annotations:\n",
+                "  annotations:\n    config.linkerd.io/default-inbound-policy: all-authenticated\n");
+    cluster().write("00-ns.yaml", docs(namespace("apps", null), authenticated));
+    await()
+        .until(() ->
+            r.last().getAuthorizationsCount() == 1
+                && r.last().getAuthorizations(0).getAuthentication().hasMeshTLS());
+    var mesh = r.last().getAuthorizations(0).getAuthentication().getMeshTLS();
+    // One empty suffix: every verified identity, as Linkerd writes all-authenticated.
+    assertThat(mesh.getIdentities().getSuffixesList())
+        .singleElement()
+        .satisfies(sfx -> assertThat(sfx.getPartsList()).isEmpty());
+    assertThat(r.last().getAuthorizations(0).getLabelsMap())
+        .containsEntry("name", "all-authenticated");
+
+    String deny = authenticated.replace("all-authenticated", "deny");
+    cluster().write("00-ns.yaml", docs(namespace("apps", null), deny));
+    await().until(() -> r.last().getAuthorizationsCount() == 0);
+    assertThat(r.last().getProtocol().hasOpaque()).isTrue();
+    cluster().write("00-ns.yaml", docs(namespace("apps", null), namespace("mail", "2525")));
+    await().until(() -> r.last().getAuthorizationsCount() == 1);
+  }
+
   @Test
   void endpoint_that_becomes_not_ready_is_removed() {
     String ready = pod("apps", "flaky-0", "flaky", "10.42.5.50", "http", 8080);

@@ -2,6 +2,7 @@ package dev.portolan.policy.explain;
 
 import dev.portolan.api.v1.ExplainResponse;
 import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.InboundAuthz;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.Protocol;
 import dev.portolan.policy.model.TokenReport;
@@ -32,6 +33,7 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
    * @param invalidTokens invalid tokens in the annotations consulted for this answer
    * @param networkPolicyConflicts Pods: where a NetworkPolicy makes Portolan withhold the rewrite
    *     of this port to the inbound port from some clients (docs/networkpolicy.md)
+   * @param authz Pods only: who may connect to the port
    */
   public record Port(
       int port,
@@ -43,7 +45,8 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
       ProvenanceView provenance,
       List<ObjectRef> shadowed,
       List<TokenReport> invalidTokens,
-      List<Conflict> networkPolicyConflicts) {
+      List<Conflict> networkPolicyConflicts,
+      @Nullable Authz authz) {
     public Port {
       shadowed = List.copyOf(shadowed);
       invalidTokens = List.copyOf(invalidTokens);
@@ -62,7 +65,8 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
           ProvenanceView.of(d.provenance()),
           d.shadowed(),
           d.invalidTokens(),
-          List.of());
+          List.of(),
+          p.authz() == null ? null : Authz.of(p.authz()));
     }
 
     Port withConflicts(List<Conflict> conflicts) {
@@ -76,7 +80,37 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
           provenance,
           shadowed,
           invalidTokens,
-          conflicts);
+          conflicts,
+          authz);
+    }
+  }
+
+  /**
+   * Who may connect to a Pod's port, and where that came from.
+   *
+   * @param policy the default inbound policy's name, e.g. {@code all-authenticated}
+   * @param source the Pod or Namespace annotation, or the install default
+   * @param requireIdentity the port is in proxy-require-identity-inbound-ports
+   * @param summary one readable line
+   * @param invalidTokens bad values skipped on the way (each fell back to the next level)
+   */
+  public record Authz(
+      String policy,
+      ProvenanceView source,
+      boolean requireIdentity,
+      String summary,
+      List<TokenReport> invalidTokens) {
+    public Authz {
+      invalidTokens = List.copyOf(invalidTokens);
+    }
+
+    static Authz of(InboundAuthz a) {
+      return new Authz(
+          a.policy().value(),
+          ProvenanceView.of(a.source()),
+          a.requireIdentity(),
+          a.summary(),
+          a.invalidTokens());
     }
   }
 

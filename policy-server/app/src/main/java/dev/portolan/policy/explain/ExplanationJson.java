@@ -46,6 +46,16 @@ final class ExplanationJson {
           "networkPolicyConflicts",
           p.networkPolicyConflicts().stream().map(c -> c.toJson()).toList());
     }
+    Explanation.Authz a = p.authz();
+    if (a != null) {
+      Map<String, Object> authz = new LinkedHashMap<>();
+      authz.put("policy", a.policy());
+      authz.put("source", provenance(a.source()));
+      authz.put("requireIdentity", a.requireIdentity());
+      authz.put("summary", a.summary());
+      authz.put("invalidTokens", a.invalidTokens().stream().map(ExplanationJson::token).toList());
+      out.put("authorization", authz);
+    }
     return out;
   }
 

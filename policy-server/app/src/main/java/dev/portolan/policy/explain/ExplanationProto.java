@@ -29,6 +29,17 @@ final class ExplanationProto {
       p.shadowed().forEach(s -> pb.addShadowed(ref(s)));
       p.invalidTokens().forEach(t -> pb.addInvalidTokens(token(t)));
       p.networkPolicyConflicts().forEach(c -> pb.addNetworkPolicyConflicts(conflict(c)));
+      Explanation.Authz a = p.authz();
+      if (a != null) {
+        var ab =
+            dev.portolan.api.v1.InboundAuthorization.newBuilder()
+                .setPolicy(a.policy())
+                .setSource(provenance(a.source()))
+                .setRequireIdentity(a.requireIdentity())
+                .setSummary(a.summary());
+        a.invalidTokens().forEach(t -> ab.addInvalidTokens(token(t)));
+        pb.setAuthorization(ab);
+      }
       b.addPorts(pb);
     }
     return b.build();

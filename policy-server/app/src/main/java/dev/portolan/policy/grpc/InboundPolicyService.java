@@ -43,8 +43,9 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       return;
     }
     observer.onNext(
-        Translator.inboundServer(
-            Objects.requireNonNull(policy.protocol(), "an existing Pod has a protocol")));
+        AuthzWire.server(
+            Objects.requireNonNull(policy.protocol(), "an existing Pod has a protocol"),
+            policy.authz()));
     observer.onCompleted();
   }
 
@@ -104,7 +105,7 @@ final class InboundPolicyService extends InboundServerPoliciesGrpc.InboundServer
       if (value == null || !value.podExists() || value.protocol() == null) {
         return null;
       }
-      Server s = Translator.inboundServer(value.protocol());
+      Server s = AuthzWire.server(value.protocol(), value.authz());
       if (s.equals(last)) {
         return null;
       }

@@ -185,13 +185,13 @@ final class SelfCertificate {
   X509ExtendedKeyManager keyManager() {
     return new X509ExtendedKeyManager() {
       @Override
-      public String chooseEngineServerAlias(
+      public @Nullable String chooseEngineServerAlias(
           String keyType, Principal @Nullable [] issuers, @Nullable SSLEngine engine) {
         return alias(keyType);
       }
 
       @Override
-      public String chooseServerAlias(
+      public @Nullable String chooseServerAlias(
           String keyType, Principal @Nullable [] issuers, @Nullable Socket socket) {
         return alias(keyType);
       }

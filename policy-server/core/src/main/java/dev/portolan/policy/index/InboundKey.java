@@ -1,6 +1,7 @@
 package dev.portolan.policy.index;
 
 import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.InboundAuthz;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.resolve.Resolver;
 import org.jspecify.annotations.Nullable;
@@ -12,7 +13,10 @@ public record InboundKey(String namespace, String pod, int port)
   @Override
   public Policy compute(Resolver resolver, Snapshot snapshot) {
     PodInfo p = snapshot.pod(namespace, pod);
-    return p == null ? Policy.UNKNOWN_POD : new Policy(true, resolver.inbound(snapshot, p, port));
+    return p == null
+        ? Policy.UNKNOWN_POD
+        : new Policy(
+            true, resolver.inbound(snapshot, p, port), resolver.inboundAuthz(snapshot, p, port));
   }
 
   @Override
@@ -21,9 +25,12 @@ public record InboundKey(String namespace, String pod, int port)
   }
 
   /**
-   * @param podExists false while the Pod is unknown (then {@code protocol} is null)
+   * @param podExists false while the Pod is unknown (then {@code protocol} and {@code authz} are
+   *     null)
+   * @param authz who may connect to the port
    */
-  public record Policy(boolean podExists, @Nullable EffectiveProtocol protocol) {
-    public static final Policy UNKNOWN_POD = new Policy(false, null);
+  public record Policy(
+      boolean podExists, @Nullable EffectiveProtocol protocol, @Nullable InboundAuthz authz) {
+    public static final Policy UNKNOWN_POD = new Policy(false, null, null);
   }
 }

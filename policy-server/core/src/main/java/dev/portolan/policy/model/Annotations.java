@@ -10,6 +10,7 @@ public final class Annotations {
       "config.linkerd.io/enable-external-profiles";
   public static final String REQUIRE_IDENTITY_INBOUND_PORTS =
       "config.linkerd.io/proxy-require-identity-inbound-ports";
+  public static final String DEFAULT_INBOUND_POLICY = "config.linkerd.io/default-inbound-policy";
 
   /** A Pod is meshed when it carries this label (the injector sets it). */
   public static final String CONTROL_PLANE_NS_LABEL = "linkerd.io/control-plane-ns";

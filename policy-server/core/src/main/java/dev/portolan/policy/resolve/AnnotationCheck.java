@@ -41,11 +41,14 @@ public final class AnnotationCheck {
         for (String key : POD_KEYS) {
           check(p.ref(), p.annotations(), key, p.portNames(), out);
         }
+        AuthzResolver.check(p.ref(), p.annotations(), out);
       }
       case ServiceInfo s ->
           check(s.ref(), s.annotations(), Annotations.OPAQUE_PORTS, s.portNames(), out);
-      case NamespaceInfo n ->
-          check(n.ref(), n.annotations(), Annotations.OPAQUE_PORTS, ANY_NAME, out);
+      case NamespaceInfo n -> {
+        check(n.ref(), n.annotations(), Annotations.OPAQUE_PORTS, ANY_NAME, out);
+        AuthzResolver.check(n.ref(), n.annotations(), out);
+      }
       default -> {}
     }
     return out;

@@ -1,7 +1,9 @@
 package dev.portolan.policy.resolve;
 
+import dev.portolan.policy.model.AuthzSettings;
 import dev.portolan.policy.model.ContainerPort;
 import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.InboundAuthz;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.ServiceInfo;
@@ -19,12 +21,19 @@ import java.util.TreeSet;
 public final class Resolver {
   private final MeshSettings settings;
   private final InboundResolver inbound;
+  private final AuthzResolver authz;
   private final ServiceResolver services;
   private final EndpointResolver endpoints;
   private final OpaqueTransportPolicy transportPolicy;
 
   public Resolver(MeshSettings settings, OpaqueTransportPolicy transportPolicy) {
+    this(settings, transportPolicy, AuthzSettings.defaults());
+  }
+
+  public Resolver(
+      MeshSettings settings, OpaqueTransportPolicy transportPolicy, AuthzSettings authz) {
     this.settings = settings;
+    this.authz = new AuthzResolver(authz);
     this.inbound = new InboundResolver(settings);
     this.services = new ServiceResolver(settings, inbound);
     this.endpoints = new EndpointResolver(settings, inbound);
@@ -42,6 +51,11 @@ public final class Resolver {
   /** The inbound rules of (pod, port): docs/design/sources-and-precedence.md. */
   public EffectiveProtocol inbound(ClusterView view, PodInfo pod, int port) {
     return inbound.resolve(view, pod, port);
+  }
+
+  /** Who may connect to (pod, port): docs/design/inbound.md. */
+  public InboundAuthz inboundAuthz(ClusterView view, PodInfo pod, int port) {
+    return authz.resolve(view, pod, port);
   }
 
   /** The Service rules of (service, port): docs/design/sources-and-precedence.md. */
@@ -176,7 +190,9 @@ public final class Resolver {
     }
     List<PortExplanation> out = new ArrayList<>();
     for (int p : ports) {
-      out.add(new PortExplanation(p, Integer.toString(p), inbound(view, pod, p)));
+      out.add(
+          new PortExplanation(
+              p, Integer.toString(p), inbound(view, pod, p), inboundAuthz(view, pod, p)));
     }
     return out;
   }

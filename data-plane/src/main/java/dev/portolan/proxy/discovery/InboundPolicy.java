@@ -1,0 +1,113 @@
+package dev.portolan.proxy.discovery;
+
+import dev.portolan.api.inbound.Authn;
+import dev.portolan.api.inbound.Authz;
+import dev.portolan.api.inbound.Server;
+import dev.portolan.api.net.IPNetwork;
+import dev.portolan.policy.model.Authentication;
+import dev.portolan.policy.model.Authorization;
+import dev.portolan.policy.model.Cidr;
+import dev.portolan.policy.model.IpAddress;
+import dev.portolan.proxy.route.Handling;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One inbound port's policy as the data path uses it: how its bytes are handled and who may connect
+ * (docs/design/inbound.md).
+ *
+ * @param handling opaque, detect or a declared codec
+ * @param authorizations the port's {@code Server.authorizations}; empty admits nobody (as Linkerd
+ *     reads an empty list); null while the control plane never answered, then every client is
+ *     admitted (the install default, all-unauthenticated, as the proxy's own fallback)
+ */
+public record InboundPolicy(Handling handling, @Nullable List<Authorization> authorizations) {
+  public InboundPolicy {
+    authorizations = authorizations == null ? null : List.copyOf(authorizations);
+  }
+
+  static InboundPolicy of(Server s) {
+    List<Authorization> out = new ArrayList<>(s.getAuthorizationsCount());
+    for (Authz a : s.getAuthorizationsList()) {
+      Authorization z = authorization(a);
+      if (z != null) {
+        out.add(z);
+      }
+    }
+    return new InboundPolicy(Discovery.policy(s), out);
+  }
+
+  /**
+   * The authorization an {@code Authz} describes, or null for one this proxy cannot honour (no
+   * networks, no authentication, an address it cannot read): such an entry admits nobody, the safe
+   * reading of what it does not understand.
+   */
+  static @Nullable Authorization authorization(Authz a) {
+    List<Authorization.Network> networks = new ArrayList<>();
+    for (var n : a.getNetworksList()) {
+      Cidr net = cidr(n.getNet());
+      if (net == null) {
+        return null;
+      }
+      List<Cidr> except = new ArrayList<>();
+      for (IPNetwork e : n.getExceptList()) {
+        Cidr c = cidr(e);
+        if (c != null) {
+          except.add(c);
+        }
+      }
+      networks.add(new Authorization.Network(net, except));
+    }
+    Authentication authn = authentication(a.getAuthentication());
+    if (networks.isEmpty() || authn == null) {
+      return null;
+    }
+    String name = a.getLabelsOrDefault("name", a.getMetadata().getDefault());
+    return new Authorization(networks, authn, name);
+  }
+
+  private static @Nullable Authentication authentication(Authn a) {
+    return switch (a.getPermitCase()) {
+      case UNAUTHENTICATED -> Authentication.UNAUTHENTICATED;
+      case MESHTLS -> {
+        Authn.PermitMeshTLS m = a.getMeshTLS();
+        yield switch (m.getClientsCase()) {
+          // Any client that did mesh TLS, identity or not: a verified session is required.
+          case UNAUTHENTICATED -> Authentication.ANY_MESH_IDENTITY;
+          case IDENTITIES ->
+              new Authentication.MeshTls(
+                  m.getIdentities().getIdentitiesList().stream().map(i -> i.getName()).toList(),
+                  m.getIdentities().getSuffixesList().stream()
+                      .map(sfx -> (List<String>) List.copyOf(sfx.getPartsList()))
+                      .toList());
+          case CLIENTS_NOT_SET -> null;
+        };
+      }
+      case PERMIT_NOT_SET -> null;
+    };
+  }
+
+  private static @Nullable Cidr cidr(IPNetwork n) {
+    var ip = n.getIp();
+    IpAddress address;
+    switch (ip.getIpCase()) {
+      case IPV4 -> address = IpAddress.of(ByteBuffer.allocate(4).putInt(ip.getIpv4()).array());
+      case IPV6 ->
+          address =
+              IpAddress.of(
+                  ByteBuffer.allocate(16)
+                      .putLong(ip.getIpv6().getFirst())
+                      .putLong(ip.getIpv6().getLast())
+                      .array());
+      default -> {
+        return null;
+      }
+    }
+    if (n.getPrefixLen() > address.bits()) {
+      return null;
+    }
+    return new Cidr(address, n.getPrefixLen());
+  }
+}

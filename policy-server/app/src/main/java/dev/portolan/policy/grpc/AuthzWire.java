@@ -1,0 +1,96 @@
+package dev.portolan.policy.grpc;
+
+import dev.portolan.api.inbound.Authn;
+import dev.portolan.api.inbound.Authz;
+import dev.portolan.api.inbound.Identity;
+import dev.portolan.api.inbound.IdentitySuffix;
+import dev.portolan.api.inbound.Network;
+import dev.portolan.api.inbound.Server;
+import dev.portolan.api.meta.Metadata;
+import dev.portolan.api.net.IPAddress;
+import dev.portolan.api.net.IPNetwork;
+import dev.portolan.api.net.IPv6;
+import dev.portolan.policy.model.Authentication;
+import dev.portolan.policy.model.Authorization;
+import dev.portolan.policy.model.Cidr;
+import dev.portolan.policy.model.EffectiveProtocol;
+import dev.portolan.policy.model.InboundAuthz;
+import dev.portolan.policy.model.Provenance;
+import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Inbound authorizations as linkerd2-proxy-api's {@code Server.authorizations}
+ * (docs/design/wire.md): labels {@code {group:"", kind:"default", name:<policy>}} and {@code
+ * Metadata.default = <policy>}, as Linkerd's policy controller writes its default policies.
+ */
+final class AuthzWire {
+  private AuthzWire() {}
+
+  /** The port's Server answer: protocol and provenance labels, then who may connect. */
+  static Server server(EffectiveProtocol protocol, @Nullable InboundAuthz authz) {
+    Server s = Translator.inboundServer(protocol);
+    if (authz == null) {
+      return s;
+    }
+    Server.Builder b = s.toBuilder();
+    if (protocol.provenance() instanceof Provenance.Default) {
+      // The Server is a default one: name it after the default policy, as Linkerd does.
+      b.putLabels("name", authz.policy().value());
+    }
+    for (Authorization a : authz.authorizations()) {
+      b.addAuthorizations(authz(a));
+    }
+    return b.build();
+  }
+
+  static Authz authz(Authorization a) {
+    Authz.Builder b =
+        Authz.newBuilder()
+            .setAuthentication(authn(a.authentication()))
+            .putLabels("group", "")
+            .putLabels("kind", "default")
+            .putLabels("name", a.name())
+            .setMetadata(Metadata.newBuilder().setDefault(a.name()));
+    for (Authorization.Network n : a.networks()) {
+      Network.Builder nb = Network.newBuilder().setNet(network(n.net()));
+      for (Cidr e : n.except()) {
+        nb.addExcept(network(e));
+      }
+      b.addNetworks(nb);
+    }
+    return b.build();
+  }
+
+  static Authn authn(Authentication a) {
+    return switch (a) {
+      case Authentication.Unauthenticated u ->
+          Authn.newBuilder()
+              .setUnauthenticated(Authn.PermitUnauthenticated.getDefaultInstance())
+              .build();
+      case Authentication.MeshTls m -> {
+        Authn.PermitClientIdentities.Builder ids = Authn.PermitClientIdentities.newBuilder();
+        for (String id : m.identities()) {
+          ids.addIdentities(Identity.newBuilder().setName(id));
+        }
+        for (var parts : m.suffixes()) {
+          ids.addSuffixes(IdentitySuffix.newBuilder().addAllParts(parts));
+        }
+        yield Authn.newBuilder()
+            .setMeshTLS(Authn.PermitMeshTLS.newBuilder().setIdentities(ids))
+            .build();
+      }
+    };
+  }
+
+  static IPNetwork network(Cidr c) {
+    ByteBuffer bytes = ByteBuffer.wrap(c.network().bytes());
+    IPAddress ip =
+        c.network().v6()
+            ? IPAddress.newBuilder()
+                .setIpv6(IPv6.newBuilder().setFirst(bytes.getLong()).setLast(bytes.getLong()))
+                .build()
+            : IPAddress.newBuilder().setIpv4(bytes.getInt()).build();
+    return IPNetwork.newBuilder().setIp(ip).setPrefixLen(c.prefix()).build();
+  }
+}
