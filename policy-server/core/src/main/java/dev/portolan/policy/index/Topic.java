@@ -53,7 +53,8 @@ final class Topic<V> {
   /** The base value and the classes that see something else; replaced whole. */
   private record State<V>(Versioned<V> base, Map<ClientClass, Versioned<V>> byClass) {
     Versioned<V> get(ClientClass c) {
-      return byClass.getOrDefault(c, base);
+      // Read by every stream of the topic on every change: no class hashing while none differs.
+      return byClass.isEmpty() ? base : byClass.getOrDefault(c, base);
     }
   }
 
