@@ -33,6 +33,13 @@ public final class ServerProcess implements AutoCloseable {
   /** Starts on the manifests of {@code dir} on free ports and waits for the listening line. */
   public static ServerProcess start(ManifestDir dir, Duration startTimeout, String... extra)
       throws IOException {
+    return start(dir, startTimeout, List.of(), extra);
+  }
+
+  /** As {@link #start(ManifestDir, Duration, String...)}, with JVM options (system properties). */
+  public static ServerProcess start(
+      ManifestDir dir, Duration startTimeout, List<String> jvmOptions, String... extra)
+      throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd =
         new ArrayList<>(
@@ -41,14 +48,17 @@ public final class ServerProcess implements AutoCloseable {
                 // as bin/policy-server and the image
                 "-XX:+ExitOnOutOfMemoryError",
                 "--enable-native-access=ALL-UNNAMED",
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                PolicyServerApplication.class.getName(),
-                "--portolan.grpc.port=0",
-                "--server.port=0",
-                "--portolan.manifests.dir=" + dir.path(),
-                "--spring.main.banner-mode=off"));
+                "-Xmx256m"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            PolicyServerApplication.class.getName(),
+            "--portolan.grpc.port=0",
+            "--server.port=0",
+            "--portolan.manifests.dir=" + dir.path(),
+            "--spring.main.banner-mode=off"));
     cmd.addAll(List.of(extra));
     Path log = Files.createTempFile("portolan-server", ".log");
     Process p =

@@ -1,9 +1,14 @@
 package dev.portolan.policy.grpc;
 
+import dev.portolan.api.destination.AddrSet;
+import dev.portolan.api.destination.Update;
 import dev.portolan.api.destination.WeightedAddr;
+import dev.portolan.api.destination.WeightedAddrSet;
+import dev.portolan.api.net.TcpAddress;
 import dev.portolan.policy.resolve.Endpoint;
 import dev.portolan.policy.resolve.EndpointSet;
 import dev.portolan.policy.resolve.Overlay;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -66,9 +71,23 @@ final class EndpointsWire {
 
   /**
    * The positions to remove (in the old view) and to add (in the new view: new or changed
-   * addresses). Holds only indexes, never the views.
+   * addresses), and the messages that carry them. Holds indexes and messages, never the views.
+   *
+   * <p>The messages are built once, by the first stream that takes this step, and written as they
+   * are by every other: a change that reaches a thousand streams of one destination builds one
+   * {@code remove} and one {@code add}, not a thousand of each.
    */
-  record Delta(int[] removed, int[] added) {
+  static final class Delta {
+    private static final int PER_ADDRESS_OVERHEAD = 4; // field tag and length prefix
+    private final int[] removed;
+    private final int[] added;
+    private volatile Update @Nullable [] messages;
+
+    private Delta(int[] removed, int[] added) {
+      this.removed = removed;
+      this.added = added;
+    }
+
     static Delta between(View from, View to) {
       int[] removed = new int[from.size()];
       int r = 0;
@@ -87,6 +106,66 @@ final class EndpointsWire {
         }
       }
       return new Delta(Arrays.copyOf(removed, r), Arrays.copyOf(added, a));
+    }
+
+    /**
+     * The removes, then the adds, that take a client from {@code from} to {@code to} (the views
+     * this delta was computed between), each message at most about {@code maxBytes}.
+     */
+    Update[] messages(View from, View to, int maxBytes) {
+      Update[] m = messages;
+      if (m == null) {
+        synchronized (this) {
+          m = messages;
+          if (m == null) {
+            m = build(from, to, maxBytes);
+            messages = m;
+          }
+        }
+      }
+      return m;
+    }
+
+    private Update[] build(View from, View to, int maxBytes) {
+      List<Update> out = new ArrayList<>();
+      AddrSet.Builder remove = null;
+      int bytes = 0;
+      for (int i : removed) {
+        TcpAddress addr = from.addr(i).getAddr();
+        int size = addr.getSerializedSize() + PER_ADDRESS_OVERHEAD;
+        if (remove != null && bytes + size > maxBytes) {
+          out.add(Update.newBuilder().setRemove(remove).build());
+          remove = null;
+        }
+        if (remove == null) {
+          remove = AddrSet.newBuilder();
+          bytes = 0;
+        }
+        remove.addAddrs(addr);
+        bytes += size;
+      }
+      if (remove != null) {
+        out.add(Update.newBuilder().setRemove(remove).build());
+      }
+      WeightedAddrSet.Builder add = null;
+      for (int j : added) {
+        WeightedAddr a = to.addr(j);
+        int size = a.getSerializedSize() + PER_ADDRESS_OVERHEAD;
+        if (add != null && bytes + size > maxBytes) {
+          out.add(Update.newBuilder().setAdd(add).build());
+          add = null;
+        }
+        if (add == null) {
+          add = WeightedAddrSet.newBuilder().putAllMetricLabels(to.labels());
+          bytes = 0;
+        }
+        add.addAddrs(a);
+        bytes += size;
+      }
+      if (add != null) {
+        out.add(Update.newBuilder().setAdd(add).build());
+      }
+      return out.toArray(Update[]::new);
     }
   }
 

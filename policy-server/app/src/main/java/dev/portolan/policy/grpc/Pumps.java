@@ -8,7 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * What every stream pump of a server shares: where drains run, the timer that notices a stream
  * nobody reads, the meters, the limits, and the aggregated warnings.
  *
- * @param drains runs each drain (virtual threads: drains are short and independent)
+ * @param drains runs each drain (a thread per core: drains never block)
  * @param timers one thread for the unread-stream checks
  */
 record Pumps(

@@ -65,7 +65,8 @@ final class Topic<V> {
       Map<Object, Versioned<V>> byKey,
       long keysAt) {
     Versioned<V> get(ClientClass c) {
-      return byClass.getOrDefault(c, base);
+      // Read by every stream of the topic on every change: no class hashing while none differs.
+      return byClass.isEmpty() ? base : byClass.getOrDefault(c, base);
     }
   }
 
