@@ -138,7 +138,8 @@ public final class ProxyMain {
                 config.discoveryWait(),
                 config.detectTimeout(),
                 config.ioTransport().socketChannel(),
-                config.discoveryLimits()),
+                config.discoveryLimits(),
+                config.contextToken()),
             metrics,
             admin);
     ServerFirstCache serverFirst = new ServerFirstCache(10_000, Duration.ofMinutes(10));
