@@ -36,6 +36,11 @@ import java.util.Map;
  *     proxy-init skips them); a transport header naming one is refused
  * @param transportHeaderTimeout {@code PORTOLAN_TRANSPORT_HEADER_TIMEOUT}: how long a client of the
  *     inbound port has, once mesh TLS is verified, to send the whole transport header (10s)
+ * @param nodeName {@code PORTOLAN_NODE_NAME}: the node this pod runs on (the injector sets it from
+ *     the downward API's {@code spec.nodeName}); empty when unknown
+ * @param contextToken {@code PORTOLAN_CONTEXT_TOKEN}: sent on every Destination request, as
+ *     Linkerd's proxy sends {@code LINKERD2_PROXY_DESTINATION_CONTEXT} (docs/design/streams.md);
+ *     when unset, built from the namespace, node name and pod
  */
 public record ProxyConfig(
     String policyServer,
@@ -59,7 +64,9 @@ public record ProxyConfig(
     LogLevel logLevel,
     Limits discoveryLimits,
     PortSet skipInboundPorts,
-    Duration transportHeaderTimeout) {
+    Duration transportHeaderTimeout,
+    String nodeName,
+    String contextToken) {
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -84,7 +91,41 @@ public record ProxyConfig(
         logLevelOf(env),
         limitsOf(env),
         portsOf(env, "PORTOLAN_SKIP_INBOUND_PORTS"),
-        durationOf(env, "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", Duration.ofSeconds(10)));
+        durationOf(env, "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", Duration.ofSeconds(10)),
+        env.getOrDefault("PORTOLAN_NODE_NAME", ""),
+        contextTokenOf(env));
+  }
+
+  /**
+   * {@code PORTOLAN_CONTEXT_TOKEN} as given (the injector's, Kubernetes having expanded its
+   * downward-API references), else the same JSON built from the other variables.
+   */
+  private static String contextTokenOf(Map<String, String> env) {
+    String given = env.get("PORTOLAN_CONTEXT_TOKEN");
+    if (given != null && !given.isBlank()) {
+      return given.strip();
+    }
+    return contextToken(
+        env.getOrDefault("PORTOLAN_NAMESPACE", "default"),
+        env.getOrDefault("PORTOLAN_NODE_NAME", ""),
+        env.getOrDefault("PORTOLAN_POD", "unknown"));
+  }
+
+  /** The context token Linkerd's proxy sends: {@code {"ns":..,"nodeName":..,"pod":..}}. */
+  public static String contextToken(String namespace, String nodeName, String pod) {
+    return "{\"ns\":\""
+        + jsonEscape(namespace)
+        + "\",\"nodeName\":\""
+        + jsonEscape(nodeName)
+        + "\",\"pod\":\""
+        + jsonEscape(pod)
+        + "\"}";
+  }
+
+  // Kubernetes names hold no quote or backslash; escaping keeps a hand-set variable from
+  // producing a token the policy-server cannot parse.
+  private static String jsonEscape(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
   /** Read on its own first: it has to be applied before the transport probe creates loggers. */

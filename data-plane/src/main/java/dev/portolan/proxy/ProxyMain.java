@@ -139,7 +139,8 @@ public final class ProxyMain {
                 config.discoveryWait(),
                 config.detectTimeout(),
                 config.ioTransport().socketChannel(),
-                config.discoveryLimits()),
+                config.discoveryLimits(),
+                config.contextToken()),
             metrics,
             admin,
             identity != null && identityConfig.mode() == IdentityConfig.Mode.TLS

@@ -132,8 +132,9 @@ class CertificatesTest {
             r.getApiGroups().contains("authentication.k8s.io")
                 && r.getResources().equals(List.of("tokenreviews"))
                 && r.getVerbs().equals(List.of("create")));
-    assertThat(Yaml.at(applicationYaml(m), "portolan.injector.proxy.trust-roots-config-map"))
+    assertThat(Yaml.at(applicationYaml(m), "portolan.injector.identity.trust-roots-config-map"))
         .isEqualTo("portolan-identity-trust-roots");
+    assertThat(Yaml.at(applicationYaml(m), "portolan.injector.identity.enabled")).isEqualTo(true);
     // The key is read through the API, never mounted.
     assertThat(
             m.one(Deployment.class, "portolan-policy-server")

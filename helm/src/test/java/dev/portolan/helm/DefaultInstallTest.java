@@ -147,6 +147,8 @@ class DefaultInstallTest {
         manifest.one(MutatingWebhookConfiguration.class, "portolan-proxy-injector");
     MutatingWebhook w = mwc.getWebhooks().getFirst();
     Secret tls = manifest.one(Secret.class, "portolan-webhook-tls");
+    // One replica: a pod created while it restarts starts unmeshed rather than being refused.
+    assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
 
     X509Certificate ca = TestCertificates.certificate(decode(w.getClientConfig().getCaBundle()));
     X509Certificate serving = TestCertificates.certificate(decode(tls.getData().get("tls.crt")));
@@ -211,6 +213,12 @@ class DefaultInstallTest {
         .isEqualTo("portolan/proxy:0.1.0");
     assertThat(Yaml.at(app, "portolan.injector.cert-file"))
         .isEqualTo("/var/run/portolan/webhook-tls/tls.crt");
+    // The injector names the policy-server's identity as the gRPC port presents it.
+    assertThat(Yaml.at(app, "portolan.injector.identity.enabled")).isEqualTo(false);
+    assertThat(Yaml.at(app, "portolan.injector.identity.trust-domain")).isEqualTo("cluster.local");
+    assertThat(Yaml.at(app, "portolan.injector.identity.policy-server-service-account"))
+        .isEqualTo("portolan-policy")
+        .isEqualTo(Yaml.at(app, "portolan.grpc.tls-service-account"));
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.portolan.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.PodAffinityTerm;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,6 +73,19 @@ class HighAvailabilityTest {
         .satisfies(w ->
             assertThat(w.getPodAffinityTerm().getTopologyKey())
                 .isEqualTo("kubernetes.io/hostname"));
+  }
+
+  @Test
+  void the_webhook_fails_closed_served_by_several_replicas_under_a_budget() {
+    MutatingWebhookConfiguration mwc =
+        manifest.one(MutatingWebhookConfiguration.class, "portolan-proxy-injector");
+    Deployment d = manifest.one(Deployment.class, "portolan-policy-server");
+    PodDisruptionBudget pdb = manifest.one(PodDisruptionBudget.class, "portolan-policy-server");
+
+    assertThat(mwc.getWebhooks())
+        .allSatisfy(w -> assertThat(w.getFailurePolicy()).isEqualTo("Fail"));
+    assertThat(d.getSpec().getReplicas()).isGreaterThanOrEqualTo(2);
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isLessThan(d.getSpec().getReplicas());
   }
 
   @Test

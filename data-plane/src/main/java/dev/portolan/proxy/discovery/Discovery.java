@@ -54,6 +54,8 @@ public final class Discovery implements AutoCloseable {
    * @param detectTimeout the detection deadline of a port the control plane never answered for
    * @param socketChannel the socket channel of the admin loop's I/O transport
    * @param limits eviction, cap and reconnect bounds
+   * @param contextToken sent on every Destination request (docs/design/streams.md); null or blank:
+   *     built from the namespace and pod, with no node name
    */
   public record Settings(
       String policyServer,
@@ -62,7 +64,27 @@ public final class Discovery implements AutoCloseable {
       Duration firstAnswerWait,
       Duration detectTimeout,
       Class<? extends Channel> socketChannel,
-      Limits limits) {
+      Limits limits,
+      @Nullable String contextToken) {
+    public Settings(
+        String policyServer,
+        String namespace,
+        String pod,
+        Duration firstAnswerWait,
+        Duration detectTimeout,
+        Class<? extends Channel> socketChannel,
+        Limits limits) {
+      this(
+          policyServer,
+          namespace,
+          pod,
+          firstAnswerWait,
+          detectTimeout,
+          socketChannel,
+          limits,
+          null);
+    }
+
     public Settings(
         String policyServer,
         String namespace,
@@ -141,12 +163,15 @@ public final class Discovery implements AutoCloseable {
     this.inbound = InboundServerPoliciesGrpc.newStub(channel);
     long every = Math.max(200, config.limits().idleTimeout().toMillis() / 4);
     scheduler.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    String token = config.contextToken();
     this.contextToken =
-        "{\"ns\":\""
-            + config.namespace()
-            + "\",\"nodeName\":\"\",\"pod\":\""
-            + config.pod()
-            + "\"}";
+        token != null && !token.isBlank()
+            ? token
+            : "{\"ns\":\""
+                + config.namespace()
+                + "\",\"nodeName\":\"\",\"pod\":\""
+                + config.pod()
+                + "\"}";
   }
 
   /**

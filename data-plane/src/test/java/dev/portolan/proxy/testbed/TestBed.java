@@ -120,6 +120,24 @@ public final class TestBed implements AutoCloseable {
     return this;
   }
 
+  /**
+   * A meshed pod set up as the injector wrote it (docs/injector.md): proxy-init runs with {@code
+   * initArgs}, the init container's arguments, and the proxy with exactly {@code proxyEnv}, the
+   * proxy container's environment once Kubernetes resolved its downward-API references. Declare the
+   * pod with {@link #pod} first (meshed); this replaces what the bed would derive from its
+   * annotations.
+   */
+  public TestBed injected(String pod, List<String> initArgs, Map<String, String> proxyEnv) {
+    if (!Boolean.TRUE.equals(meshedPods.get(pod))) {
+      throw new IllegalArgumentException("declare " + pod + " as a meshed pod first");
+    }
+    injected.put(pod, new Injected(List.copyOf(initArgs), Map.copyOf(proxyEnv)));
+    return this;
+  }
+
+  private record Injected(List<String> initArgs, Map<String, String> env) {}
+
+  private final Map<String, Injected> injected = new LinkedHashMap<>();
   private final Map<String, Boolean> meshedPods = new LinkedHashMap<>();
   private final Map<String, String> podAnnotations = new LinkedHashMap<>();
   private final Map<String, String> podPorts = new LinkedHashMap<>();
@@ -341,6 +359,20 @@ public final class TestBed implements AutoCloseable {
     if (!meshed) {
       return new Pod(name, ip, ns, null);
     }
+    Injected inj = injected.get(name);
+    if (inj != null) {
+      // The init container: proxy-init's own entry point, its arguments as written, run to exit.
+      JavaProcess init =
+          JavaProcess.start(
+              ns.exec(),
+              List.of("-Xmx64m"),
+              System.getProperty("java.class.path"),
+              Map.of(),
+              ProxyInit.class,
+              inj.initArgs().toArray(String[]::new));
+      closeables.add(init);
+      init.awaitContaining("proxy-init: rules installed");
+    }
     String annotations = podAnnotations.get(name);
     ProxyInitConfig init =
         new ProxyInitConfig(
@@ -352,7 +384,9 @@ public final class TestBed implements AutoCloseable {
             ProxyInitConfig.ports(
                 "skip-outbound", annotationValue(annotations, "skip-outbound-ports")),
             List.of());
-    ProxyInit.apply(init, ns.exec(), true);
+    if (inj == null) {
+      ProxyInit.apply(init, ns.exec(), true);
+    }
     List<String> prefix = new ArrayList<>(ns.exec());
     prefix.addAll(
         List.of("setpriv", "--reuid=" + PROXY_UID, "--regid=" + PROXY_UID, "--clear-groups"));
@@ -361,7 +395,7 @@ public final class TestBed implements AutoCloseable {
             prefix,
             proxyJvmArgs,
             proxyClasspath != null ? proxyClasspath : readableClasspath,
-            proxyEnvFor(name),
+            inj != null ? inj.env() : proxyEnvFor(name),
             ProxyMain.class);
     closeables.add(proxy);
     return new Pod(name, ip, ns, proxy);

@@ -160,6 +160,9 @@ public final class Injector {
     var volumes = PodSettings.list(pod.getSpec().getVolumes());
     addToList(ops, "/spec/volumes", volumes.isEmpty(), tree(ProxySpec.tokenVolume()));
     addToList(ops, "/spec/volumes", false, tree(ProxySpec.xtablesVolume()));
+    if (ProxySpec.trustRoots(config)) {
+      addToList(ops, "/spec/volumes", false, tree(ProxySpec.trustRootsVolume(config)));
+    }
     // Last among the init containers: the application's own run before the rules exist, so
     // they can reach the network (there is no proxy yet to take their connections).
     addToList(ops, "/spec/initContainers", inits.isEmpty(), tree(ProxySpec.init(config, settings)));

@@ -13,8 +13,50 @@ import java.util.Map;
  *
  * @param controlPlaneNamespace the value of the {@code linkerd.io/control-plane-ns} label, which
  *     marks a Pod as meshed
+ * @param identity whether injected proxies ask the identity service for a certificate
  */
-public record InjectorConfig(String controlPlaneNamespace, Proxy proxy, ProxyInit proxyInit) {
+public record InjectorConfig(
+    String controlPlaneNamespace, Proxy proxy, ProxyInit proxyInit, Identity identity) {
+
+  /** Identity off: the install's default until the chart's {@code identity.enabled} is set. */
+  public InjectorConfig(String controlPlaneNamespace, Proxy proxy, ProxyInit proxyInit) {
+    this(controlPlaneNamespace, proxy, proxyInit, Identity.off());
+  }
+
+  /**
+   * The identity settings of injected proxies (docs/identity.md).
+   *
+   * @param enabled {@code PORTOLAN_IDENTITY=tls} and the projected ServiceAccount token; off:
+   *     {@code PORTOLAN_IDENTITY=disabled} (no Certify, no mesh TLS)
+   * @param trustDomain {@code PORTOLAN_TRUST_DOMAIN}
+   * @param policyServerServiceAccount the policy-server's ServiceAccount, whose identity the proxy
+   *     expects of the policy-server ({@link #policyServerIdentity})
+   * @param trustRootsConfigMap a ConfigMap in the Pod's namespace holding {@code ca-bundle.crt},
+   *     mounted where the proxy reads its trust anchors; blank: none is mounted
+   */
+  public record Identity(
+      boolean enabled,
+      String trustDomain,
+      String policyServerServiceAccount,
+      String trustRootsConfigMap) {
+    public static Identity off() {
+      return new Identity(false, "cluster.local", "portolan-policy", "");
+    }
+
+    /**
+     * {@code <sa>.<controlNs>.serviceaccount.identity.<controlNs>.<trustDomain>}, the name the
+     * policy-server's certificate carries ({@code PORTOLAN_POLICY_SERVER_IDENTITY}).
+     */
+    public String policyServerIdentity(String controlPlaneNamespace) {
+      return policyServerServiceAccount
+          + "."
+          + controlPlaneNamespace
+          + ".serviceaccount.identity."
+          + controlPlaneNamespace
+          + "."
+          + trustDomain;
+    }
+  }
 
   /**
    * The sidecar.
@@ -153,6 +195,12 @@ public record InjectorConfig(String controlPlaneNamespace, Proxy proxy, ProxyIni
     if (!List.of("legacy", "nft").contains(proxyInit.iptablesMode())) {
       out.add(
           "proxy-init.iptables-mode: '" + proxyInit.iptablesMode() + "' is not one of legacy, nft");
+    }
+    if (identity.enabled() && identity.trustDomain().isBlank()) {
+      out.add("identity.trust-domain: must not be blank");
+    }
+    if (identity.enabled() && identity.policyServerServiceAccount().isBlank()) {
+      out.add("identity.policy-server-service-account: must not be blank");
     }
     quantities(out, "proxy.resources", proxy.resources());
     quantities(out, "proxy-init.resources", proxyInit.resources());

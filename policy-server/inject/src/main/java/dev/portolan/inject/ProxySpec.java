@@ -28,6 +28,9 @@ final class ProxySpec {
   static final String TOKEN_VOLUME = "portolan-identity-token";
   static final String XTABLES_VOLUME = "portolan-proxy-init-xtables-lock";
   static final String TOKEN_DIR = "/var/run/secrets/tokens";
+  static final String TRUST_ROOTS_VOLUME = "portolan-identity-trust-roots";
+  static final String TRUST_ROOTS_DIR = "/var/run/portolan/identity";
+  static final String TRUST_ROOTS_KEY = "ca-bundle.crt";
 
   /** The audience the identity service asks TokenReview for, as Linkerd's does. */
   static final String TOKEN_AUDIENCE = "identity.l5d.io";
@@ -68,7 +71,29 @@ final class ProxySpec {
     if (!p.jvmOptions().isBlank()) {
       env.add(value("PORTOLAN_JVM_OPTIONS", p.jvmOptions()));
     }
-    env.add(value("PORTOLAN_IDENTITY_TOKEN_FILE", TOKEN_DIR + "/" + TOKEN_VOLUME));
+    // The proxy refuses a transport header naming a port proxy-init lets bypass it: the same list.
+    env.add(value("PORTOLAN_SKIP_INBOUND_PORTS", skipInbound(config, pod).toString()));
+    InjectorConfig.Identity id = config.identity();
+    String controlNs = config.controlPlaneNamespace();
+    if (id.enabled()) {
+      // The proxy's own name is built from these and the downward API's ServiceAccount and
+      // namespace above: <sa>.<ns>.serviceaccount.identity.<controlNs>.<trustDomain>.
+      env.add(value("PORTOLAN_IDENTITY", "tls"));
+      env.add(value("PORTOLAN_CONTROL_NAMESPACE", controlNs));
+      env.add(value("PORTOLAN_TRUST_DOMAIN", id.trustDomain()));
+      // Certify's server name and the gRPC client's expectation of the policy-server: both are
+      // the policy-server's own identity.
+      String server = id.policyServerIdentity(controlNs);
+      env.add(value("PORTOLAN_IDENTITY_SERVER_NAME", server));
+      env.add(value("PORTOLAN_POLICY_SERVER_IDENTITY", server));
+      env.add(value("PORTOLAN_IDENTITY_TOKEN_FILE", TOKEN_DIR + "/" + TOKEN_VOLUME));
+      if (!id.trustRootsConfigMap().isBlank()) {
+        env.add(value("PORTOLAN_IDENTITY_TRUST_ANCHORS", TRUST_ROOTS_DIR + "/" + TRUST_ROOTS_KEY));
+      }
+    } else {
+      // The proxy's default is tls: without an identity service it would wait for a certificate.
+      env.add(value("PORTOLAN_IDENTITY", "disabled"));
+    }
 
     return new ContainerBuilder()
         .withName(PROXY)
@@ -108,7 +133,38 @@ final class ProxySpec {
         .withMountPath(TOKEN_DIR)
         .withReadOnly(true)
         .endVolumeMount()
+        .addAllToVolumeMounts(
+            trustRoots(config)
+                ? List.of(
+                    new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                        .withName(TRUST_ROOTS_VOLUME)
+                        .withMountPath(TRUST_ROOTS_DIR)
+                        .withReadOnly(true)
+                        .build())
+                : List.of())
         .build();
+  }
+
+  /** The trust anchors are mounted only with identity on and a ConfigMap named. */
+  static boolean trustRoots(InjectorConfig config) {
+    return config.identity().enabled() && !config.identity().trustRootsConfigMap().isBlank();
+  }
+
+  /** The chart's trust-roots ConfigMap, at the path the proxy reads by default. */
+  static Volume trustRootsVolume(InjectorConfig config) {
+    return new VolumeBuilder()
+        .withName(TRUST_ROOTS_VOLUME)
+        .withNewConfigMap()
+        .withName(config.identity().trustRootsConfigMap())
+        .endConfigMap()
+        .build();
+  }
+
+  /** Skipped inbound: the pod's (or namespace's, or install's) list, and the proxy's own ports. */
+  static dev.portolan.policy.model.PortSet skipInbound(InjectorConfig config, PodSettings pod) {
+    List<Integer> own = new ArrayList<>(ALWAYS_SKIPPED_INBOUND);
+    own.add(config.proxy().adminPort());
+    return pod.skipInbound().union(dev.portolan.policy.model.PortSet.of(toArray(own)));
   }
 
   static Container init(InjectorConfig config, PodSettings pod) {
@@ -122,11 +178,8 @@ final class ProxySpec {
     args.add(Integer.toString(p.uid()));
     // proxy-init skips 4190 and 4191 by itself; they are written out anyway so the Pod spec says
     // everything that bypasses the proxy.
-    List<Integer> own = new ArrayList<>(ALWAYS_SKIPPED_INBOUND);
-    own.add(p.adminPort());
     args.add("--skip-inbound-ports");
-    args.add(
-        pod.skipInbound().union(dev.portolan.policy.model.PortSet.of(toArray(own))).toString());
+    args.add(skipInbound(config, pod).toString());
     if (!pod.skipOutbound().isEmpty()) {
       args.add("--skip-outbound-ports");
       args.add(pod.skipOutbound().toString());

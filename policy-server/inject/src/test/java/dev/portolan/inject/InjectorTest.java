@@ -266,4 +266,79 @@ class InjectorTest {
     assertThat(InjectorConfig.defaults("p", "portolan/proxy@sha256:abc").proxyVersion())
         .isEqualTo("sha256:abc");
   }
+
+  static Map<String, io.fabric8.kubernetes.api.model.EnvVar> proxyEnv(Pod pod) {
+    Container proxy =
+        pod.getSpec().getContainers().stream()
+            .filter(c -> c.getName().equals("portolan-proxy"))
+            .findFirst()
+            .orElseThrow();
+    Map<String, io.fabric8.kubernetes.api.model.EnvVar> out = new java.util.LinkedHashMap<>();
+    proxy.getEnv().forEach(e -> out.put(e.getName(), e));
+    return out;
+  }
+
+  @Test
+  void identity_off_disables_it_in_the_proxy_and_names_no_policy_server_identity() {
+    Pod pod = pod("web").build();
+    var env = proxyEnv(apply(pod, INJECTOR.inject(pod, "shop", MESHED)));
+    assertThat(env.get("PORTOLAN_IDENTITY").getValue()).isEqualTo("disabled");
+    assertThat(env).doesNotContainKeys("PORTOLAN_POLICY_SERVER_IDENTITY", "PORTOLAN_TRUST_DOMAIN");
+    assertThat(env.get("PORTOLAN_NODE_NAME").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("spec.nodeName");
+    assertThat(env.get("PORTOLAN_CONTEXT_TOKEN").getValue())
+        .isEqualTo(
+            "{\"ns\":\"$(PORTOLAN_NAMESPACE)\",\"nodeName\":\"$(PORTOLAN_NODE_NAME)\","
+                + "\"pod\":\"$(PORTOLAN_POD)\"}");
+  }
+
+  @Test
+  void identity_on_names_the_policy_server_and_mounts_token_and_trust_roots() {
+    var c =
+        new InjectorConfig(
+            "mesh",
+            CONFIG.proxy(),
+            CONFIG.proxyInit(),
+            new InjectorConfig.Identity(true, "example.org", "portolan-policy", "portolan-roots"));
+    Pod pod = pod("web").build();
+    Pod out = apply(pod, new Injector(c).inject(pod, "shop", MESHED));
+    var env = proxyEnv(out);
+    String server = "portolan-policy.mesh.serviceaccount.identity.mesh.example.org";
+    assertThat(env.get("PORTOLAN_IDENTITY").getValue()).isEqualTo("tls");
+    assertThat(env.get("PORTOLAN_POLICY_SERVER_IDENTITY").getValue()).isEqualTo(server);
+    assertThat(env.get("PORTOLAN_IDENTITY_SERVER_NAME").getValue()).isEqualTo(server);
+    assertThat(env.get("PORTOLAN_CONTROL_NAMESPACE").getValue()).isEqualTo("mesh");
+    assertThat(env.get("PORTOLAN_TRUST_DOMAIN").getValue()).isEqualTo("example.org");
+    assertThat(env.get("PORTOLAN_SERVICE_ACCOUNT").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("spec.serviceAccountName");
+    assertThat(env.get("PORTOLAN_IDENTITY_TOKEN_FILE").getValue())
+        .isEqualTo("/var/run/secrets/tokens/portolan-identity-token");
+    assertThat(env.get("PORTOLAN_IDENTITY_TRUST_ANCHORS").getValue())
+        .isEqualTo("/var/run/portolan/identity/ca-bundle.crt");
+    assertThat(out.getSpec().getVolumes())
+        .anySatisfy(v -> {
+          assertThat(v.getName()).isEqualTo("portolan-identity-trust-roots");
+          assertThat(v.getConfigMap().getName()).isEqualTo("portolan-roots");
+        });
+  }
+
+  @Test
+  void the_proxy_skips_inbound_what_proxy_init_skips() {
+    Pod pod = pod("web").annotate("config.linkerd.io/skip-inbound-ports", "22,8000-8002").build();
+    Pod out = apply(pod, INJECTOR.inject(pod, "shop", MESHED));
+    assertThat(proxyEnv(out).get("PORTOLAN_SKIP_INBOUND_PORTS").getValue())
+        .isEqualTo(arg(out, "--skip-inbound-ports"))
+        .isEqualTo("22,4190-4191,8000-8002");
+  }
+
+  @Test
+  void identity_on_without_a_trust_domain_is_refused_naming_the_setting() {
+    var c =
+        new InjectorConfig(
+            "mesh",
+            CONFIG.proxy(),
+            CONFIG.proxyInit(),
+            new InjectorConfig.Identity(true, " ", "portolan-policy", ""));
+    assertThat(c.problems()).containsExactly("identity.trust-domain: must not be blank");
+  }
 }

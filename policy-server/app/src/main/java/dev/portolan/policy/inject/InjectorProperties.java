@@ -30,7 +30,28 @@ public record InjectorProperties(
     @Nullable Path keyFile,
     @DefaultValue("4MB") DataSize maxRequestSize,
     @DefaultValue Proxy proxy,
-    @DefaultValue ProxyInit proxyInit) {
+    @DefaultValue ProxyInit proxyInit,
+    @DefaultValue Identity identity) {
+
+  /**
+   * What injected proxies need of the identity service (the chart writes these from its {@code
+   * identity.*} values).
+   *
+   * @param enabled off: injected proxies run with {@code PORTOLAN_IDENTITY=disabled}
+   * @param policyServerServiceAccount the policy-server's ServiceAccount: its identity is the one
+   *     proxies expect of the policy-server ({@code PORTOLAN_POLICY_SERVER_IDENTITY})
+   * @param trustRootsConfigMap the ConfigMap of trust anchors mounted into meshed pods
+   */
+  public record Identity(
+      @DefaultValue("false") boolean enabled,
+      @DefaultValue("cluster.local") String trustDomain,
+      @DefaultValue("portolan-policy") String policyServerServiceAccount,
+      @DefaultValue("") String trustRootsConfigMap) {
+    InjectorConfig.Identity toConfig() {
+      return new InjectorConfig.Identity(
+          enabled, trustDomain, policyServerServiceAccount, trustRootsConfigMap);
+    }
+  }
 
   /**
    * @param version the {@code linkerd.io/proxy-version} annotation; empty: the image's tag
@@ -103,6 +124,7 @@ public record InjectorProperties(
             proxyInit.iptablesMode(),
             proxyInit.resources() == null
                 ? d.proxyInit().resources()
-                : proxyInit.resources().toConfig()));
+                : proxyInit.resources().toConfig()),
+        identity.toConfig());
   }
 }

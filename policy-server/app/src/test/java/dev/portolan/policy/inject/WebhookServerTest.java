@@ -83,7 +83,8 @@ class WebhookServerTest {
                 "",
                 "",
                 "legacy",
-                null));
+                null),
+            new InjectorProperties.Identity(false, "cluster.local", "portolan-policy", ""));
     WebhookServer s = new WebhookServer(props, HANDLER, registry);
     s.start();
     server = s;

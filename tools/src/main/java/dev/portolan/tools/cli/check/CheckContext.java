@@ -108,8 +108,10 @@ public final class CheckContext {
       return text("portolan", "identity", "issuer", "secret-name");
     }
 
+    /** Under the injector's identity block; an install from an earlier chart has it under proxy. */
     public @Nullable String trustRootsConfigMap() {
-      return text("portolan", "injector", "proxy", "trust-roots-config-map");
+      String now = text("portolan", "injector", "identity", "trust-roots-config-map");
+      return now != null ? now : text("portolan", "injector", "proxy", "trust-roots-config-map");
     }
 
     private @Nullable Boolean bool(String... path) {

@@ -47,7 +47,11 @@ final class InjectSettings {
           PREFIX + "proxy-init.ignore-inbound-ports",
           PREFIX + "proxy-init.ignore-outbound-ports",
           PREFIX + "proxy-init.skip-subnets",
-          PREFIX + "proxy-init.iptables-mode");
+          PREFIX + "proxy-init.iptables-mode",
+          PREFIX + "identity.enabled",
+          PREFIX + "identity.trust-domain",
+          PREFIX + "identity.policy-server-service-account",
+          PREFIX + "identity.trust-roots-config-map");
 
   /** Map-valued keys: {@code <prefix><resource name>}. */
   static final List<String> RESOURCE_PREFIXES =
@@ -134,7 +138,8 @@ final class InjectSettings {
                 or(p.apply("proxy-init.ignore-outbound-ports"), di.ignoreOutboundPorts()),
                 or(p.apply("proxy-init.skip-subnets"), di.skipSubnets()),
                 or(p.apply("proxy-init.iptables-mode"), di.iptablesMode()),
-                resources(resources, "proxy-init.", di.resources())));
+                resources(resources, "proxy-init.", di.resources())),
+            identity(p));
     List<String> problems = new ArrayList<>();
     for (String problem : config.problems()) {
       problems.add(problem.startsWith("control-plane") ? problem : PREFIX + problem);
@@ -158,6 +163,21 @@ final class InjectSettings {
     }
     return new InjectorConfig.Resources(
         requests == null ? Map.of() : requests, limits == null ? Map.of() : limits);
+  }
+
+  private static InjectorConfig.Identity identity(Function<String, @Nullable String> p)
+      throws UsageException {
+    InjectorConfig.Identity d = InjectorConfig.Identity.off();
+    String enabled = or(p.apply("identity.enabled"), "false").strip();
+    if (!enabled.equals("true") && !enabled.equals("false")) {
+      throw new UsageException(
+          "--set " + PREFIX + "identity.enabled: '" + enabled + "' is not true or false");
+    }
+    return new InjectorConfig.Identity(
+        Boolean.parseBoolean(enabled),
+        or(p.apply("identity.trust-domain"), d.trustDomain()),
+        or(p.apply("identity.policy-server-service-account"), d.policyServerServiceAccount()),
+        or(p.apply("identity.trust-roots-config-map"), d.trustRootsConfigMap()));
   }
 
   private static int integer(Map<String, String> plain, String key, int fallback)

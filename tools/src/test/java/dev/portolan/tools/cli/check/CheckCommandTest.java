@@ -292,7 +292,11 @@ class CheckCommandTest {
 
   private static ConfigMap withIdentityOff(ConfigMap config) {
     String yaml = config.getData().get("application.yaml");
-    int identity = yaml.indexOf("  identity:");
+    // portolan.identity (two spaces), not portolan.injector.identity (four).
+    int identity = yaml.indexOf("\n  identity:");
+    if (identity < 0) {
+      throw new IllegalStateException("no portolan.identity block in:\n" + yaml);
+    }
     int enabled = yaml.indexOf("enabled: true", identity);
     config
         .getData()
