@@ -98,6 +98,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (early != null) {
       buffered = early;
     }
+    readPending = EarlyBytes.takeReadPending(ctx.channel());
     if (!ctx.channel().isActive()) {
       release();
       return;

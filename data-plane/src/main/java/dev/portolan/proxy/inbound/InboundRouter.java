@@ -7,6 +7,7 @@ import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
 import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.tls.ServerMode;
@@ -29,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * HTTP/2 or gRPC port goes straight to its codec. A direct connection to the inbound port is the
  * opaque transport: with an identity, mesh TLS with a client certificate and ALPN {@code
  * transport.l5d.io/v1} before any payload, then the transport header within a deadline, then TCP to
- * {@code 127.0.0.1:port}; every refusal is counted in {@code
- * inbound_transport_refused_total{reason}} and logged once per reason. Without an identity such
- * connections are refused before a byte is read. Connections aimed at the proxy's other ports are
- * refused too (loop guard).
+ * {@code 127.0.0.1:port} (or that HTTP version's codec when the header names a session protocol);
+ * every refusal is counted in {@code inbound_transport_refused_total{reason}} and logged once per
+ * reason. Without an identity such connections are refused before a byte is read. Connections aimed
+ * at the proxy's other ports are refused too (loop guard).
  */
 public final class InboundRouter {
   private static final Logger log = LoggerFactory.getLogger(InboundRouter.class);
@@ -40,6 +41,9 @@ public final class InboundRouter {
 
   /** Ports a transport header may never name: the proxy's own (4190 is Linkerd's control port). */
   private static final int CONTROL_PORT = 4190;
+
+  /** A client proxy sends its ClientHello at once; 20 ms covers a busy node's scheduling. */
+  public static final Duration DEFAULT_PEEK_WINDOW = Duration.ofMillis(20);
 
   private final Discovery discovery;
   private final Metrics metrics;
@@ -49,6 +53,7 @@ public final class InboundRouter {
   private final @Nullable MeshTls mesh;
   private final PortSet skipPorts;
   private final Duration headerTimeout;
+  private final Duration peekWindow;
 
   /**
    * @param mesh this proxy's mesh TLS, null when identity is disabled (direct connections refused)
@@ -64,6 +69,33 @@ public final class InboundRouter {
       @Nullable MeshTls mesh,
       PortSet skipPorts,
       Duration headerTimeout) {
+    this(
+        discovery,
+        metrics,
+        inboundPort,
+        outboundPort,
+        adminPort,
+        mesh,
+        skipPorts,
+        headerTimeout,
+        DEFAULT_PEEK_WINDOW);
+  }
+
+  /**
+   * @param peekWindow how long a redirected connection to an opaque port is watched for a
+   *     ClientHello naming this proxy ({@code PORTOLAN_INBOUND_TLS_PEEK})
+   */
+  public InboundRouter(
+      Discovery discovery,
+      Metrics metrics,
+      int inboundPort,
+      int outboundPort,
+      int adminPort,
+      @Nullable MeshTls mesh,
+      PortSet skipPorts,
+      Duration headerTimeout,
+      Duration peekWindow) {
+    this.peekWindow = peekWindow;
     this.discovery = discovery;
     this.metrics = metrics;
     this.inboundPort = inboundPort;
@@ -92,7 +124,67 @@ public final class InboundRouter {
     InetSocketAddress app = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     return discovery
         .inbound(port, ch.closeFuture())
-        .thenApply(handling -> new Route(app, handling, target));
+        .thenCompose(handling -> {
+          Route r = new Route(app, handling, target);
+          MeshTls tls = mesh;
+          if (tls == null || !(handling instanceof Handling.Opaque)) {
+            return CompletableFuture.completedFuture(r);
+          }
+          return peek(ch, tls, r);
+        });
+  }
+
+  /**
+   * An opaque application port with an identity of our own: mesh TLS when the client's first bytes
+   * are a ClientHello naming us ({@link AppPortTls}), the connection as it came otherwise.
+   */
+  private CompletableFuture<@Nullable Route> peek(Channel ch, MeshTls tls, Route r) {
+    CompletableFuture<@Nullable Route> result = new CompletableFuture<>();
+    AppPortTls.Outcome outcome =
+        new AppPortTls.Outcome() {
+          @Override
+          public void plaintext(ChannelHandlerContext ctx, String why) {
+            appTls("plaintext");
+            log.debug(
+                "inbound {} -> {}: relayed as it came ({})", ch.remoteAddress(), r.target(), why);
+            result.complete(r);
+          }
+
+          @Override
+          public void meshTls(ChannelHandlerContext ctx) {
+            appTls("mesh_tls");
+            result.complete(r);
+          }
+
+          @Override
+          public void refused(Channel c, String reason, String detail) {
+            metrics.counter("inbound_app_tls_refused_total", "reason", reason).increment();
+            if (LOGGED.add("app:" + reason)) {
+              log.warn(
+                  "inbound mesh TLS on {} from {} refused ({}): {} (logged once per reason,"
+                      + " counted in inbound_app_tls_refused_total)",
+                  r.target(),
+                  c.remoteAddress(),
+                  reason,
+                  detail);
+            }
+            result.complete(null);
+          }
+        };
+    ch.eventLoop()
+        .execute(() -> {
+          if (!ch.isActive()) {
+            result.complete(null);
+            return;
+          }
+          ch.pipeline()
+              .addFirst(AppPortTls.NAME, new AppPortTls(tls, peekWindow, headerTimeout, outcome));
+        });
+    return result;
+  }
+
+  private void appTls(String result) {
+    metrics.counter("inbound_app_port_tls_total", "result", result).increment();
   }
 
   /** The opaque transport: mesh TLS, the header, then the app's port on loopback. */
@@ -133,7 +225,7 @@ public final class InboundRouter {
                       }
                       InetSocketAddress app =
                           new InetSocketAddress(InetAddress.getLoopbackAddress(), h.port());
-                      result.complete(new Route(app, Handling.OPAQUE, local + ":" + h.port()));
+                      result.complete(new Route(app, handlingOf(h), local + ":" + h.port()));
                     }
 
                     @Override
@@ -161,11 +253,22 @@ public final class InboundRouter {
     if (skipPorts.contains(p)) {
       return "skipped_port";
     }
-    if (h.sessionProtocol() != null) {
-      // Served by the HTTP codec of that version in a later slice; refused, not guessed, for now.
-      return "session_protocol";
-    }
     return null;
+  }
+
+  /**
+   * A header with a session protocol: the client proxy already knows the HTTP version, so that
+   * codec serves the connection without sniffing; without one, opaque TCP.
+   */
+  static Handling handlingOf(TransportHeader h) {
+    TransportHeader.SessionProtocol p = h.sessionProtocol();
+    if (p == null) {
+      return Handling.OPAQUE;
+    }
+    return switch (p) {
+      case HTTP1 -> new Handling.Codec(HttpVersion.HTTP_1);
+      case HTTP2 -> new Handling.Codec(HttpVersion.HTTP_2);
+    };
   }
 
   private void refused(Channel ch, String reason, String detail) {
