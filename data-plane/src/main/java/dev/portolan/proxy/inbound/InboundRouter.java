@@ -127,7 +127,9 @@ public final class InboundRouter {
         .thenCompose(handling -> {
           Route r = new Route(app, handling, target);
           MeshTls tls = mesh;
-          if (tls == null || !(handling instanceof Handling.Opaque)) {
+          // Opaque and detect ports: TLS detection first. A declared HTTP port is served by its
+          // codec at once (a client proxy reaches it through 4143 with a session protocol).
+          if (tls == null || handling instanceof Handling.Codec) {
             return CompletableFuture.completedFuture(r);
           }
           return peek(ch, tls, r);
@@ -135,8 +137,9 @@ public final class InboundRouter {
   }
 
   /**
-   * An opaque application port with an identity of our own: mesh TLS when the client's first bytes
-   * are a ClientHello naming us ({@link AppPortTls}), the connection as it came otherwise.
+   * An opaque or detect application port with an identity of our own: mesh TLS when the client's
+   * first bytes are a ClientHello naming us ({@link AppPortTls}; detection then runs on the
+   * plaintext inside), the connection as it came otherwise (a foreign SNI passes through as TCP).
    */
   private CompletableFuture<@Nullable Route> peek(Channel ch, MeshTls tls, Route r) {
     CompletableFuture<@Nullable Route> result = new CompletableFuture<>();
