@@ -1,5 +1,6 @@
 package dev.portolan.proxy.inbound;
 
+import dev.portolan.proxy.detect.ClientHello;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.tls.ClientHelloPeek;
@@ -100,12 +101,12 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
       return; // read after a plaintext decision, before the front door took over: kept
     }
     switch (ClientHelloPeek.peek(acc)) {
-      case ClientHelloPeek.NeedMore n -> {
+      case ClientHello.NeedMore n -> {
         readPending = true;
         ctx.read();
       }
-      case ClientHelloPeek.NotClientHello n -> plaintext(ctx, "not TLS: " + n.why());
-      case ClientHelloPeek.ClientHello h -> {
+      case ClientHello.NotClientHello n -> plaintext(ctx, "not TLS: " + n.why());
+      case ClientHello.Hello h -> {
         if (mesh.identity().equals(h.serverName())) {
           terminate(ctx);
         } else {
