@@ -248,7 +248,7 @@ public final class InboundRouter {
   }
 
   /** Why a header's port may not be served, or null. */
-  private @Nullable String forbidden(TransportHeader h) {
+  @Nullable String forbidden(TransportHeader h) {
     int p = h.port();
     if (p == inboundPort || p == outboundPort || p == adminPort || p == CONTROL_PORT) {
       return "proxy_port";
