@@ -166,7 +166,9 @@ public final class ProxyMain {
             config.adminPort(),
             mesh,
             config.skipInboundPorts(),
-            config.transportHeaderTimeout());
+            config.transportHeaderTimeout(),
+            ProxyConfig.durationOf(
+                System.getenv(), "PORTOLAN_INBOUND_TLS_PEEK", InboundRouter.DEFAULT_PEEK_WINDOW));
     Http1Upstreams http1 =
         new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
     Http2Upstreams http2 =

@@ -22,11 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mesh TLS on a connection to a peer proxy's inbound port (docs/proxy.md, <i>mTLS and the 4143
- * transport</i>): the handshake with ALPN {@code transport.l5d.io/v1}, the server's SAN checked
+ * Mesh TLS on a connection to a peer proxy (docs/proxy.md, <i>mTLS and the 4143 transport</i>): to
+ * its inbound port, the handshake with ALPN {@code transport.l5d.io/v1}, the server's SAN checked
  * against the endpoint's identity, then the transport header naming the real port, and only then
- * the relay. A refusal is counted in {@code outbound_tls_refused_total{reason}} and logged once per
- * reason; the connection never falls back to plaintext.
+ * the relay; to the application port (no {@code opaque_transport}), the same handshake without ALPN
+ * and without a header. A refusal is counted in {@code outbound_tls_refused_total{reason}} and
+ * logged once per reason; the connection never falls back to plaintext.
  */
 final class MeshUpstream extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(MeshUpstream.class);
@@ -71,7 +72,12 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
-      var handlers = mesh.client(upstream, target.identity(), target.transportPort(), true);
+      var handlers =
+          mesh.client(
+              upstream,
+              target.identity(),
+              target.opaqueTransport() ? target.transportPort() : port,
+              target.opaqueTransport());
       upstream.pipeline().addLast(NAME, new MeshUpstream(target, port, metrics, targetAddr, done));
       handlers.addFirst(upstream.pipeline());
     } catch (IdentityUnavailableException e) {
@@ -86,6 +92,7 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     switch (evt) {
+      case MeshTlsEvent.Established e when !target.opaqueTransport() -> finish(ctx, true);
       case MeshTlsEvent.Established e -> {
         byte[] header = TransportHeaderCodec.encode(TransportHeader.opaque(port));
         ctx.writeAndFlush(Unpooled.wrappedBuffer(header))

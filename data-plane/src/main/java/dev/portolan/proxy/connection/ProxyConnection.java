@@ -98,6 +98,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (early != null) {
       buffered = early;
     }
+    readPending = EarlyBytes.takeReadPending(ctx.channel());
     if (!ctx.channel().isActive()) {
       release();
       return;
@@ -123,7 +124,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       connect(ctx, false);
       return;
     }
-    buffered = ctx.alloc().buffer();
+    if (buffered == null) {
+      buffered = ctx.alloc().buffer();
+    }
     windowTimer =
         ctx.executor()
             .schedule(
@@ -136,6 +139,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                 () -> decided(ctx, "read_timeout", null),
                 timeout.toMillis(),
                 TimeUnit.MILLISECONDS);
+    if (buffered.isReadable()) {
+      classify(ctx); // bytes a handler in front (the inbound TLS peek) read already
+      return;
+    }
     readPending = true;
     ctx.read();
   }
@@ -161,6 +168,11 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ByteBuf in = (ByteBuf) msg;
     buffered.writeBytes(in);
     in.release();
+    classify(ctx);
+  }
+
+  private void classify(ChannelHandlerContext ctx) {
+    ByteBuf buffered = Objects.requireNonNull(this.buffered);
     byte[] bytes = new byte[buffered.readableBytes()];
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);

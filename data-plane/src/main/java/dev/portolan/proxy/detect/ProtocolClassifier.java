@@ -131,7 +131,12 @@ public final class ProtocolClassifier {
     if (5 + recordLen > len) {
       return len >= TLS_CAP ? new Detection.Tls(null) : Detection.NEED_MORE;
     }
-    return new Detection.Tls(ClientHello.serverName(b, off + 5, recordLen));
+    // A handshake record that is whole: the one parser reads its SNI (null when it has none or is
+    // malformed; the bytes are relayed as TLS either way).
+    return new Detection.Tls(
+        ClientHello.parse(b, off, 5 + recordLen) instanceof ClientHello.Hello h
+            ? h.serverName()
+            : null);
   }
 
   /** RFC 9110 tchar. */

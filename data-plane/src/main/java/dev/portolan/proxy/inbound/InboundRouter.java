@@ -2,12 +2,14 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.policy.model.PortSet;
 import dev.portolan.proxy.discovery.Discovery;
+import dev.portolan.proxy.discovery.InboundPolicy;
 import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
 import dev.portolan.proxy.route.Handling;
+import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.tls.ServerMode;
@@ -30,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * HTTP/2 or gRPC port goes straight to its codec. A direct connection to the inbound port is the
  * opaque transport: with an identity, mesh TLS with a client certificate and ALPN {@code
  * transport.l5d.io/v1} before any payload, then the transport header within a deadline, then TCP to
- * {@code 127.0.0.1:port}; every refusal is counted in {@code
- * inbound_transport_refused_total{reason}} and logged once per reason. Without an identity such
- * connections are refused before a byte is read. Connections aimed at the proxy's other ports are
- * refused too (loop guard).
+ * {@code 127.0.0.1:port} (or that HTTP version's codec when the header names a session protocol);
+ * every refusal is counted in {@code inbound_transport_refused_total{reason}} and logged once per
+ * reason. Without an identity such connections are refused before a byte is read. Connections aimed
+ * at the proxy's other ports are refused too (loop guard).
  */
 public final class InboundRouter {
   private static final Logger log = LoggerFactory.getLogger(InboundRouter.class);
@@ -41,6 +43,9 @@ public final class InboundRouter {
 
   /** Ports a transport header may never name: the proxy's own (4190 is Linkerd's control port). */
   private static final int CONTROL_PORT = 4190;
+
+  /** A client proxy sends its ClientHello at once; 20 ms covers a busy node's scheduling. */
+  public static final Duration DEFAULT_PEEK_WINDOW = Duration.ofMillis(20);
 
   private final Discovery discovery;
   private final Metrics metrics;
@@ -50,6 +55,7 @@ public final class InboundRouter {
   private final @Nullable MeshTls mesh;
   private final PortSet skipPorts;
   private final Duration headerTimeout;
+  private final Duration peekWindow;
 
   /**
    * @param mesh this proxy's mesh TLS, null when identity is disabled (direct connections refused)
@@ -65,6 +71,33 @@ public final class InboundRouter {
       @Nullable MeshTls mesh,
       PortSet skipPorts,
       Duration headerTimeout) {
+    this(
+        discovery,
+        metrics,
+        inboundPort,
+        outboundPort,
+        adminPort,
+        mesh,
+        skipPorts,
+        headerTimeout,
+        DEFAULT_PEEK_WINDOW);
+  }
+
+  /**
+   * @param peekWindow how long a redirected connection to an opaque port is watched for a
+   *     ClientHello naming this proxy ({@code PORTOLAN_INBOUND_TLS_PEEK})
+   */
+  public InboundRouter(
+      Discovery discovery,
+      Metrics metrics,
+      int inboundPort,
+      int outboundPort,
+      int adminPort,
+      @Nullable MeshTls mesh,
+      PortSet skipPorts,
+      Duration headerTimeout,
+      Duration peekWindow) {
+    this.peekWindow = peekWindow;
     this.discovery = discovery;
     this.metrics = metrics;
     this.inboundPort = inboundPort;
@@ -93,21 +126,88 @@ public final class InboundRouter {
     InetSocketAddress app = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     return discovery
         .inboundPolicy(port, ch.closeFuture())
-        .thenApply(policy -> {
-          String why =
-              Authorizer.refusal(
-                  policy.authorizations(), source(ch), InboundAccess.clientId(ch), port);
-          if (why == null) {
-            return new Route(app, policy.handling(), target);
-          }
-          unauthorized(ch, why);
-          if (policy.handling() instanceof Handling.Codec) {
-            // A declared HTTP port: every request is answered 403 by the proxy, none forwarded.
-            ch.attr(InboundAccess.REFUSED).set(why);
-            return new Route(app, policy.handling(), target);
-          }
-          return null; // closed before a byte reaches the application
+        .thenCompose(policy -> {
+          Route r = new Route(app, policy.handling(), target);
+          MeshTls tls = mesh;
+          // Opaque and detect ports: TLS detection first. A declared HTTP port is served by its
+          // codec at once (a client proxy reaches it through 4143 with a session protocol).
+          CompletableFuture<@Nullable Route> peeked =
+              tls == null || policy.handling() instanceof Handling.Codec
+                  ? CompletableFuture.completedFuture(r)
+                  : peek(ch, tls, r);
+          // Authorized after the peek: a meshed client's identity is known once its handshake is.
+          return peeked.thenApply(route -> route == null ? null : admit(ch, policy, route, port));
         });
+  }
+
+  /** A redirected connection's route if its port's authorizations admit the client, else null. */
+  private @Nullable Route admit(Channel ch, InboundPolicy policy, Route r, int port) {
+    String why =
+        Authorizer.refusal(policy.authorizations(), source(ch), InboundAccess.clientId(ch), port);
+    if (why == null) {
+      return r;
+    }
+    unauthorized(ch, why);
+    if (policy.handling() instanceof Handling.Codec) {
+      // A declared HTTP port: every request is answered 403 by the proxy, none forwarded.
+      ch.attr(InboundAccess.REFUSED).set(why);
+      return r;
+    }
+    return null; // closed before a byte reaches the application
+  }
+
+  /**
+   * An opaque or detect application port with an identity of our own: mesh TLS when the client's
+   * first bytes are a ClientHello naming us ({@link AppPortTls}; detection then runs on the
+   * plaintext inside), the connection as it came otherwise (a foreign SNI passes through as TCP).
+   */
+  private CompletableFuture<@Nullable Route> peek(Channel ch, MeshTls tls, Route r) {
+    CompletableFuture<@Nullable Route> result = new CompletableFuture<>();
+    AppPortTls.Outcome outcome =
+        new AppPortTls.Outcome() {
+          @Override
+          public void plaintext(ChannelHandlerContext ctx, String why) {
+            appTls("plaintext");
+            log.debug(
+                "inbound {} -> {}: relayed as it came ({})", ch.remoteAddress(), r.target(), why);
+            result.complete(r);
+          }
+
+          @Override
+          public void meshTls(ChannelHandlerContext ctx) {
+            appTls("mesh_tls");
+            result.complete(r);
+          }
+
+          @Override
+          public void refused(Channel c, String reason, String detail) {
+            metrics.counter("inbound_app_tls_refused_total", "reason", reason).increment();
+            if (LOGGED.add("app:" + reason)) {
+              log.warn(
+                  "inbound mesh TLS on {} from {} refused ({}): {} (logged once per reason,"
+                      + " counted in inbound_app_tls_refused_total)",
+                  r.target(),
+                  c.remoteAddress(),
+                  reason,
+                  detail);
+            }
+            result.complete(null);
+          }
+        };
+    ch.eventLoop()
+        .execute(() -> {
+          if (!ch.isActive()) {
+            result.complete(null);
+            return;
+          }
+          ch.pipeline()
+              .addFirst(AppPortTls.NAME, new AppPortTls(tls, peekWindow, headerTimeout, outcome));
+        });
+    return result;
+  }
+
+  private void appTls(String result) {
+    metrics.counter("inbound_app_port_tls_total", "result", result).increment();
   }
 
   /** The opaque transport: mesh TLS, the header, then the app's port on loopback. */
@@ -146,7 +246,7 @@ public final class InboundRouter {
                         result.complete(null);
                         return;
                       }
-                      authorize(ctx.channel(), h.port(), local, result);
+                      authorize(ctx.channel(), h.port(), handlingOf(h), local, result);
                     }
 
                     @Override
@@ -171,7 +271,11 @@ public final class InboundRouter {
    * a byte reaches the application.
    */
   private void authorize(
-      Channel ch, int port, String local, CompletableFuture<@Nullable Route> result) {
+      Channel ch,
+      int port,
+      Handling handling,
+      String local,
+      CompletableFuture<@Nullable Route> result) {
     discovery
         .inboundPolicy(port, ch.closeFuture())
         .whenComplete((policy, err) ->
@@ -193,7 +297,7 @@ public final class InboundRouter {
                   }
                   InetSocketAddress app =
                       new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-                  result.complete(new Route(app, Handling.OPAQUE, local + ":" + port));
+                  result.complete(new Route(app, handling, local + ":" + port));
                 }));
   }
 
@@ -216,7 +320,7 @@ public final class InboundRouter {
   }
 
   /** Why a header's port may not be served, or null. */
-  private @Nullable String forbidden(TransportHeader h) {
+  @Nullable String forbidden(TransportHeader h) {
     int p = h.port();
     if (p == inboundPort || p == outboundPort || p == adminPort || p == CONTROL_PORT) {
       return "proxy_port";
@@ -224,11 +328,22 @@ public final class InboundRouter {
     if (skipPorts.contains(p)) {
       return "skipped_port";
     }
-    if (h.sessionProtocol() != null) {
-      // Served by the HTTP codec of that version in a later slice; refused, not guessed, for now.
-      return "session_protocol";
-    }
     return null;
+  }
+
+  /**
+   * A header with a session protocol: the client proxy already knows the HTTP version, so that
+   * codec serves the connection without sniffing; without one, opaque TCP.
+   */
+  static Handling handlingOf(TransportHeader h) {
+    TransportHeader.SessionProtocol p = h.sessionProtocol();
+    if (p == null) {
+      return Handling.OPAQUE;
+    }
+    return switch (p) {
+      case HTTP1 -> new Handling.Codec(HttpVersion.HTTP_1);
+      case HTTP2 -> new Handling.Codec(HttpVersion.HTTP_2);
+    };
   }
 
   private void refused(Channel ch, String reason, String detail) {

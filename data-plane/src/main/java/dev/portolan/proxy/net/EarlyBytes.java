@@ -18,8 +18,25 @@ public final class EarlyBytes {
 
   private EarlyBytes() {}
 
+  private static final AttributeKey<Boolean> READ_PENDING =
+      AttributeKey.valueOf("portolan.earlyBytes.readPending");
+
   public static void offer(Channel ch, Supplier<@Nullable ByteBuf> drain) {
     ch.attr(KEY).set(drain);
+  }
+
+  /**
+   * @param readPending a read asked of Netty by the handler and not answered yet: its bytes will
+   *     reach the front door, which must then keep the pipeline relay (no socket hand-over)
+   */
+  public static void offer(Channel ch, Supplier<@Nullable ByteBuf> drain, boolean readPending) {
+    ch.attr(KEY).set(drain);
+    ch.attr(READ_PENDING).set(readPending);
+  }
+
+  /** Whether the handler that offered bytes left a read pending (once; false when none). */
+  public static boolean takeReadPending(Channel ch) {
+    return Boolean.TRUE.equals(ch.attr(READ_PENDING).getAndSet(null));
   }
 
   /** The bytes offered on {@code ch}, once; null when none were offered. */

@@ -102,21 +102,23 @@ public final class OutboundRouter {
   }
 
   /**
-   * Mesh TLS through the peer's inbound port for an opaque connection to an endpoint with an
-   * identity and an {@code opaque_transport} hint. An endpoint with an identity and no hint is
-   * still reached in plaintext at its own port: the inbound side of mTLS on application ports is
-   * not built yet (docs/design/outbound.md). Without an identity of our own, plaintext as before.
+   * Mesh TLS for an opaque connection to an endpoint with an identity: through the peer's inbound
+   * port when it advertises {@code opaque_transport}, else on its own port, where the peer's
+   * inbound proxy recognises a ClientHello naming its identity and terminates it
+   * (docs/design/outbound.md). Without an identity of our own, or to an endpoint without one,
+   * plaintext.
    */
   private @Nullable MeshTarget meshTarget(@Nullable EndpointView e, Handling handling) {
     if (!meshTls
         || e == null
         || !(handling instanceof Handling.Opaque)
         || e.identity() == null
-        || e.identity().isEmpty()
-        || e.opaqueTransportPort() <= 0) {
+        || e.identity().isEmpty()) {
       return null;
     }
-    return new MeshTarget(e.identity(), e.opaqueTransportPort());
+    return e.opaqueTransportPort() > 0
+        ? new MeshTarget(e.identity(), e.opaqueTransportPort())
+        : MeshTarget.applicationPort(e.identity());
   }
 
   /**

@@ -40,7 +40,7 @@ public record Route(
 
   /** Where the connection is dialled: the peer's inbound port under mesh TLS, else upstream. */
   public InetSocketAddress dialled() {
-    return mesh == null
+    return mesh == null || !mesh.opaqueTransport()
         ? upstream
         : new InetSocketAddress(upstream.getAddress(), mesh.transportPort());
   }

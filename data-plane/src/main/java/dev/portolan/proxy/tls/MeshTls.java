@@ -117,6 +117,11 @@ public final class MeshTls implements AutoCloseable {
     return v.contains("boringssl") ? "boringssl" : "openssl";
   }
 
+  /** This proxy's identity: the SNI a peer proxy sends when it wants our mesh TLS. */
+  public String identity() {
+    return identity.identity();
+  }
+
   public SslProvider provider() {
     return provider;
   }

@@ -2,6 +2,7 @@ package dev.portolan.proxy.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portolan.proxy.detect.ClientHello;
 import dev.portolan.proxy.identity.TestPki;
 import dev.portolan.proxy.identity.TrustAnchors;
 import io.netty.buffer.ByteBuf;
@@ -51,7 +52,7 @@ class ClientHelloPeekTest {
   void reads_sni_and_alpn_from_a_jdk_client_hello() throws Exception {
     byte[] hello = jdkHello(WEB, MeshTls.TRANSPORT_ALPN, "h2");
     assertThat(ClientHelloPeek.peek(hello, 0, hello.length))
-        .isEqualTo(new ClientHelloPeek.ClientHello(WEB, List.of(MeshTls.TRANSPORT_ALPN, "h2")));
+        .isEqualTo(new ClientHello.Hello(WEB, List.of(MeshTls.TRANSPORT_ALPN, "h2")));
   }
 
   @ParameterizedTest
@@ -64,13 +65,12 @@ class ClientHelloPeekTest {
             .certify(root.leaf(db, Duration.ofHours(1)).asIdentity(db, 1));
     try (MeshTls tls = MeshTls.create(id, p)) {
       assertThat(firstFlight(tls, true))
-          .isEqualTo(new ClientHelloPeek.ClientHello(WEB, List.of(MeshTls.TRANSPORT_ALPN)));
-      assertThat(firstFlight(tls, false))
-          .isEqualTo(new ClientHelloPeek.ClientHello(WEB, List.of()));
+          .isEqualTo(new ClientHello.Hello(WEB, List.of(MeshTls.TRANSPORT_ALPN)));
+      assertThat(firstFlight(tls, false)).isEqualTo(new ClientHello.Hello(WEB, List.of()));
     }
   }
 
-  private static ClientHelloPeek.Result firstFlight(MeshTls tls, boolean transport) {
+  private static ClientHello.Result firstFlight(MeshTls tls, boolean transport) {
     EmbeddedChannel ch = new EmbeddedChannel();
     tls.client(ch, WEB, 4143, transport).addFirst(ch.pipeline());
     ByteBuf out = Unpooled.buffer();
@@ -79,7 +79,7 @@ class ClientHelloPeekTest {
       b.release();
     }
     int before = out.readerIndex();
-    ClientHelloPeek.Result r = ClientHelloPeek.peek(out);
+    ClientHello.Result r = ClientHelloPeek.peek(out);
     assertThat(out.readerIndex()).isEqualTo(before); // a peek, not a read
     out.release();
     ch.finishAndReleaseAll();
@@ -92,11 +92,10 @@ class ClientHelloPeekTest {
     for (int n = 0; n < hello.length; n++) {
       assertThat(ClientHelloPeek.peek(hello, 0, n))
           .as("prefix %d", n)
-          .isInstanceOf(ClientHelloPeek.NeedMore.class);
+          .isInstanceOf(ClientHello.NeedMore.class);
     }
     ByteBuf direct = Unpooled.directBuffer().writeBytes(hello).writeBytes(new byte[] {1, 2, 3});
-    assertThat(ClientHelloPeek.peek(direct))
-        .isEqualTo(new ClientHelloPeek.ClientHello(WEB, List.of("h2")));
+    assertThat(ClientHelloPeek.peek(direct)).isEqualTo(new ClientHello.Hello(WEB, List.of("h2")));
     direct.release();
   }
 
@@ -112,28 +111,27 @@ class ClientHelloPeekTest {
     byte[] b = ByteBufUtil.getBytes(split);
     split.release();
     assertThat(ClientHelloPeek.peek(b, 0, b.length))
-        .isEqualTo(new ClientHelloPeek.ClientHello(WEB, List.of(MeshTls.TRANSPORT_ALPN)));
-    assertThat(ClientHelloPeek.peek(b, 0, b.length - 1))
-        .isInstanceOf(ClientHelloPeek.NeedMore.class);
+        .isEqualTo(new ClientHello.Hello(WEB, List.of(MeshTls.TRANSPORT_ALPN)));
+    assertThat(ClientHelloPeek.peek(b, 0, b.length - 1)).isInstanceOf(ClientHello.NeedMore.class);
   }
 
   @Test
   void other_bytes_are_no_client_hello() throws Exception {
     assertThat(peek("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)))
-        .isEqualTo(new ClientHelloPeek.NotClientHello("record type 71, not handshake (22)"));
-    assertThat(peek(new byte[] {22, 3, 9})).isInstanceOf(ClientHelloPeek.NotClientHello.class);
+        .isEqualTo(new ClientHello.NotClientHello("record type 71, not handshake (22)"));
+    assertThat(peek(new byte[] {22, 3, 9})).isInstanceOf(ClientHello.NotClientHello.class);
     assertThat(peek(new byte[] {22, 3, 1, 0, 0}))
-        .isEqualTo(new ClientHelloPeek.NotClientHello("record length 0"));
+        .isEqualTo(new ClientHello.NotClientHello("record length 0"));
     // A ServerHello (handshake type 2).
     assertThat(peek(new byte[] {22, 3, 3, 0, 4, 2, 0, 0, 0}))
-        .isEqualTo(new ClientHelloPeek.NotClientHello("handshake message type 2, not 1"));
+        .isEqualTo(new ClientHello.NotClientHello("handshake message type 2, not 1"));
     // A ClientHello announcing more than the cap.
     assertThat(peek(new byte[] {22, 3, 1, 0, 4, 1, 0, 0x50, 0}))
-        .isInstanceOf(ClientHelloPeek.NotClientHello.class);
+        .isInstanceOf(ClientHello.NotClientHello.class);
     // Truncated inside: the lengths do not add up.
     byte[] hello = jdkHello(WEB, "h2");
     hello[5 + 4 + 2 + 32] = (byte) 200; // session id length past the end
-    assertThat(peek(hello)).isEqualTo(new ClientHelloPeek.NotClientHello("malformed ClientHello"));
+    assertThat(peek(hello)).isEqualTo(new ClientHello.NotClientHello("malformed ClientHello"));
   }
 
   @Property(tries = 500)
@@ -158,7 +156,7 @@ class ClientHelloPeekTest {
     assertThat(ClientHelloPeek.peek(hello, 0, hello.length)).isNotNull();
   }
 
-  private static ClientHelloPeek.Result peek(byte[] b) {
+  private static ClientHello.Result peek(byte[] b) {
     return ClientHelloPeek.peek(b, 0, b.length);
   }
 }

@@ -12,20 +12,20 @@ import java.util.function.Consumer;
  * An identity whose certificate the test sets. Its state is whatever the test says, so a test can
  * make a proxy present an expired certificate and see the peer refuse it.
  */
-final class FakeIdentity implements IdentitySource {
+public final class FakeIdentity implements IdentitySource {
   private final String identity;
   private final TrustAnchors anchors;
   private final List<Consumer<IdentityCertificate>> listeners = new CopyOnWriteArrayList<>();
   private volatile IdentityState state;
 
-  FakeIdentity(String identity, TrustAnchors anchors) {
+  public FakeIdentity(String identity, TrustAnchors anchors) {
     this.identity = identity;
     this.anchors = anchors;
     this.state = new IdentityState.Pending(identity, "not certified in this test");
   }
 
   /** A new certificate, announced to the listeners, and the state Valid. */
-  synchronized FakeIdentity certify(IdentityCertificate cert) {
+  public synchronized FakeIdentity certify(IdentityCertificate cert) {
     state = new IdentityState.Valid(cert);
     listeners.forEach(l -> l.accept(cert));
     return this;
