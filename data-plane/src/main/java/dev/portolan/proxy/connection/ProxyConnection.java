@@ -180,6 +180,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       readPending = true;
       ctx.read();
     } else {
+      if (d instanceof Detection.Tls(String sni) && sni != null) {
+        s.metrics().tlsSni(s.direction(), route().target(), sni); // TLS from the app: SNI only
+      }
       decided(ctx, d.label(), httpVersion(d));
     }
   }

@@ -57,6 +57,22 @@ public final class Metrics {
     };
   }
 
+  /** The longest SNI kept as a label: a DNS name's limit; anything longer is cut to it. */
+  static final int MAX_SNI = 253;
+
+  /**
+   * Counts a TLS connection from the app by the server name its ClientHello asked for
+   * (docs/design/admin-and-metrics.md): a family of its own, so the connection families keep their
+   * label sets. It carries {@code target_addr}, so it is evicted with the destination's other
+   * series; the name is escaped like every label value and cut to {@value #MAX_SNI} characters, so
+   * a hostile ClientHello cannot make a series of unbounded size.
+   */
+  public void tlsSni(String direction, String target, String sni) {
+    String name = sni.length() > MAX_SNI ? sni.substring(0, MAX_SNI) : sni;
+    counter("tcp_tls_sni_total", "direction", direction, "target_addr", target, "sni", name)
+        .increment();
+  }
+
   /** {@code base} followed by more label pairs. */
   public static String[] plus(String[] base, String... more) {
     String[] out = java.util.Arrays.copyOf(base, base.length + more.length);

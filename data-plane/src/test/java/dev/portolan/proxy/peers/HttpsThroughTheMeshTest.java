@@ -12,14 +12,15 @@ import org.junit.jupiter.api.Test;
  * An app's own HTTPS through both proxies: {@code openssl s_server} with a certificate this test
  * makes, and {@code curl -k} with an SNI. Detection sees a TLS ClientHello, not HTTP, and relays
  * the bytes untouched (docs/design/detection.md): the handshake and the request succeed end to end,
- * and both proxies count the connection as TCP with a {@code tls} detection result.
+ * and both proxies count the connection as TCP with a {@code tls} detection result and the
+ * ClientHello's server name in {@code tcp_tls_sni_total}.
  */
 class HttpsThroughTheMeshTest {
   static final String WEB_IP = "10.244.77.91";
   static final String SNI = "secure.bed.example";
 
   @Test
-  void https_is_detected_as_tls_and_relayed_as_tcp() throws Exception {
+  void https_is_detected_as_tls_relayed_as_tcp_and_counted_by_sni() throws Exception {
     Sh.assumeRootWith("openssl", "curl");
     Path dir = Files.createTempDirectory("portolan-https");
     Path key = dir.resolve("key.pem");
@@ -80,6 +81,12 @@ class HttpsThroughTheMeshTest {
                   + WEB_IP
                   + ":8443\",peer=\"src\",tls=\"disabled\"} 1")
           .contains("outbound_tcp_detect_results_total{result=\"tls\"} 1")
+          .contains(
+              "tcp_tls_sni_total{direction=\"outbound\",target_addr=\""
+                  + WEB_IP
+                  + ":8443\",sni=\""
+                  + SNI
+                  + "\"} 1")
           .doesNotContain("request_total{direction=\"outbound\"");
       String web = bed.pod("web").metrics();
       assertThat(web)
@@ -88,6 +95,12 @@ class HttpsThroughTheMeshTest {
                   + WEB_IP
                   + ":8443\",peer=\"src\",tls=\"disabled\"} 1")
           .contains("inbound_tcp_detect_results_total{result=\"tls\"} 1")
+          .contains(
+              "tcp_tls_sni_total{direction=\"inbound\",target_addr=\""
+                  + WEB_IP
+                  + ":8443\",sni=\""
+                  + SNI
+                  + "\"} 1")
           .doesNotContain("request_total{direction=\"inbound\"");
     } finally {
       Files.deleteIfExists(key);

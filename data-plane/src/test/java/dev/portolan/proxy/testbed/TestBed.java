@@ -40,6 +40,7 @@ public final class TestBed implements AutoCloseable {
   private List<String> policyServerArgs = List.of();
   private final Map<String, Map<String, String>> podProxyEnv = new LinkedHashMap<>();
   private int nextLink;
+  private String namespaceAnnotations = "";
   private boolean identity;
   private Path identityDir;
 
@@ -65,13 +66,20 @@ public final class TestBed implements AutoCloseable {
       node.run("ip", "link", "set", "br0", "up");
       manifests = Files.createTempDirectory("portolan-testbed");
       readableClasspath = ReadableClasspath.of(System.getProperty("java.class.path"));
-      yaml.append("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ")
-          .append(NAMESPACE)
-          .append('\n');
     } catch (IOException | RuntimeException e) {
       close();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
+  }
+
+  /**
+   * Annotations on the bed's Namespace, in flow style without braces (e.g. {@code
+   * config.linkerd.io/opaque-ports: "8080"}): the policy-server reads them as the namespace's
+   * defaults (docs/design/sources-and-precedence.md).
+   */
+  public TestBed namespaceAnnotations(String annotations) {
+    namespaceAnnotations = annotations;
+    return this;
   }
 
   /** Declares a pod (its manifest; the namespace comes up in {@link #start()}). */
@@ -220,18 +228,27 @@ public final class TestBed implements AutoCloseable {
    * Declares a Service with a cluster IP (reachable only through a client proxy: no kube-proxy).
    */
   public TestBed service(String name, String app, String clusterIp, int port, int targetPort) {
+    return service(name, app, clusterIp, port, targetPort, "");
+  }
+
+  /**
+   * A Service as {@link #service(String, String, String, int, int)}, with annotations in flow style
+   * without braces (e.g. {@code config.linkerd.io/opaque-ports: "80"}).
+   */
+  public TestBed service(
+      String name, String app, String clusterIp, int port, int targetPort, String annotations) {
     yaml.append(
         """
         ---
         apiVersion: v1
         kind: Service
-        metadata: {name: %s, namespace: %s}
+        metadata: {name: %s, namespace: %s, annotations: {%s}}
         spec:
           clusterIP: %s
           selector: {app: %s}
           ports: [{name: p%d, port: %d, targetPort: %d}]
         """
-            .formatted(name, NAMESPACE, clusterIp, app, port, port, targetPort));
+            .formatted(name, NAMESPACE, annotations, clusterIp, app, port, port, targetPort));
     return this;
   }
 
@@ -249,7 +266,10 @@ public final class TestBed implements AutoCloseable {
   }
 
   private TestBed doStart() throws Exception {
-    Files.writeString(manifests.resolve("bed.yaml"), yaml.toString());
+    String namespace =
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n  annotations: {%s}\n"
+            .formatted(NAMESPACE, namespaceAnnotations);
+    Files.writeString(manifests.resolve("bed.yaml"), namespace + yaml);
     if (identity) {
       writeTokens();
     }
@@ -383,7 +403,7 @@ public final class TestBed implements AutoCloseable {
                 "skip-inbound", annotationValue(annotations, "skip-inbound-ports")),
             ProxyInitConfig.ports(
                 "skip-outbound", annotationValue(annotations, "skip-outbound-ports")),
-            List.of());
+            ProxyInitConfig.subnets("skip-subnets", annotationValue(annotations, "skip-subnets")));
     if (inj == null) {
       ProxyInit.apply(init, ns.exec(), true);
     }
