@@ -17,9 +17,17 @@ import dev.portolan.policy.resolve.ClientContext;
 import dev.portolan.policy.resolve.ClientText;
 import dev.portolan.policy.resolve.EndpointSet;
 import dev.portolan.policy.resolve.Profile;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * topic and one translation of each value, whatever its context token says. The token only picks
  * the client's class, whose overlay (today none) is computed once per class.
  */
-final class DestinationService extends DestinationGrpc.DestinationImplBase {
+final class DestinationService implements DestinationGrpc.AsyncService, BindableService {
   private static final Logger log = LoggerFactory.getLogger(DestinationService.class);
 
   private final Index index;
@@ -59,8 +67,37 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
             pumps.limits().warningInterval());
   }
 
+  /**
+   * The generated binding, with Get's responses as {@link Encoded} messages: the same method, the
+   * same bytes on the wire, but each shared message is encoded once rather than once per stream.
+   */
   @Override
-  public void get(GetDestination request, StreamObserver<Update> observer) {
+  public ServerServiceDefinition bindService() {
+    ServerServiceDefinition generated = DestinationGrpc.bindService(this);
+    MethodDescriptor<GetDestination, Update> get = DestinationGrpc.getGetMethod();
+    MethodDescriptor<GetDestination, Encoded<Update>> encodedGet =
+        get.toBuilder(get.getRequestMarshaller(), Encoded.marshaller(get.getResponseMarshaller()))
+            .build();
+    ServiceDescriptor.Builder service =
+        ServiceDescriptor.newBuilder(generated.getServiceDescriptor().getName())
+            .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> others = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
+      if (m.getMethodDescriptor().getFullMethodName().equals(get.getFullMethodName())) {
+        service.addMethod(encodedGet);
+      } else {
+        service.addMethod(m.getMethodDescriptor());
+        others.add(m);
+      }
+    }
+    ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(service.build());
+    def.addMethod(encodedGet, ServerCalls.asyncServerStreamingCall(this::getEncoded));
+    others.forEach(def::addMethod);
+    return def.build();
+  }
+
+  /** Get, answered with {@link Encoded} messages (see {@link #bindService}). */
+  void getEncoded(GetDestination request, StreamObserver<Encoded<Update>> observer) {
     EndpointsKey key;
     try {
       Authority authority = Authority.parse(request.getPath());
@@ -98,7 +135,7 @@ final class DestinationService extends DestinationGrpc.DestinationImplBase {
     }
     ClientClass client = index.resolver().classify(client(request));
     var slot = endpoints.acquire(key);
-    var pump = new GetPump((ServerCallStreamObserver<Update>) observer, pumps, slot);
+    var pump = new GetPump((ServerCallStreamObserver<Encoded<Update>>) observer, pumps, slot);
     Runnable unlist = streams.open(pump, key);
     pump.onClose(() -> {
       unlist.run();

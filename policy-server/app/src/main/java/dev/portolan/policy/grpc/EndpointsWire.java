@@ -73,15 +73,15 @@ final class EndpointsWire {
    * The positions to remove (in the old view) and to add (in the new view: new or changed
    * addresses), and the messages that carry them. Holds indexes and messages, never the views.
    *
-   * <p>The messages are built once, by the first stream that takes this step, and written as they
-   * are by every other: a change that reaches a thousand streams of one destination builds one
-   * {@code remove} and one {@code add}, not a thousand of each.
+   * <p>The messages are built and encoded once, by the first stream that takes this step, and
+   * written as they are by every other: a change that reaches a thousand streams of one destination
+   * builds and encodes one {@code remove} and one {@code add}, not a thousand of each.
    */
   static final class Delta {
     private static final int PER_ADDRESS_OVERHEAD = 4; // field tag and length prefix
     private final int[] removed;
     private final int[] added;
-    private volatile Update @Nullable [] messages;
+    private volatile Encoded<Update> @Nullable [] messages;
 
     private Delta(int[] removed, int[] added) {
       this.removed = removed;
@@ -112,8 +112,8 @@ final class EndpointsWire {
      * The removes, then the adds, that take a client from {@code from} to {@code to} (the views
      * this delta was computed between), each message at most about {@code maxBytes}.
      */
-    Update[] messages(View from, View to, int maxBytes) {
-      Update[] m = messages;
+    Encoded<Update>[] messages(View from, View to, int maxBytes) {
+      Encoded<Update>[] m = messages;
       if (m == null) {
         synchronized (this) {
           m = messages;
@@ -126,15 +126,16 @@ final class EndpointsWire {
       return m;
     }
 
-    private Update[] build(View from, View to, int maxBytes) {
-      List<Update> out = new ArrayList<>();
+    @SuppressWarnings("unchecked")
+    private Encoded<Update>[] build(View from, View to, int maxBytes) {
+      List<Encoded<Update>> out = new ArrayList<>();
       AddrSet.Builder remove = null;
       int bytes = 0;
       for (int i : removed) {
         TcpAddress addr = from.addr(i).getAddr();
         int size = addr.getSerializedSize() + PER_ADDRESS_OVERHEAD;
         if (remove != null && bytes + size > maxBytes) {
-          out.add(Update.newBuilder().setRemove(remove).build());
+          out.add(new Encoded<>(Update.newBuilder().setRemove(remove).build()));
           remove = null;
         }
         if (remove == null) {
@@ -145,14 +146,14 @@ final class EndpointsWire {
         bytes += size;
       }
       if (remove != null) {
-        out.add(Update.newBuilder().setRemove(remove).build());
+        out.add(new Encoded<>(Update.newBuilder().setRemove(remove).build()));
       }
       WeightedAddrSet.Builder add = null;
       for (int j : added) {
         WeightedAddr a = to.addr(j);
         int size = a.getSerializedSize() + PER_ADDRESS_OVERHEAD;
         if (add != null && bytes + size > maxBytes) {
-          out.add(Update.newBuilder().setAdd(add).build());
+          out.add(new Encoded<>(Update.newBuilder().setAdd(add).build()));
           add = null;
         }
         if (add == null) {
@@ -163,9 +164,9 @@ final class EndpointsWire {
         bytes += size;
       }
       if (add != null) {
-        out.add(Update.newBuilder().setAdd(add).build());
+        out.add(new Encoded<>(Update.newBuilder().setAdd(add).build()));
       }
-      return out.toArray(Update[]::new);
+      return out.toArray(Encoded[]::new);
     }
   }
 

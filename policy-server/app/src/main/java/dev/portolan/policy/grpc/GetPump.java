@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * always "sent, plus a prefix of the way to target": two views, the shared messages between them
  * (built once per change for all the streams that take that step) and a counter.
  */
-final class GetPump extends StreamPump<EndpointSet, Update> {
+final class GetPump extends StreamPump<EndpointSet, Encoded<Update>> {
   private final WireCache.Slot<EndpointSet, EndpointsWire> wire;
   private final int maxBytes;
   private EndpointsWire.View sent = EndpointsWire.View.EMPTY;
@@ -25,11 +25,11 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
   private boolean sentExists;
   private EndpointsWire.@Nullable View target;
   // The shared messages from sent to target, and how many of them this stream has written.
-  private Update @Nullable [] messages;
+  private Encoded<Update> @Nullable [] messages;
   private int at;
 
   GetPump(
-      ServerCallStreamObserver<Update> call,
+      ServerCallStreamObserver<Encoded<Update>> call,
       Pumps pumps,
       WireCache.Slot<EndpointSet, EndpointsWire> wire) {
     super("destination.get", call, pumps);
@@ -38,10 +38,10 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
   }
 
   @Override
-  @Nullable Update next(Versioned<EndpointSet> v) {
+  @Nullable Encoded<Update> next(Versioned<EndpointSet> v) {
     while (true) {
       EndpointsWire.View t = target;
-      Update[] m = messages;
+      Encoded<Update>[] m = messages;
       if (t == null || m == null) {
         t = wire.wire(v).view(v.overlay());
         if (t == sent && sentAnything) {
@@ -63,7 +63,8 @@ final class GetPump extends StreamPump<EndpointSet, Update> {
       target = null;
       messages = null;
       if (announceEmpty) {
-        return Update.newBuilder().setNoEndpoints(Translator.noEndpoints(t.exists())).build();
+        return new Encoded<>(
+            Update.newBuilder().setNoEndpoints(Translator.noEndpoints(t.exists())).build());
       }
       // Complete; loop: the topic may have moved on while this value went out.
     }

@@ -13,6 +13,10 @@ public class NetworkPolicyConfiguration {
   NetworkPolicyConflicts networkPolicyConflicts(
       Resolver resolver, NetworkPolicyProperties props, MeterRegistry registry) {
     return new NetworkPolicyConflicts(
-        resolver, props.rewrite() == NetworkPolicyProperties.Rewrite.AWARE, registry);
+        resolver,
+        props.rewrite() == NetworkPolicyProperties.Rewrite.AWARE,
+        registry,
+        props.conflictsSettle(),
+        props.conflictsMaxDelay());
   }
 }

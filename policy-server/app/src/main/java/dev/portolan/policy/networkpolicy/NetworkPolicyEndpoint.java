@@ -1,5 +1,6 @@
 package dev.portolan.policy.networkpolicy;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -13,6 +14,7 @@ import org.springframework.stereotype.Component;
 @Component
 @Endpoint(id = "networkpolicy")
 public class NetworkPolicyEndpoint {
+  private static final Duration WAIT = Duration.ofSeconds(5);
   private final NetworkPolicyConflicts conflicts;
   private final NetworkPolicyProperties props;
 
@@ -22,8 +24,10 @@ public class NetworkPolicyEndpoint {
   }
 
   @ReadOperation
-  public Map<String, Object> report() {
-    NetworkPolicyConflicts.Report r = conflicts.report();
+  public Map<String, Object> report() throws InterruptedException {
+    // A person (or a script applying the patch) reads this: the latest state, not the last one the
+    // background computation got to.
+    NetworkPolicyConflicts.Report r = conflicts.current(WAIT);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("rewrite", props.rewrite().name().toLowerCase(java.util.Locale.ROOT));
     out.put("version", r.version());

@@ -92,8 +92,9 @@ class NetworkPolicyOverGrpcTest {
     return a;
   }
 
-  List<Conflict> inNamespace(String ns) {
-    return conflicts.report().conflicts().stream()
+  List<Conflict> inNamespace(String ns) throws InterruptedException {
+    // The report is computed in the background: ask for the one at the latest snapshot.
+    return conflicts.current(Duration.ofSeconds(10)).conflicts().stream()
         .filter(c -> c.policy().namespace().equals(ns))
         .toList();
   }
@@ -191,7 +192,7 @@ class NetworkPolicyOverGrpcTest {
     await().until(() -> client.get(redis) != null && other.get(redis) != null);
     assertThat(client.keptOnAppPortWithMtls(redis)).isTrue();
     assertThat(other.rewritten(redis)).as("no egress policy selects it").isTrue();
-    assertThat(conflicts.report().conflicts())
+    assertThat(conflicts.current(Duration.ofSeconds(10)).conflicts())
         .filteredOn(c -> c.policy().namespace().equals("egress"))
         .singleElement()
         .satisfies(c -> {

@@ -155,13 +155,20 @@ public final class Index implements AutoCloseable {
           changes.clients()
               && (!next.networkPolicies().isEmpty() || !previous.networkPolicies().isEmpty());
       for (Topic<?> t : topics.values()) {
-        if (t.affectedBy(changes) || (clients && t.variesByClient())) {
-          recomputed++;
-          Topic.Woken woken = t.recompute(resolver, next, eventNanos);
-          if (woken.any()) {
-            changed++;
-            t.wake(woken);
-          }
+        Topic.Woken woken;
+        if (t.affectedBy(changes)) {
+          woken = t.recompute(resolver, next, eventNanos);
+        } else if (clients && t.variesByClient()) {
+          // Only what the policies read about clients changed: the value stands, the overlays
+          // are evaluated again, and only classes whose verdict changed are woken.
+          woken = t.reclassify(resolver, next, eventNanos);
+        } else {
+          continue;
+        }
+        recomputed++;
+        if (woken.any()) {
+          changed++;
+          t.wake(woken);
         }
       }
     }

@@ -108,14 +108,34 @@ final class Topic<V> {
 
   /** Recomputes the value and the overlays of the classes present; says whom to wake. */
   Woken recompute(Resolver resolver, Snapshot snapshot, long eventNanos) {
+    return recompute(resolver, snapshot, eventNanos, true);
+  }
+
+  /**
+   * Recomputes the overlays of the classes present over the value as it is: for a batch that
+   * changed only what the NetworkPolicies read about clients, not what the key reads ({@link
+   * #affectedBy} false), so the value cannot have changed and only classes whose verdict did are
+   * woken.
+   */
+  Woken reclassify(Resolver resolver, Snapshot snapshot, long eventNanos) {
+    return recompute(resolver, snapshot, eventNanos, state == null);
+  }
+
+  private Woken recompute(
+      Resolver resolver, Snapshot snapshot, long eventNanos, boolean valueMayChange) {
+    State<V> old = state;
     V value = null;
     RuntimeException error = null;
-    try {
-      value = key.compute(resolver, snapshot);
-    } catch (RuntimeException e) {
-      error = e;
+    if (valueMayChange || old == null) {
+      try {
+        value = key.compute(resolver, snapshot);
+      } catch (RuntimeException e) {
+        error = e;
+      }
+    } else {
+      value = old.base.value();
+      error = old.base.error();
     }
-    State<V> old = state;
     boolean baseChanged =
         old == null
             || !Objects.equals(old.base.value(), value)

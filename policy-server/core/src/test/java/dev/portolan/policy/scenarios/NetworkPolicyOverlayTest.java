@@ -154,6 +154,29 @@ class NetworkPolicyOverlayTest {
   }
 
   @Test
+  void a_policy_edit_wakes_only_the_classes_whose_verdict_changed() throws Exception {
+    apply(ingress("redis", "client", 6379));
+    AtomicInteger clientWoken = new AtomicInteger();
+    AtomicInteger otherWoken = new AtomicInteger();
+    var client = subscribe("client-0", clientWoken);
+    var other = subscribe("other-0", otherWoken);
+    index.flush().get();
+    Versioned<EndpointSet> before = client.current();
+    Versioned<EndpointSet> otherBefore = other.current();
+    int clientBefore = clientWoken.get();
+    int otherWokenBefore = otherWoken.get();
+
+    apply(ingress("redis", "client", 6379, 4143));
+    assertThat(overlay(client).isNone()).isTrue();
+    assertThat(clientWoken.get()).isGreaterThan(clientBefore);
+    // The edit changed nothing the endpoints read: the value stands, shared as it was, and the
+    // class whose verdict did not change is neither woken nor given a new version.
+    assertThat(client.current().value()).isSameAs(before.value());
+    assertThat(otherWoken.get()).isEqualTo(otherWokenBefore);
+    assertThat(other.current()).isSameAs(otherBefore);
+  }
+
+  @Test
   void open_subscriptions_follow_the_client_pods_labels() throws Exception {
     apply(ingress("redis", "client", 6379));
     AtomicInteger woken = new AtomicInteger();
