@@ -270,7 +270,7 @@ public final class NetworkPolicies {
     return new Verdict.Denied(d, refs);
   }
 
-  private boolean peerMatches(NetworkPolicyInfo policy, Rule rule, Peer other) {
+  boolean peerMatches(NetworkPolicyInfo policy, Rule rule, Peer other) {
     if (rule.peers().isEmpty()) {
       return true;
     }
@@ -283,7 +283,7 @@ public final class NetworkPolicies {
   }
 
   /** Whether one entry of {@code from}/{@code to} of {@code policy} matches {@code other}. */
-  private boolean matches(NetworkPolicyInfo policy, NetworkPolicyInfo.Peer peer, Peer other) {
+  boolean matches(NetworkPolicyInfo policy, NetworkPolicyInfo.Peer peer, Peer other) {
     return switch (peer) {
       case NetworkPolicyInfo.Peer.Block b -> {
         IpAddress ip = other.ip();
@@ -304,7 +304,7 @@ public final class NetworkPolicies {
     };
   }
 
-  private static boolean portMatches(Rule rule, int port, List<ContainerPort> destinationPorts) {
+  static boolean portMatches(Rule rule, int port, List<ContainerPort> destinationPorts) {
     if (rule.ports().isEmpty()) {
       return true;
     }
@@ -334,7 +334,7 @@ public final class NetworkPolicies {
     };
   }
 
-  private @Nullable IpAddress hostIp(PodInfo pod) {
+  @Nullable IpAddress hostIp(PodInfo pod) {
     String h = pod.hostIp();
     return h == null ? null : hostIps.computeIfAbsent(h, NetworkPolicies::parse).orElse(null);
   }
