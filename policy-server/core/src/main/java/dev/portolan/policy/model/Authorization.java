@@ -1,6 +1,5 @@
 package dev.portolan.policy.model;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -80,6 +79,13 @@ public record Authorization(List<Network> networks, Authentication authenticatio
      * (an exception covering all of it leaves nothing).
      */
     public @Nullable Network intersect(Network other) {
+      // The common case, a default's whole network around a policy's address: that address.
+      if (except.isEmpty() && net.contains(other.net)) {
+        return other;
+      }
+      if (other.except.isEmpty() && other.net.contains(net)) {
+        return this;
+      }
       Cidr inner;
       if (net.contains(other.net)) {
         inner = other.net;
@@ -104,11 +110,11 @@ public record Authorization(List<Network> networks, Authentication authenticatio
 
     /** The addresses in a network of {@code a} and in one of {@code b}, in {@code b}'s order. */
     public static List<Network> intersect(List<Network> a, List<Network> b) {
-      ArrayList<Network> out = new ArrayList<>();
+      LinkedHashSet<Network> out = new LinkedHashSet<>();
       for (Network y : b) {
         for (Network x : a) {
           Network both = x.intersect(y);
-          if (both != null && !out.contains(both)) {
+          if (both != null) {
             out.add(both);
           }
         }

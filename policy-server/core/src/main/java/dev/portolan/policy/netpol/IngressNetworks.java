@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,10 +57,14 @@ public final class IngressNetworks {
    * What each policy isolating {@code server} for ingress allows to reach TCP {@code port}; empty
    * when no policy isolates it (then the policies do not narrow anything).
    *
-   * @param pods every pod of the snapshot {@code policies} was built from
+   * @param pods every pod of the snapshot {@code policies} was built from (read only when a policy
+   *     isolates the server, and then once per snapshot and selector)
    */
   public static List<PolicyNetworks> of(
-      NetworkPolicies policies, PodInfo server, int port, Collection<PodInfo> pods) {
+      NetworkPolicies policies,
+      PodInfo server,
+      int port,
+      Supplier<? extends Collection<PodInfo>> pods) {
     List<NetworkPolicyInfo> isolating = policies.selecting(server, PolicyType.INGRESS);
     if (isolating.isEmpty()) {
       return List.of();
@@ -77,7 +82,7 @@ public final class IngressNetworks {
       NetworkPolicyInfo policy,
       PodInfo server,
       int port,
-      Collection<PodInfo> pods,
+      Supplier<? extends Collection<PodInfo>> pods,
       @Nullable IpAddress node) {
     Set<Authorization.Network> out = new LinkedHashSet<>();
     if (node != null) {
@@ -95,12 +100,8 @@ public final class IngressNetworks {
           case NetworkPolicyInfo.Peer.Block b ->
               out.add(new Authorization.Network(b.block().cidr(), b.block().except()));
           case NetworkPolicyInfo.Peer.Pods sel -> {
-            for (PodInfo pod : pods) {
-              if (!pod.podIps().isEmpty() && policies.matches(policy, sel, Peer.of(pod))) {
-                for (String ip : pod.podIps()) {
-                  addHost(out, ip);
-                }
-              }
+            for (IpAddress ip : policies.selectedAddresses(policy, sel, pods)) {
+              out.add(host(ip));
             }
           }
         }
@@ -109,14 +110,6 @@ public final class IngressNetworks {
     List<Authorization.Network> sorted = new ArrayList<>(out);
     sorted.sort(ORDER);
     return sorted;
-  }
-
-  private static void addHost(Set<Authorization.Network> out, String ip) {
-    try {
-      out.add(host(IpAddress.parse(ip)));
-    } catch (IllegalArgumentException e) {
-      // An unreadable pod address cannot be a connection's source: nothing to admit.
-    }
   }
 
   private static Authorization.Network host(IpAddress a) {

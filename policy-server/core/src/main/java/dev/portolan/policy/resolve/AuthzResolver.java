@@ -67,7 +67,7 @@ public final class AuthzResolver {
       return new InboundAuthz(policy, source, requireIdentity, defaults, reports);
     }
     List<IngressNetworks.PolicyNetworks> allowed =
-        IngressNetworks.of(view.networkPolicies(), pod, port, view.allPods());
+        IngressNetworks.of(view.networkPolicies(), pod, port, view::allPods);
     if (allowed.isEmpty()) {
       return new InboundAuthz(policy, source, requireIdentity, defaults, reports);
     }

@@ -162,7 +162,7 @@ class IngressNetworksTest {
   @MethodSource("shapes")
   void each_rule_shape(String name, NetworkPolicyInfo policy, List<String> expected) {
     NetworkPolicies w = world(policy);
-    List<IngressNetworks.PolicyNetworks> got = IngressNetworks.of(w, DB, 5432, PODS);
+    List<IngressNetworks.PolicyNetworks> got = IngressNetworks.of(w, DB, 5432, () -> PODS);
     assertThat(got)
         .extracting(IngressNetworks.PolicyNetworks::policy)
         .containsExactly(policy.ref());
@@ -195,11 +195,11 @@ class IngressNetworksTest {
                 .types(PolicyType.EGRESS)
                 .egress(rule().ports(tcp(53)))
                 .build());
-    assertThat(IngressNetworks.of(egressOnly, DB, 5432, PODS)).isEmpty();
+    assertThat(IngressNetworks.of(egressOnly, DB, 5432, () -> PODS)).isEmpty();
     NetworkPolicies otherPods =
         world(policy("data", "web").select("app", "web").types(PolicyType.INGRESS).build());
-    assertThat(IngressNetworks.of(otherPods, DB, 5432, PODS)).isEmpty();
-    assertThat(IngressNetworks.of(NetworkPolicies.NONE, DB, 5432, PODS)).isEmpty();
+    assertThat(IngressNetworks.of(otherPods, DB, 5432, () -> PODS)).isEmpty();
+    assertThat(IngressNetworks.of(NetworkPolicies.NONE, DB, 5432, () -> PODS)).isEmpty();
   }
 
   @Test
@@ -207,7 +207,7 @@ class IngressNetworksTest {
     NetworkPolicyInfo b = db("b").ingress(rule().peers(pods(sel("app", "web")))).build();
     NetworkPolicyInfo a = db("a").ingress(rule().peers(ipBlock("10.0.1.0/24"))).build();
     NetworkPolicies w = world(b, a);
-    List<IngressNetworks.PolicyNetworks> got = IngressNetworks.of(w, DB, 5432, PODS);
+    List<IngressNetworks.PolicyNetworks> got = IngressNetworks.of(w, DB, 5432, () -> PODS);
     assertThat(got)
         .extracting(IngressNetworks.PolicyNetworks::policy)
         .containsExactly(new ObjectRef("NetworkPolicy", "data", "a"), b.ref());
