@@ -65,6 +65,14 @@ public record InboundPolicy(Handling handling, @Nullable List<Authorization> aut
       return null;
     }
     String name = a.getLabelsOrDefault("name", a.getMetadata().getDefault());
+    if (a.getLabelsOrDefault("kind", "").equals("networkpolicy")
+        && !name.startsWith(Authorization.NETWORK_POLICY_PREFIX)) {
+      // From a NetworkPolicy but named plainly: the prefix is how a refusal is told apart.
+      var r = a.getMetadata().getResource();
+      name =
+          Authorization.networkPolicyName(
+              r.getNamespace(), r.getName().isEmpty() ? name : r.getName());
+    }
     return new Authorization(networks, authn, name);
   }
 

@@ -3,6 +3,7 @@ package dev.portolan.proxy.inbound;
 import dev.portolan.policy.model.Authorization;
 import dev.portolan.policy.model.IpAddress;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -13,9 +14,70 @@ import org.jspecify.annotations.Nullable;
  * identity matching the names or suffixes for {@code meshTLS}. An empty list admits nobody (the
  * {@code deny} policy); no list at all (the control plane never answered) admits everyone. Pure:
  * the verified identity is the caller's to find (the mesh TLS session of the connection).
+ *
+ * <p>A refusal has a reason for the {@code reason} label of the refusal counters: {@value
+ * #NETWORK_POLICY} when the port's authorizations come from NetworkPolicies (their names start with
+ * {@code networkpolicy:}) and the client's address is in none of their networks — its policy would
+ * not have let it reach the port directly, the tunnel keeps that rule
+ * (docs/design/networkpolicy.md, <i>The tunnel keeps the port rules</i>); {@value #UNAUTHORIZED}
+ * otherwise (its address is allowed but its authentication falls short, or the default policy
+ * refuses it).
  */
 public final class Authorizer {
+  /** The reason of a refusal by a NetworkPolicy's authorization. */
+  public static final String NETWORK_POLICY = "networkpolicy";
+
+  /** The reason of every other refusal. */
+  public static final String UNAUTHORIZED = "unauthorized";
+
+  /**
+   * Why a client was refused.
+   *
+   * @param reason {@value #NETWORK_POLICY} or {@value #UNAUTHORIZED}: a metric label
+   * @param detail in words for a log line and {@code l5d-proxy-error}
+   */
+  public record Refusal(String reason, String detail) {}
+
   private Authorizer() {}
+
+  /**
+   * Why the client may not connect, or null when it may.
+   *
+   * @param identity the client's verified mesh identity, null for a plaintext client
+   */
+  public static @Nullable Refusal check(
+      @Nullable List<Authorization> authorizations,
+      InetAddress source,
+      @Nullable String identity,
+      int port) {
+    String detail = refusal(authorizations, source, identity, port);
+    if (detail == null || authorizations == null) {
+      return null;
+    }
+    IpAddress src = IpAddress.of(source.getAddress());
+    List<String> policies = new ArrayList<>();
+    for (Authorization a : authorizations) {
+      if (a.inNetworks(src)) {
+        return new Refusal(UNAUTHORIZED, detail); // allowed there, refused for its identity
+      }
+      if (a.fromNetworkPolicy()) {
+        policies.add(a.name().substring(Authorization.NETWORK_POLICY_PREFIX.length()));
+      }
+    }
+    if (policies.isEmpty()) {
+      return new Refusal(UNAUTHORIZED, detail);
+    }
+    return new Refusal(
+        NETWORK_POLICY,
+        (identity == null
+                ? "unauthenticated client " + source.getHostAddress()
+                : "client " + identity + " at " + source.getHostAddress())
+            + " may not reach port "
+            + port
+            + ": NetworkPolicy "
+            + String.join(", ", policies)
+            + " does not allow its address on that port");
+  }
 
   /**
    * Why the client may not connect, in words for a log line and {@code l5d-proxy-error}; null when

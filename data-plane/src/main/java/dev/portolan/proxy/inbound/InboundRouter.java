@@ -142,12 +142,13 @@ public final class InboundRouter {
 
   /** A redirected connection's route if its port's authorizations admit the client, else null. */
   private @Nullable Route admit(Channel ch, InboundPolicy policy, Route r, int port) {
-    String why =
-        Authorizer.refusal(policy.authorizations(), source(ch), InboundAccess.clientId(ch), port);
-    if (why == null) {
+    Authorizer.Refusal refusal =
+        Authorizer.check(policy.authorizations(), source(ch), InboundAccess.clientId(ch), port);
+    if (refusal == null) {
       return r;
     }
-    unauthorized(ch, why);
+    String why = refusal.detail();
+    unauthorized(ch, refusal.reason(), why);
     if (policy.handling() instanceof Handling.Codec) {
       // A declared HTTP port: every request is answered 403 by the proxy, none forwarded.
       ch.attr(InboundAccess.REFUSED).set(why);
@@ -281,16 +282,17 @@ public final class InboundRouter {
         .whenComplete((policy, err) ->
             ch.eventLoop()
                 .execute(() -> {
-                  String why =
+                  Authorizer.Refusal why =
                       policy == null
-                          ? "no policy for port " + port + ": " + err
-                          : Authorizer.refusal(
+                          ? new Authorizer.Refusal(
+                              Authorizer.UNAUTHORIZED, "no policy for port " + port + ": " + err)
+                          : Authorizer.check(
                               policy.authorizations(),
                               source(ch),
                               InboundAccess.clientId(ch),
                               port);
                   if (why != null) {
-                    refused(ch, "unauthorized", why);
+                    refused(ch, why.reason(), why.detail());
                     ch.close();
                     result.complete(null);
                     return;
@@ -305,17 +307,21 @@ public final class InboundRouter {
     return ((InetSocketAddress) ch.remoteAddress()).getAddress();
   }
 
-  /** A redirected connection refused by its port's authorizations: counted, logged once. */
-  private void unauthorized(Channel ch, String why) {
-    metrics.counter("inbound_refused_total", "reason", "unauthorized").increment();
-    if (LOGGED.add("redirected:unauthorized")) {
+  /**
+   * A redirected connection refused by its port's authorizations: counted, logged once per reason
+   * ({@code unauthorized}, {@code networkpolicy}).
+   */
+  private void unauthorized(Channel ch, String reason, String why) {
+    metrics.counter("inbound_refused_total", "reason", reason).increment();
+    if (LOGGED.add("redirected:" + reason)) {
       log.warn(
-          "inbound connection from {} refused (unauthorized): {} (logged once, counted in"
+          "inbound connection from {} refused ({}): {} (logged once per reason, counted in"
               + " inbound_refused_total)",
           ch.remoteAddress(),
+          reason,
           why);
     } else if (log.isDebugEnabled()) {
-      log.debug("inbound connection from {} refused (unauthorized): {}", ch.remoteAddress(), why);
+      log.debug("inbound connection from {} refused ({}): {}", ch.remoteAddress(), reason, why);
     }
   }
 

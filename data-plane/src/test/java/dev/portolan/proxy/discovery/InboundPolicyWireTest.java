@@ -110,4 +110,39 @@ class InboundPolicyWireTest {
             .build();
     assertThat(InboundPolicy.of(server(noNetworks, noAuthn, badPrefix)).authorizations()).isEmpty();
   }
+
+  /** An authorization a NetworkPolicy narrowed keeps its origin, however the name is written. */
+  @Test
+  void network_policy_authorizations_are_told_apart() {
+    Authz.Builder base =
+        Authz.newBuilder()
+            .addNetworks(Network.newBuilder().setNet(v4(0x0a2a0009, 32)))
+            .setAuthentication(
+                Authn.newBuilder()
+                    .setUnauthenticated(Authn.PermitUnauthenticated.getDefaultInstance()))
+            .putLabels("group", "networking.k8s.io")
+            .putLabels("kind", "networkpolicy")
+            .setMetadata(
+                dev.portolan.api.meta.Metadata.newBuilder()
+                    .setResource(
+                        dev.portolan.api.meta.Resource.newBuilder()
+                            .setGroup("networking.k8s.io")
+                            .setKind("networkpolicy")
+                            .setNamespace("cache")
+                            .setName("redis")));
+    var portolan =
+        InboundPolicy.of(
+                server(base.clone().putLabels("name", "networkpolicy:cache/redis").build()))
+            .authorizations()
+            .getFirst();
+    assertThat(portolan.name()).isEqualTo("networkpolicy:cache/redis");
+    assertThat(portolan.fromNetworkPolicy()).isTrue();
+    var plain =
+        InboundPolicy.of(server(base.clone().putLabels("name", "redis").build()))
+            .authorizations()
+            .getFirst();
+    assertThat(plain.name()).isEqualTo("networkpolicy:cache/redis");
+    assertThat(plain.admits(IpAddress.parse("10.42.0.9"), null)).isTrue();
+    assertThat(plain.admits(IpAddress.parse("10.42.0.8"), null)).isFalse();
+  }
 }

@@ -107,4 +107,51 @@ class AuthorizerTest {
     assertThat(Authorizer.refusal(two, InetAddress.ofLiteral("10.42.0.8"), null, 80))
         .contains("(policy meshed, probe)");
   }
+
+  static Authorization fromPolicy(String name, Authentication authn, String... networks) {
+    return new Authorization(
+        List.of(networks).stream().map(n -> new Authorization.Network(Cidr.parse(n))).toList(),
+        authn,
+        Authorization.networkPolicyName("cache", name));
+  }
+
+  /** The tunnel keeps the port rules: a NetworkPolicy's refusal is told apart from others. */
+  @Test
+  void an_address_no_network_policy_allows_is_refused_for_networkpolicy() {
+    var port =
+        List.of(
+            fromPolicy("redis", Authentication.UNAUTHENTICATED, "10.42.0.9/32", "192.0.2.1/32"),
+            fromPolicy("ops", Authentication.UNAUTHENTICATED, "10.43.0.0/16"));
+    assertThat(Authorizer.check(port, InetAddress.ofLiteral("10.42.0.9"), ID, 6379)).isNull();
+    assertThat(Authorizer.check(port, InetAddress.ofLiteral("10.43.7.7"), null, 6379)).isNull();
+    Authorizer.Refusal r = Authorizer.check(port, POD, ID, 6379);
+    assertThat(r).isNotNull();
+    assertThat(r.reason()).isEqualTo("networkpolicy");
+    assertThat(r.detail())
+        .isEqualTo(
+            "client "
+                + ID
+                + " at 10.42.0.7 may not reach port 6379: NetworkPolicy cache/redis, cache/ops"
+                + " does not allow its address on that port");
+    assertThat(Authorizer.refusal(port, POD, ID, 6379)).contains("is not authorized on port 6379");
+  }
+
+  @Test
+  void an_allowed_address_without_the_identity_is_unauthorized_not_networkpolicy() {
+    var port = List.of(fromPolicy("redis", Authentication.ANY_MESH_IDENTITY, "10.42.0.7/32"));
+    assertThat(Authorizer.check(port, POD, ID, 6379)).isNull();
+    Authorizer.Refusal r = Authorizer.check(port, POD, null, 6379);
+    assertThat(r).isNotNull();
+    assertThat(r.reason()).isEqualTo("unauthorized");
+  }
+
+  @Test
+  void default_policies_refuse_as_unauthorized() {
+    var cluster = policy(Authentication.UNAUTHENTICATED, "10.0.0.0/8");
+    Authorizer.Refusal r = Authorizer.check(cluster, OUTSIDE, null, 80);
+    assertThat(r).isNotNull();
+    assertThat(r.reason()).isEqualTo("unauthorized");
+    assertThat(Authorizer.check(List.of(), POD, ID, 80).reason()).isEqualTo("unauthorized");
+    assertThat(Authorizer.check(null, POD, ID, 80)).isNull();
+  }
 }

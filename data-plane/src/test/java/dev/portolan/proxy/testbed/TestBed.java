@@ -225,6 +225,15 @@ public final class TestBed implements AutoCloseable {
   }
 
   /**
+   * Adds a manifest of any kind to the bed's cluster (e.g. a NetworkPolicy), as YAML of one or more
+   * documents; objects in the bed's namespace name it {@value #NAMESPACE}.
+   */
+  public TestBed manifest(String yaml) {
+    this.yaml.append("---\n").append(yaml.endsWith("\n") ? yaml : yaml + "\n");
+    return this;
+  }
+
+  /**
    * Declares a Service with a cluster IP (reachable only through a client proxy: no kube-proxy).
    */
   public TestBed service(String name, String app, String clusterIp, int port, int targetPort) {

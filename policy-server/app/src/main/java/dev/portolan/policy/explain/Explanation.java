@@ -93,15 +93,19 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
    * @param requireIdentity the port is in proxy-require-identity-inbound-ports
    * @param summary one readable line
    * @param invalidTokens bad values skipped on the way (each fell back to the next level)
+   * @param networkPolicies the NetworkPolicies ({@code namespace/name}) that narrowed who may
+   *     connect to the clients they let reach the port (docs/networkpolicy.md)
    */
   public record Authz(
       String policy,
       ProvenanceView source,
       boolean requireIdentity,
       String summary,
-      List<TokenReport> invalidTokens) {
+      List<TokenReport> invalidTokens,
+      List<String> networkPolicies) {
     public Authz {
       invalidTokens = List.copyOf(invalidTokens);
+      networkPolicies = List.copyOf(networkPolicies);
     }
 
     static Authz of(InboundAuthz a) {
@@ -110,7 +114,8 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
           ProvenanceView.of(a.source()),
           a.requireIdentity(),
           a.summary(),
-          a.invalidTokens());
+          a.invalidTokens(),
+          a.networkPolicies().stream().map(r -> r.namespace() + "/" + r.name()).toList());
     }
   }
 

@@ -54,6 +54,7 @@ final class ExplanationJson {
       authz.put("requireIdentity", a.requireIdentity());
       authz.put("summary", a.summary());
       authz.put("invalidTokens", a.invalidTokens().stream().map(ExplanationJson::token).toList());
+      authz.put("networkPolicies", a.networkPolicies());
       out.put("authorization", authz);
     }
     return out;

@@ -7,6 +7,7 @@ import dev.portolan.api.inbound.IdentitySuffix;
 import dev.portolan.api.inbound.Network;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.meta.Metadata;
+import dev.portolan.api.meta.Resource;
 import dev.portolan.api.net.IPAddress;
 import dev.portolan.api.net.IPNetwork;
 import dev.portolan.api.net.IPv6;
@@ -22,9 +23,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * Inbound authorizations as linkerd2-proxy-api's {@code Server.authorizations}
  * (docs/design/wire.md): labels {@code {group:"", kind:"default", name:<policy>}} and {@code
- * Metadata.default = <policy>}, as Linkerd's policy controller writes its default policies.
+ * Metadata.default = <policy>}, as Linkerd's policy controller writes its default policies; an
+ * authorization a NetworkPolicy narrowed is labelled {@code {group:"networking.k8s.io",
+ * kind:"networkpolicy", name:"networkpolicy:<ns>/<name>"}} with the policy as {@code
+ * Metadata.resource}.
  */
 final class AuthzWire {
+  static final String NETWORKING_GROUP = "networking.k8s.io";
+  static final String NETWORK_POLICY_KIND = "networkpolicy";
+
   private AuthzWire() {}
 
   /** The port's Server answer: protocol and provenance labels, then who may connect. */
@@ -45,13 +52,30 @@ final class AuthzWire {
   }
 
   static Authz authz(Authorization a) {
-    Authz.Builder b =
-        Authz.newBuilder()
-            .setAuthentication(authn(a.authentication()))
-            .putLabels("group", "")
-            .putLabels("kind", "default")
-            .putLabels("name", a.name())
-            .setMetadata(Metadata.newBuilder().setDefault(a.name()));
+    Authz.Builder b = Authz.newBuilder().setAuthentication(authn(a.authentication()));
+    if (a.fromNetworkPolicy()) {
+      // Narrowed by a NetworkPolicy (docs/design/networkpolicy.md, "The tunnel keeps the port
+      // rules"): labelled as the resource it comes from, as Linkerd labels an AuthorizationPolicy;
+      // the name keeps the "networkpolicy:" prefix, which is how a proxy tells why it refused.
+      String ref = a.name().substring(Authorization.NETWORK_POLICY_PREFIX.length());
+      int slash = ref.indexOf('/');
+      b.putLabels("group", NETWORKING_GROUP)
+          .putLabels("kind", NETWORK_POLICY_KIND)
+          .putLabels("name", a.name())
+          .setMetadata(
+              Metadata.newBuilder()
+                  .setResource(
+                      Resource.newBuilder()
+                          .setGroup(NETWORKING_GROUP)
+                          .setKind(NETWORK_POLICY_KIND)
+                          .setNamespace(ref.substring(0, Math.max(slash, 0)))
+                          .setName(ref.substring(slash + 1))));
+    } else {
+      b.putLabels("group", "")
+          .putLabels("kind", "default")
+          .putLabels("name", a.name())
+          .setMetadata(Metadata.newBuilder().setDefault(a.name()));
+    }
     for (Authorization.Network n : a.networks()) {
       Network.Builder nb = Network.newBuilder().setNet(network(n.net()));
       for (Cidr e : n.except()) {

@@ -19,9 +19,19 @@ public record InboundKey(String namespace, String pod, int port)
             true, resolver.inbound(snapshot, p, port), resolver.inboundAuthz(snapshot, p, port));
   }
 
+  /**
+   * A change in the Pod's namespace (its Pod, its policies, its Namespace), or, when the port is
+   * narrowed by NetworkPolicies, any change to what they read about clients anywhere: a client Pod
+   * in another namespace gaining a selected label or a new address changes the networks
+   * (docs/design/networkpolicy.md). Ports no policy narrows never pay for client changes.
+   */
   @Override
   public boolean affectedBy(ChangeSet changes, Policy last) {
-    return changes.namespaces().contains(namespace);
+    if (changes.namespaces().contains(namespace)) {
+      return true;
+    }
+    InboundAuthz a = last.authz();
+    return changes.clients() && a != null && !a.networkPolicies().isEmpty();
   }
 
   /**

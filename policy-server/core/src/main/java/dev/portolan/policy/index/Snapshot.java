@@ -112,6 +112,7 @@ public final class Snapshot implements ClusterView {
   }
 
   /** Every Pod of the snapshot, namespace by namespace (for reports over the whole cluster). */
+  @Override
   public List<PodInfo> allPods() {
     List<PodInfo> out = new ArrayList<>();
     for (NamespaceState s : namespaces.values()) {

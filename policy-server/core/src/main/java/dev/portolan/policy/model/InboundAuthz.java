@@ -12,16 +12,31 @@ import java.util.List;
  *     only meshed clients are admitted, whatever {@code policy} says
  * @param authorizations what the proxy enforces; empty means nobody is admitted
  * @param invalidTokens bad annotation values skipped on the way (each fell back to the next level)
+ * @param networkPolicies the NetworkPolicies isolating the port that narrowed {@code
+ *     authorizations} to the client networks they allow (docs/design/networkpolicy.md, <i>The
+ *     tunnel keeps the port rules</i>); empty when none did
  */
 public record InboundAuthz(
     DefaultInboundPolicy policy,
     Provenance source,
     boolean requireIdentity,
     List<Authorization> authorizations,
-    List<TokenReport> invalidTokens) {
+    List<TokenReport> invalidTokens,
+    List<ObjectRef> networkPolicies) {
   public InboundAuthz {
     authorizations = List.copyOf(authorizations);
     invalidTokens = List.copyOf(invalidTokens);
+    networkPolicies = List.copyOf(networkPolicies);
+  }
+
+  /** Who may connect by the default inbound policy alone, no NetworkPolicy narrowing it. */
+  public InboundAuthz(
+      DefaultInboundPolicy policy,
+      Provenance source,
+      boolean requireIdentity,
+      List<Authorization> authorizations,
+      List<TokenReport> invalidTokens) {
+    this(policy, source, requireIdentity, authorizations, invalidTokens, List.of());
   }
 
   /** One line for explain: the policy, where it came from, and the require-identity override. */
@@ -31,6 +46,11 @@ public record InboundAuthz(
         + source.summary()
         + (requireIdentity
             ? "; port in " + Annotations.REQUIRE_IDENTITY_INBOUND_PORTS + ": meshed clients only"
-            : "");
+            : "")
+        + (networkPolicies.isEmpty()
+            ? ""
+            : "; narrowed to the clients NetworkPolicy "
+                + String.join(", ", networkPolicies.stream().map(ObjectRef::toString).toList())
+                + " lets reach the port");
   }
 }

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,6 +84,7 @@ public final class NetworkPolicies {
   private final ConcurrentMap<String, Map<String, String>> namespaceLabels =
       new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Optional<IpAddress>> hostIps = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Object, List<IpAddress>> selected = new ConcurrentHashMap<>();
   private final ClientClassifier classifier;
 
   private NetworkPolicies(
@@ -270,7 +272,7 @@ public final class NetworkPolicies {
     return new Verdict.Denied(d, refs);
   }
 
-  private boolean peerMatches(NetworkPolicyInfo policy, Rule rule, Peer other) {
+  boolean peerMatches(NetworkPolicyInfo policy, Rule rule, Peer other) {
     if (rule.peers().isEmpty()) {
       return true;
     }
@@ -283,28 +285,59 @@ public final class NetworkPolicies {
   }
 
   /** Whether one entry of {@code from}/{@code to} of {@code policy} matches {@code other}. */
-  private boolean matches(NetworkPolicyInfo policy, NetworkPolicyInfo.Peer peer, Peer other) {
+  boolean matches(NetworkPolicyInfo policy, NetworkPolicyInfo.Peer peer, Peer other) {
     return switch (peer) {
       case NetworkPolicyInfo.Peer.Block b -> {
         IpAddress ip = other.ip();
         yield ip != null && b.block().contains(ip);
       }
-      case NetworkPolicyInfo.Peer.Pods p -> {
-        if (!(other instanceof Peer.Pod pod)) {
-          yield false;
-        }
-        LabelSelector namespaceSelector = p.namespaceSelector();
-        LabelSelector podSelector = p.podSelector();
-        boolean inNamespace =
-            namespaceSelector == null
-                ? pod.namespace().equals(policy.namespace())
-                : namespaceSelector.matches(namespaceLabels(pod.namespace()));
-        yield inNamespace && (podSelector == null || podSelector.matches(pod.labels()));
-      }
+      case NetworkPolicyInfo.Peer.Pods p ->
+          other instanceof Peer.Pod pod && selects(policy, p, pod.namespace(), pod.labels());
     };
   }
 
-  private static boolean portMatches(Rule rule, int port, List<ContainerPort> destinationPorts) {
+  /** Whether a pod selector entry of {@code policy} picks a pod of this namespace and labels. */
+  boolean selects(
+      NetworkPolicyInfo policy,
+      NetworkPolicyInfo.Peer.Pods p,
+      String namespace,
+      Map<String, String> labels) {
+    LabelSelector namespaceSelector = p.namespaceSelector();
+    LabelSelector podSelector = p.podSelector();
+    boolean inNamespace =
+        namespaceSelector == null
+            ? namespace.equals(policy.namespace())
+            : namespaceSelector.matches(namespaceLabels(namespace));
+    return inNamespace && (podSelector == null || podSelector.matches(labels));
+  }
+
+  /**
+   * The addresses of the pods a selector entry of {@code policy} picks among {@code pods}, computed
+   * once per snapshot: an entry with a namespaceSelector reads the same wherever it is written, one
+   * without depends on the policy's namespace only. The caller passes every pod of the snapshot
+   * this object was built from, always the same (as {@link IngressNetworks} does).
+   */
+  List<IpAddress> selectedAddresses(
+      NetworkPolicyInfo policy,
+      NetworkPolicyInfo.Peer.Pods p,
+      Supplier<? extends Collection<PodInfo>> pods) {
+    Object key = p.namespaceSelector() == null ? List.of(policy.namespace(), p) : p;
+    return selected.computeIfAbsent(
+        key,
+        k -> {
+          List<IpAddress> out = new ArrayList<>();
+          for (PodInfo pod : pods.get()) {
+            if (!pod.podIps().isEmpty() && selects(policy, p, pod.namespace(), pod.labels())) {
+              for (String ip : pod.podIps()) {
+                parse(ip).ifPresent(out::add);
+              }
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  static boolean portMatches(Rule rule, int port, List<ContainerPort> destinationPorts) {
     if (rule.ports().isEmpty()) {
       return true;
     }
@@ -334,7 +367,7 @@ public final class NetworkPolicies {
     };
   }
 
-  private @Nullable IpAddress hostIp(PodInfo pod) {
+  @Nullable IpAddress hostIp(PodInfo pod) {
     String h = pod.hostIp();
     return h == null ? null : hostIps.computeIfAbsent(h, NetworkPolicies::parse).orElse(null);
   }

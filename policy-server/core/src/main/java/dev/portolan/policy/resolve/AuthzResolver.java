@@ -14,6 +14,7 @@ import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.Provenance;
 import dev.portolan.policy.model.TokenReport;
+import dev.portolan.policy.netpol.IngressNetworks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +61,49 @@ public final class AuthzResolver {
       source = new Provenance.Default("portolan.inbound.default-policy", policy.value());
     }
     boolean requireIdentity = requiresIdentity(pod, port, reports);
+    List<Authorization> defaults = authorizations(policy, requireIdentity);
+    if (defaults.isEmpty()) {
+      // deny stays deny: a NetworkPolicy can only narrow what the default admits
+      return new InboundAuthz(policy, source, requireIdentity, defaults, reports);
+    }
+    List<IngressNetworks.PolicyNetworks> allowed =
+        IngressNetworks.of(view.networkPolicies(), pod, port, view::allPods);
+    if (allowed.isEmpty()) {
+      return new InboundAuthz(policy, source, requireIdentity, defaults, reports);
+    }
     return new InboundAuthz(
-        policy, source, requireIdentity, authorizations(policy, requireIdentity), reports);
+        policy,
+        source,
+        requireIdentity,
+        narrow(defaults, allowed),
+        reports,
+        allowed.stream().map(IngressNetworks.PolicyNetworks::policy).toList());
+  }
+
+  /**
+   * The default authorizations narrowed to what the isolating NetworkPolicies allow: one per
+   * (default, policy), named after the policy, with the default's authentication (an
+   * all-authenticated port keeps requiring identity) and the addresses both admit. The proxy admits
+   * a client when one of them does, so the union over policies is the policies' union, as
+   * Kubernetes reads several policies selecting one pod.
+   */
+  static List<Authorization> narrow(
+      List<Authorization> defaults, List<IngressNetworks.PolicyNetworks> allowed) {
+    List<Authorization> out = new ArrayList<>();
+    for (IngressNetworks.PolicyNetworks p : allowed) {
+      for (Authorization d : defaults) {
+        List<Authorization.Network> both =
+            Authorization.Network.intersect(d.networks(), p.networks());
+        if (!both.isEmpty()) {
+          out.add(
+              new Authorization(
+                  both,
+                  d.authentication(),
+                  Authorization.networkPolicyName(p.policy().namespace(), p.policy().name())));
+        }
+      }
+    }
+    return out;
   }
 
   /** The authorizations of {@code policy}, narrowed to meshed clients when identity is required. */

@@ -16,6 +16,9 @@ public interface ClusterView {
 
   Collection<PodInfo> pods(String namespace);
 
+  /** Every Pod of the view (NetworkPolicy selectors that span namespaces read them). */
+  Collection<PodInfo> allPods();
+
   /** Null when unknown. */
   @Nullable PodInfo pod(String namespace, String name);
 
