@@ -132,19 +132,9 @@ class RedisBehindNetworkPolicyTest {
       NetworkPolicyEnforcer enforcer = new NetworkPolicyEnforcer(bed, PODS);
       redisServer(bed);
 
-      // The conflict: on the actuator with a patch, and on the gauge.
-      JsonNode conflict =
-          await().atMost(Duration.ofSeconds(30)).until(() -> ingressConflict(bed), c -> c != null);
-      System.out.println("conflict: " + conflict.toPrettyString());
-      assertThat(conflict.path("port").asInt()).isEqualTo(6379);
-      assertThat(conflict.path("inboundPort").asInt()).isEqualTo(4143);
-      assertThat(conflict.path("clients").toString()).contains("bed/client");
-      String patch = conflict.path("patch").asString();
-      assertThat(patch).contains("kind: \"NetworkPolicy\"").contains("4143");
-      assertThat(actuator(bed, "prometheus"))
-          .containsPattern("(?m)^portolan_networkpolicy_conflicts(\\{[^}]*})? [1-9]");
-
-      // Phase 1: meshed clients keep mTLS on 6379; the unmeshed one talks plaintext to 6379.
+      // Phase 1, traffic first (with rewrite=always this is where it breaks): meshed clients keep
+      // mTLS on 6379; the unmeshed one talks plaintext to 6379. The policies were in the
+      // manifests before any proxy asked, so there is nothing to wait for.
       Path first = dir.resolve("before.pcap");
       try (JavaProcess capture = capture(bed, first)) {
         String bench = benchmark(bed, "client");
@@ -166,6 +156,18 @@ class RedisBehindNetworkPolicyTest {
       assertThat(before.clear(CLIENT_IP) + before.clear(EGRESS_IP)).isZero();
       assertThat(before.clear(OUTSIDER_IP)).as("the unmeshed client is plaintext").isPositive();
       assertThat(before.meshed(4143, CLIENT_IP).segments()).isZero();
+
+      // Then the conflict: on the actuator with a patch, and on the gauge.
+      JsonNode conflict =
+          await().atMost(Duration.ofSeconds(30)).until(() -> ingressConflict(bed), c -> c != null);
+      System.out.println("conflict: " + conflict.toPrettyString());
+      assertThat(conflict.path("port").asInt()).isEqualTo(6379);
+      assertThat(conflict.path("inboundPort").asInt()).isEqualTo(4143);
+      assertThat(conflict.path("clients").toString()).contains("bed/client");
+      String patch = conflict.path("patch").asString();
+      assertThat(patch).contains("kind: \"NetworkPolicy\"").contains("4143");
+      assertThat(actuator(bed, "prometheus"))
+          .containsPattern("(?m)^portolan_networkpolicy_conflicts(\\{[^}]*})? [1-9]");
 
       // Phase 2: the operator applies the printed patch; the open stream moves the client to 4143.
       Path second = dir.resolve("after.pcap");
