@@ -382,6 +382,7 @@ public final class TestBed implements AutoCloseable {
     String host = "vp" + (nextLink++);
     node.run("ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
     node.run("ip", "link", "set", host, "master", "br0", "up");
+    veths.put(name, host);
     ns.run("ip", "addr", "add", ip + "/24", "dev", "eth0");
     ns.run("ip", "link", "set", "eth0", "up");
     ns.run("ip", "route", "add", "default", "via", NODE_IP);
@@ -468,6 +469,23 @@ public final class TestBed implements AutoCloseable {
 
   public Pod pod(String name) {
     return pods.get(name);
+  }
+
+  private final Map<String, String> veths = new LinkedHashMap<>();
+
+  /** The node's end of a pod's veth pair (on the bridge): where a CNI would filter its traffic. */
+  public String veth(String pod) {
+    return veths.get(pod);
+  }
+
+  /** The node namespace (bridge, policy-server; the enforcer's packet filter lives here). */
+  public NetNs node() {
+    return node;
+  }
+
+  /** The directory of manifests the policy-server watches (a test may add or edit files). */
+  public Path manifestsDir() {
+    return manifests;
   }
 
   /** Runs a program inside a pod namespace in the background (a server), killed on close. */
