@@ -170,9 +170,9 @@ public final class ProxyMain {
             ProxyConfig.durationOf(
                 System.getenv(), "PORTOLAN_INBOUND_TLS_PEEK", InboundRouter.DEFAULT_PEEK_WINDOW));
     Http1Upstreams http1 =
-        new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
+        new Http1Upstreams(config.connectTimeout(), config.idleTimeout(), metrics, mesh);
     Http2Upstreams http2 =
-        new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics);
+        new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics, mesh);
     // The relay of every opaque pair, chosen once for the proxy's transport.
     Relayer relayer = Relayer.of(config.ioTransport(), config.nativeRelay());
     ProxyConnection.Settings out =

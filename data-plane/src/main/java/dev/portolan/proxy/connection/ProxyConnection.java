@@ -13,6 +13,7 @@ import dev.portolan.proxy.route.HttpVersion;
 import dev.portolan.proxy.route.Route;
 import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.tls.MeshTlsSession;
+import dev.portolan.proxy.tls.MeshUpstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

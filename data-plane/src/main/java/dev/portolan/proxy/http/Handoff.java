@@ -4,6 +4,8 @@ import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.HttpVersion;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
 
@@ -13,7 +15,8 @@ public final class Handoff {
 
   /**
    * Passes the bytes read during detection through the pipeline, which now holds the codec
-   * (ownership passes). Returns whether there were any.
+   * (ownership passes): behind the mesh TLS handler when the connection has one. Returns whether
+   * there were any.
    */
   public static boolean replay(Channel client, @Nullable ByteBuf detected) {
     if (detected == null) {
@@ -23,23 +26,50 @@ public final class Handoff {
       detected.release();
       return false;
     }
-    client.pipeline().fireChannelRead(detected);
-    client.pipeline().fireChannelReadComplete();
+    // The bytes are plaintext: under mesh TLS they were decrypted already, so they enter the
+    // pipeline behind the TLS handler (from the head, it would take them for TLS records).
+    ChannelHandlerContext tls = client.pipeline().context(SslHandler.class);
+    if (tls != null) {
+      tls.fireChannelRead(detected);
+      tls.fireChannelReadComplete();
+    } else {
+      client.pipeline().fireChannelRead(detected);
+      client.pipeline().fireChannelReadComplete();
+    }
     return true;
   }
 
-  /** Counts the connections the HTTP pools open: {@code http_upstream_open_total}. */
+  /**
+   * Counts the connections the HTTP pools open: {@code http_upstream_open_total}, with {@code
+   * tls="true"} and {@code server_id} when the connection is mesh TLS to a peer proxy (as Linkerd's
+   * proxy labels its outbound connections).
+   *
+   * @param serverId the endpoint's identity under mesh TLS, null for plaintext
+   */
   public static void opened(
-      Metrics metrics, String direction, InetSocketAddress a, HttpVersion protocol) {
-    metrics
-        .counter(
-            "http_upstream_open_total",
-            "direction",
-            direction,
-            "endpoint",
-            a.getAddress().getHostAddress() + ":" + a.getPort(),
-            "protocol",
-            protocol.label())
-        .increment();
+      Metrics metrics,
+      String direction,
+      InetSocketAddress a,
+      HttpVersion protocol,
+      @Nullable String serverId) {
+    String endpoint = a.getAddress().getHostAddress() + ":" + a.getPort();
+    String[] labels =
+        serverId == null
+            ? new String[] {
+              "direction", direction, "endpoint", endpoint, "protocol", protocol.label()
+            }
+            : new String[] {
+              "direction",
+              direction,
+              "endpoint",
+              endpoint,
+              "protocol",
+              protocol.label(),
+              "tls",
+              "true",
+              "server_id",
+              serverId
+            };
+    metrics.counter("http_upstream_open_total", labels).increment();
   }
 }

@@ -199,7 +199,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
 
   /** A kept-alive connection to the exchange's endpoint if one is idle, else a new one. */
   private void connect(Http1Exchange e) {
-    Channel idle = upstreams.poll(e.endpoint());
+    Channel idle = upstreams.poll(e.endpoint(), route.meshFor(e.endpoint()));
     if (idle != null) {
       attach(e, idle, true);
     } else {
@@ -209,7 +209,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
 
   private void dial(Http1Exchange e) {
     upstreams
-        .connect(client.eventLoop(), e.endpoint(), direction)
+        .connect(client.eventLoop(), e.endpoint(), route.meshFor(e.endpoint()), direction)
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -346,7 +346,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     Http1Upstreams.bind(e.attached(), null);
     boolean clean = e.requestDone && HttpUtil.isKeepAlive(e.response);
     if (clean && HttpUtil.isKeepAlive(e.request)) {
-      upstreams.offer(e.endpoint(), e.attached());
+      upstreams.offer(e.attached());
     } else {
       e.attached().close();
     }

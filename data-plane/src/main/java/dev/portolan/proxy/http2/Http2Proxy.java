@@ -110,7 +110,8 @@ public final class Http2Proxy extends Http2Side {
   }
 
   Http2Upstream upstreams(InetSocketAddress endpoint) {
-    return upstreams.get(context().channel().eventLoop(), endpoint, direction);
+    return upstreams.get(
+        context().channel().eventLoop(), endpoint, route.meshFor(endpoint), direction);
   }
 
   /** Request frames, to the exchange of their stream (a new one for a new stream). */

@@ -129,12 +129,11 @@ public final class InboundRouter {
         .thenCompose(policy -> {
           Route r = new Route(app, policy.handling(), target);
           MeshTls tls = mesh;
-          // Opaque and detect ports: TLS detection first. A declared HTTP port is served by its
-          // codec at once (a client proxy reaches it through 4143 with a session protocol).
+          // TLS detection first on every application port: a client proxy dials an HTTP
+          // endpoint with an identity on its own port over mesh TLS, whatever the port's
+          // protocol (a declared HTTP port then gets its codec on the plaintext inside).
           CompletableFuture<@Nullable Route> peeked =
-              tls == null || policy.handling() instanceof Handling.Codec
-                  ? CompletableFuture.completedFuture(r)
-                  : peek(ch, tls, r);
+              tls == null ? CompletableFuture.completedFuture(r) : peek(ch, tls, r);
           // Authorized after the peek: a meshed client's identity is known once its handshake is.
           return peeked.thenApply(route -> route == null ? null : admit(ch, policy, route, port));
         });
@@ -158,8 +157,8 @@ public final class InboundRouter {
   }
 
   /**
-   * An opaque or detect application port with an identity of our own: mesh TLS when the client's
-   * first bytes are a ClientHello naming us ({@link AppPortTls}; detection then runs on the
+   * An application port with an identity of our own: mesh TLS when the client's first bytes are a
+   * ClientHello naming us ({@link AppPortTls}; detection, or the declared codec, then runs on the
    * plaintext inside), the connection as it came otherwise (a foreign SNI passes through as TCP).
    */
   private CompletableFuture<@Nullable Route> peek(Channel ch, MeshTls tls, Route r) {

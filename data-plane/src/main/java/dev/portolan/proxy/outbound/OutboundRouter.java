@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -75,11 +76,19 @@ public final class OutboundRouter {
                 .endpoints(authority, ch.closeFuture())
                 .thenApply(eps -> {
                   EndpointView e = balancer.pick(eps.values(), EndpointView::address);
-                  return route(profile, e, dst, target, new Live(discovery, authority, dst));
+                  Live live = new Live(discovery, authority, dst);
+                  return route(profile, e, dst, target, live, live::meshFor);
                 });
           }
+          EndpointView pod = profile.endpoint();
           return CompletableFuture.completedFuture(
-              route(profile, profile.endpoint(), dst, target, null));
+              route(
+                  profile,
+                  pod,
+                  dst,
+                  target,
+                  null,
+                  a -> pod != null && a.equals(pod.address()) ? meshTarget(pod) : null));
         });
   }
 
@@ -88,7 +97,8 @@ public final class OutboundRouter {
       @Nullable EndpointView e,
       InetSocketAddress dst,
       String target,
-      @Nullable Supplier<List<InetSocketAddress>> live) {
+      @Nullable Supplier<List<InetSocketAddress>> live,
+      Function<InetSocketAddress, @Nullable MeshTarget> meshes) {
     InetSocketAddress upstream = e == null ? dst : e.address();
     // The one place an outbound connection's handling is decided: an opaque profile or an opaque
     // endpoint hint relays at once; anything else is detected (outbound never declares a codec).
@@ -96,24 +106,21 @@ public final class OutboundRouter {
         profile.opaque() || (e != null && e.opaque())
             ? Handling.OPAQUE
             : new Handling.Detect(detectTimeout);
-    MeshTarget mesh = meshTarget(e, handling);
+    // The connection-level target serves the opaque relay; HTTP requests ask `meshes` for the
+    // endpoint each one picks.
+    MeshTarget mesh = handling instanceof Handling.Opaque ? meshTarget(e) : null;
     Supplier<List<InetSocketAddress>> endpoints = live != null ? live : () -> List.of(upstream);
-    return new Route(upstream, handling, target, endpoints, mesh);
+    return new Route(upstream, handling, target, endpoints, mesh, meshes);
   }
 
   /**
-   * Mesh TLS for an opaque connection to an endpoint with an identity: through the peer's inbound
-   * port when it advertises {@code opaque_transport}, else on its own port, where the peer's
-   * inbound proxy recognises a ClientHello naming its identity and terminates it
-   * (docs/design/outbound.md). Without an identity of our own, or to an endpoint without one,
-   * plaintext.
+   * Mesh TLS to an endpoint with an identity: through the peer's inbound port when it advertises
+   * {@code opaque_transport}, else on its own port, where the peer's inbound proxy recognises a
+   * ClientHello naming its identity and terminates it (docs/design/outbound.md). Without an
+   * identity of our own, or to an endpoint without one, plaintext.
    */
-  private @Nullable MeshTarget meshTarget(@Nullable EndpointView e, Handling handling) {
-    if (!meshTls
-        || e == null
-        || !(handling instanceof Handling.Opaque)
-        || e.identity() == null
-        || e.identity().isEmpty()) {
+  private @Nullable MeshTarget meshTarget(@Nullable EndpointView e) {
+    if (!meshTls || e == null || e.identity() == null || e.identity().isEmpty()) {
       return null;
     }
     return e.opaqueTransportPort() > 0
@@ -125,7 +132,7 @@ public final class OutboundRouter {
    * A Service's endpoints as discovery knows them now; the original destination while it knows
    * none. Used by one connection (one event loop): the list is rebuilt only when the set changed.
    */
-  private static final class Live implements Supplier<List<InetSocketAddress>> {
+  private final class Live implements Supplier<List<InetSocketAddress>> {
     private final Discovery discovery;
     private final String authority;
     private final List<InetSocketAddress> fallback;
@@ -136,6 +143,11 @@ public final class OutboundRouter {
       this.discovery = discovery;
       this.authority = authority;
       this.fallback = List.of(dst);
+    }
+
+    /** The mesh target of one of the Service's endpoints as discovery knows it now. */
+    @Nullable MeshTarget meshFor(InetSocketAddress a) {
+      return meshTarget(discovery.currentEndpoints(authority).get(a));
     }
 
     @Override

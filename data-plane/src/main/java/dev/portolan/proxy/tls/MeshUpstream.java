@@ -1,11 +1,8 @@
-package dev.portolan.proxy.connection;
+package dev.portolan.proxy.tls;
 
 import dev.portolan.proxy.identity.IdentityUnavailableException;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.MeshTarget;
-import dev.portolan.proxy.tls.MeshTls;
-import dev.portolan.proxy.tls.MeshTlsEvent;
-import dev.portolan.proxy.tls.TlsRefusal;
 import dev.portolan.proxy.transport.TransportHeader;
 import dev.portolan.proxy.transport.TransportHeaderCodec;
 import io.netty.buffer.ByteBuf;
@@ -22,14 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mesh TLS on a connection to a peer proxy (docs/proxy.md, <i>mTLS and the 4143 transport</i>): to
- * its inbound port, the handshake with ALPN {@code transport.l5d.io/v1}, the server's SAN checked
- * against the endpoint's identity, then the transport header naming the real port, and only then
- * the relay; to the application port (no {@code opaque_transport}), the same handshake without ALPN
- * and without a header. A refusal is counted in {@code outbound_tls_refused_total{reason}} and
- * logged once per reason; the connection never falls back to plaintext.
+ * Mesh TLS on a connection to a peer proxy (docs/design/outbound.md): to its inbound port, the
+ * handshake with ALPN {@code transport.l5d.io/v1}, the server's SAN checked against the endpoint's
+ * identity, then the transport header naming the real port (and the session protocol when the bytes
+ * are HTTP the client proxy already parsed), and only then the relay or the HTTP codec; to the
+ * application port (no {@code opaque_transport}), the same handshake without ALPN and without a
+ * header, as linkerd2-proxy does for HTTP. A refusal is counted in {@code
+ * outbound_tls_refused_total{reason}} and logged once per reason; the connection never falls back
+ * to plaintext.
  */
-final class MeshUpstream extends ChannelInboundHandlerAdapter {
+public final class MeshUpstream extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(MeshUpstream.class);
   private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
   private static final String NAME = "mesh-upstream";
@@ -38,26 +37,34 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
   private final int port;
   private final Metrics metrics;
   private final String targetAddr;
-  private final Consumer<Boolean> done;
+  private final TransportHeader.@Nullable SessionProtocol protocol;
+  private final Consumer<@Nullable String> done;
   private @Nullable ByteBuf early;
   private boolean finished;
 
   private MeshUpstream(
-      MeshTarget target, int port, Metrics metrics, String targetAddr, Consumer<Boolean> done) {
+      MeshTarget target,
+      int port,
+      TransportHeader.@Nullable SessionProtocol protocol,
+      Metrics metrics,
+      String targetAddr,
+      Consumer<@Nullable String> done) {
     this.target = target;
     this.port = port;
+    this.protocol = protocol;
     this.metrics = metrics;
     this.targetAddr = targetAddr;
     this.done = done;
   }
 
   /**
-   * Starts the handshake on a connected {@code upstream}; {@code done} is called once on its event
-   * loop: true when the header is written (install the relay then), false when refused (closed).
+   * Starts the handshake on a connected {@code upstream} for opaque bytes; {@code done} is called
+   * once on its event loop: true when the header is written (install the relay then), false when
+   * refused (closed).
    *
    * @param port the real port of the endpoint, named by the transport header
    */
-  static void secure(
+  public static void secure(
       Channel upstream,
       @Nullable MeshTls mesh,
       MeshTarget target,
@@ -65,10 +72,33 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
       Metrics metrics,
       String targetAddr,
       Consumer<Boolean> done) {
+    secure(
+        upstream, mesh, target, port, null, metrics, targetAddr, why -> done.accept(why == null));
+  }
+
+  /**
+   * Starts the handshake on a connected {@code upstream}; {@code done} is called once on its event
+   * loop: with null when the connection is ready (install what reads and writes it then: early
+   * bytes from the server follow right after), else with the refusal's reason label (closed).
+   *
+   * @param port the real port of the endpoint, named by the transport header
+   * @param protocol the session protocol the transport header names (HTTP the client proxy parsed,
+   *     so the server proxy skips detection); null for opaque bytes. Unused without {@code
+   *     opaque_transport}: there is no header then.
+   */
+  public static void secure(
+      Channel upstream,
+      @Nullable MeshTls mesh,
+      MeshTarget target,
+      int port,
+      TransportHeader.@Nullable SessionProtocol protocol,
+      Metrics metrics,
+      String targetAddr,
+      Consumer<@Nullable String> done) {
     if (mesh == null) {
       refused(metrics, targetAddr, TlsRefusal.NO_IDENTITY.label(), "identity is disabled");
       upstream.close();
-      done.accept(false);
+      done.accept(TlsRefusal.NO_IDENTITY.label());
       return;
     }
     try {
@@ -78,12 +108,14 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
               target.identity(),
               target.opaqueTransport() ? target.transportPort() : port,
               target.opaqueTransport());
-      upstream.pipeline().addLast(NAME, new MeshUpstream(target, port, metrics, targetAddr, done));
+      upstream
+          .pipeline()
+          .addLast(NAME, new MeshUpstream(target, port, protocol, metrics, targetAddr, done));
       handlers.addFirst(upstream.pipeline());
     } catch (IdentityUnavailableException e) {
       refused(metrics, targetAddr, TlsRefusal.NO_IDENTITY.label(), String.valueOf(e.getMessage()));
       upstream.close();
-      done.accept(false);
+      done.accept(TlsRefusal.NO_IDENTITY.label());
       return;
     }
     upstream.read();
@@ -92,25 +124,25 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     switch (evt) {
-      case MeshTlsEvent.Established e when !target.opaqueTransport() -> finish(ctx, true);
+      case MeshTlsEvent.Established e when !target.opaqueTransport() -> finish(ctx, null);
       case MeshTlsEvent.Established e -> {
-        byte[] header = TransportHeaderCodec.encode(TransportHeader.opaque(port));
+        byte[] header = TransportHeaderCodec.encode(new TransportHeader(port, "", protocol));
         ctx.writeAndFlush(Unpooled.wrappedBuffer(header))
             .addListener(
                 (ChannelFutureListener)
                     f -> {
                       if (f.isSuccess()) {
-                        finish(ctx, true);
+                        finish(ctx, null);
                       } else {
                         refused(metrics, targetAddr, "write_failed", String.valueOf(f.cause()));
-                        finish(ctx, false);
+                        finish(ctx, "write_failed");
                       }
                     });
       }
       case MeshTlsEvent.Refused r -> {
         refused(
             metrics, targetAddr, r.refusal().label(), r.detail() + " (" + target.identity() + ")");
-        finish(ctx, false);
+        finish(ctx, r.refusal().label());
       }
       default -> ctx.fireUserEventTriggered(evt);
     }
@@ -135,7 +167,7 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (!finished) {
       refused(metrics, targetAddr, TlsRefusal.HANDSHAKE.label(), "closed during the handshake");
-      finish(ctx, false);
+      finish(ctx, TlsRefusal.HANDSHAKE.label());
     }
     ctx.fireChannelInactive();
   }
@@ -145,22 +177,23 @@ final class MeshUpstream extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  private void finish(ChannelHandlerContext ctx, boolean ok) {
+  /** {@code refusal}: null when ready, else the reason label. */
+  private void finish(ChannelHandlerContext ctx, @Nullable String refusal) {
     if (finished) {
       return;
     }
     finished = true;
     ByteBuf held = early;
     early = null;
-    if (!ok) {
+    if (refusal != null) {
       if (held != null) {
         held.release();
       }
       ctx.close();
-      done.accept(false);
+      done.accept(refusal);
       return;
     }
-    done.accept(true); // installs the relay behind this handler
+    done.accept(null); // installs the relay (or the HTTP codec) behind this handler
     if (held != null) {
       ctx.fireChannelRead(held);
     }
