@@ -29,14 +29,19 @@ public final class ProtocolClassifier {
     if (len <= 0) {
       return Detection.NEED_MORE;
     }
+    // Only the first cap bytes count: the answer must not depend on how the bytes were chunked
+    // into reads, and a caller that offers everything it has buffered gets the same answer as one
+    // that stopped at the cap (found by ProtocolClassifierFuzzTest: a request line that was still
+    // valid at 1 KiB turned into TCP when a control byte arrived after it in the same read).
     if (b[off] == 0x16) {
-      return tls(b, off, len);
+      return tls(b, off, Math.min(len, TLS_CAP));
     }
-    Detection h2 = http2(b, off, len);
+    int n = Math.min(len, HTTP_CAP);
+    Detection h2 = http2(b, off, n);
     if (h2 != null) {
       return h2;
     }
-    return http1(b, off, len);
+    return http1(b, off, n);
   }
 
   /** Null when the bytes are not a prefix of the HTTP/2 preface. */

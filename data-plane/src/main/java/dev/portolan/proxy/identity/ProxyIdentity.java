@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Renewal at 70% of the remaining lifetime, clamped to 10 s .. 24 h ({@link RenewalPolicy}).
  *   <li>A failed attempt is retried after a jittered exponential backoff (1 s doubling to 30 s),
- *       counted by {@link FailureReason}; while it fails a WARN says when the certificate expires
- *       (at most one a minute).
+ *       counted by {@link FailureReason}; while it fails a WARN says when the certificate expires:
+ *       once when the outage begins, then once per {@link ExpirySteps} step (25 %, 10 %, 5 %, 1 %
+ *       of the lifetime left, expired), at most one a minute; once expired, one a minute.
  *   <li>No fallback: once the certificate has expired, {@link #current()} is {@link
  *       IdentityState.Expired} and mesh TLS refuses to make connections that need it.
  * </ul>
@@ -85,6 +86,8 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
   private int failuresInARow;
   private @Nullable Instant lastWarning;
   private boolean warnedExpired;
+  // The ExpirySteps step of the current certificate last warned about.
+  private int warnedStep;
 
   /**
    * Everything injected (tests: virtual time, a fixed jitter). Call {@link #start()} to begin.
@@ -301,6 +304,7 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
     failuresInARow = 0;
     lastWarning = null;
     warnedExpired = false;
+    warnedStep = 0;
     lastFailure = "none since the last certificate";
     certifications.incrementAndGet();
     Duration next = policy.refreshIn(Duration.between(clock.instant(), cert.expiry()));
@@ -332,10 +336,20 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
     IdentityCertificate c = current;
     // Rate-limited, except the first failure after expiry: that one changes what the proxy does.
     boolean newlyExpired = c != null && c.isExpiredAt(now) && !warnedExpired;
-    if (newlyExpired
-        || lastWarning == null
-        || !now.isBefore(lastWarning.plus(policy.warnEvery()))) {
+    boolean expired = c != null && c.isExpiredAt(now);
+    int step =
+        c == null ? 0 : ExpirySteps.step(c.leaf().getNotBefore().toInstant(), c.expiry(), now);
+    boolean minuteGone = lastWarning == null || !now.isBefore(lastWarning.plus(policy.warnEvery()));
+    // Before expiry a valid certificate still carries the mesh: warn when the outage begins and as
+    // each step towards expiry is crossed, not every minute for hours. Without a certificate or
+    // after expiry connections fail, so the minute rate applies.
+    boolean warn =
+        newlyExpired
+            || lastWarning == null
+            || (minuteGone && (c == null || expired || step > warnedStep));
+    if (warn) {
       warnedExpired |= newlyExpired;
+      warnedStep = Math.max(warnedStep, step);
       lastWarning = now;
       warnings.incrementAndGet();
       log.warn(message);
@@ -361,6 +375,7 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
           + "): connections that require identity fail"
           + retry;
     }
+    int step = ExpirySteps.step(c.leaf().getNotBefore().toInstant(), c.expiry(), now);
     return "identity: cannot renew the certificate for "
         + identity
         + " ("
@@ -369,6 +384,9 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
         + Duration.between(now, c.expiry()).toSeconds()
         + " s, at "
         + c.expiry()
+        + " ("
+        + ExpirySteps.describe(step)
+        + "); connections keep using it until then"
         + retry;
   }
 

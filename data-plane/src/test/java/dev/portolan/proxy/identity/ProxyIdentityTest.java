@@ -293,6 +293,47 @@ class ProxyIdentityTest {
     assertThat(identity.current()).isInstanceOf(IdentityState.Valid.class);
   }
 
+  /**
+   * A one-hour certificate and a control plane that stays down: one WARN when renewal first fails
+   * (30 % left), one per step (25 %, 10 %, 5 %, 1 % left), one at expiry, then one a minute; not
+   * one per retry (every 22.5 s here) nor one a minute for the 18 minutes before expiry.
+   */
+  @Test
+  void while_the_control_plane_is_down_warns_once_per_step_towards_expiry() {
+    server.lifetime(Duration.ofHours(1));
+    started();
+    IdentityCertificate first = seen.getFirst();
+    server.fail(Status.UNAVAILABLE.withDescription("control plane down"));
+    Instant expiry = first.expiry();
+    Instant issued = first.leaf().getNotBefore().toInstant();
+    long lifetime = Duration.between(issued, expiry).toMillis();
+    List<Long> warningsAtStep = new CopyOnWriteArrayList<>();
+    int attempts = 0;
+    int lastStep = -1;
+    while (time.instant().isBefore(expiry)) {
+      time.runNext();
+      attempts++;
+      int step = ExpirySteps.step(issued, expiry, time.instant());
+      if (step != lastStep) {
+        warningsAtStep.add(identity.warnings());
+        lastStep = step;
+      }
+      assertThat(identity.current()).isNotInstanceOf(IdentityState.Pending.class);
+    }
+    assertThat(attempts).as("retries every 22.5 s for 18 min").isGreaterThan(40);
+    assertThat(lifetime).isEqualTo(Duration.ofHours(1).toMillis());
+    // The outage begins (step 0), then steps 1, 2, 3, 4 and expired: one WARN each.
+    assertThat(warningsAtStep).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    assertThat(identity.current()).isInstanceOf(IdentityState.Expired.class);
+
+    // Expired: connections that need identity fail, so it says so once a minute.
+    Instant until = time.instant().plus(Duration.ofMinutes(3));
+    while (time.instant().isBefore(until)) {
+      time.runNext();
+    }
+    assertThat(identity.warnings()).isBetween(8L, 9L);
+  }
+
   /** The same in real time: a 10 s certificate is renewed after about 7 s, not before. */
   @Test
   void renews_a_short_lived_certificate_in_real_time() throws Exception {
