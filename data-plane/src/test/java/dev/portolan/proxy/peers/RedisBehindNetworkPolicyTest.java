@@ -209,6 +209,14 @@ class RedisBehindNetworkPolicyTest {
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(ingressConflict(bed)).isNull());
+      // What is left is the egress client's own policy refusing 4143.
+      String report = actuator(bed, "networkpolicy");
+      System.out.println("after the patch: " + report);
+      JsonNode left = JSON.readTree(report).path("conflicts");
+      assertThat(left).hasSize(1);
+      assertThat(left.get(0).path("direction").asString()).isEqualTo("egress");
+      assertThat(left.get(0).path("policy").path("name").asString()).isEqualTo("egress");
+      assertThat(left.get(0).path("clients").toString()).contains("bed/egress");
     }
   }
 
