@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +35,8 @@ public final class Http1Upstreams {
   private final Metrics metrics;
   private final Duration connectTimeout;
   private final Duration idleTimeout;
+  // Set when the proxy shuts down: a returned connection is closed rather than pooled.
+  private volatile boolean draining;
   private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle =
       new FastThreadLocal<>() {
         @Override
@@ -70,12 +73,27 @@ public final class Http1Upstreams {
   /** Returns a connection whose exchange finished cleanly; closes it when the pool is full. */
   void offer(InetSocketAddress a, Channel ch) {
     ArrayDeque<Channel> q = idle.get().computeIfAbsent(a, k -> new ArrayDeque<>());
-    if (q.size() >= MAX_IDLE_PER_ENDPOINT || !ch.isActive()) {
+    if (q.size() >= MAX_IDLE_PER_ENDPOINT || !ch.isActive() || draining) {
       ch.close();
       return;
     }
     q.addLast(ch);
     ch.read(); // notice a close (or unasked bytes) while idle
+  }
+
+  /**
+   * The proxy shuts down: closes the calling event loop's idle connections; from now on every
+   * connection is closed when its exchange is over. Call on each event loop.
+   */
+  public void drain() {
+    draining = true;
+    Map<InetSocketAddress, ArrayDeque<Channel>> pool = idle.get();
+    for (ArrayDeque<Channel> q : pool.values()) {
+      for (Channel ch : List.copyOf(q)) {
+        ch.close();
+      }
+    }
+    pool.clear();
   }
 
   /** Opens a connection to {@code a} on {@code loop}. */

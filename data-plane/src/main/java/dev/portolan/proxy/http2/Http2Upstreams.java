@@ -11,6 +11,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,6 +51,16 @@ public final class Http2Upstreams {
       byEndpoint.put(a, c);
     }
     return c;
+  }
+
+  /**
+   * The proxy shuts down: each of the calling event loop's connections stops taking streams, sends
+   * GOAWAY and closes once its streams are done, within {@code grace}. Call on each event loop.
+   */
+  public void drain(Duration grace) {
+    for (Http2Upstream c : List.copyOf(connections.get().values())) {
+      c.drain(grace);
+    }
   }
 
   private Http2Upstream connect(
