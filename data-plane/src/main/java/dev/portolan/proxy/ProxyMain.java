@@ -216,6 +216,30 @@ public final class ProxyMain {
         config.adminPort(),
         metrics,
         () -> !shutdown.draining() && (readyIdentity == null || readyIdentity.isReady()));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> {
+              // On SIGTERM: finish what is open first (see Shutdown for why a hook). Installed
+              // before the wait for a certificate: a proxy stopped meanwhile drains as well.
+              try {
+                shutdown.drain(() -> {
+                  for (var loop : data) {
+                    loop.execute(() -> {
+                      http1.drain();
+                      http2.drain(config.shutdownGrace());
+                    });
+                  }
+                });
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              discovery.close();
+              if (readyIdentity != null) {
+                readyIdentity.close();
+              }
+              data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+              admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }));
     if (identity != null && certified.getCount() > 0) {
       System.out.printf(
           "portolan-proxy waiting for its first certificate: identity=%s from %s (%s)%n",
@@ -243,29 +267,6 @@ public final class ProxyMain {
         identity == null ? "disabled" : identity.identity(),
         mesh == null ? "none" : mesh.providerName());
     System.out.flush();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(() -> {
-              // On SIGTERM: finish what is open first (see Shutdown for why a hook).
-              try {
-                shutdown.drain(() -> {
-                  for (var loop : data) {
-                    loop.execute(() -> {
-                      http1.drain();
-                      http2.drain(config.shutdownGrace());
-                    });
-                  }
-                });
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              discovery.close();
-              if (readyIdentity != null) {
-                readyIdentity.close();
-              }
-              data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-              admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            }));
     if (mode == Mode.TRAIN) {
       try {
         Training.Result r =

@@ -94,7 +94,11 @@ final class Shutdown {
           "portolan-proxy drain: grace of %d ms over, closing the %d connections left%n",
           grace.toMillis(), left);
       for (Channel ch : List.copyOf(open)) {
-        ch.close();
+        // One a native relay drives is not registered: the process exit closes its socket (the
+        // relay may still have operations in flight on it).
+        if (ch.isRegistered()) {
+          ch.close();
+        }
       }
     }
     System.out.flush();
