@@ -41,6 +41,8 @@ import java.util.Map;
  * @param contextToken {@code PORTOLAN_CONTEXT_TOKEN}: sent on every Destination request, as
  *     Linkerd's proxy sends {@code LINKERD2_PROXY_DESTINATION_CONTEXT} (docs/design/streams.md);
  *     when unset, built from the namespace, node name and pod
+ * @param shutdownGrace {@code PORTOLAN_SHUTDOWN_GRACE}: how long, after SIGTERM, the proxy waits
+ *     for its established connections to finish before it exits (docs/proxy.md, <i>Shutdown</i>)
  */
 public record ProxyConfig(
     String policyServer,
@@ -66,7 +68,11 @@ public record ProxyConfig(
     PortSet skipInboundPorts,
     Duration transportHeaderTimeout,
     String nodeName,
-    String contextToken) {
+    String contextToken,
+    Duration shutdownGrace) {
+
+  /** Kubernetes' default {@code terminationGracePeriodSeconds}. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
   public static ProxyConfig fromEnv(Map<String, String> env) {
     return new ProxyConfig(
@@ -93,7 +99,19 @@ public record ProxyConfig(
         portsOf(env, "PORTOLAN_SKIP_INBOUND_PORTS"),
         durationOf(env, "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", Duration.ofSeconds(10)),
         env.getOrDefault("PORTOLAN_NODE_NAME", ""),
-        contextTokenOf(env));
+        contextTokenOf(env),
+        shutdownGraceOf(env));
+  }
+
+  private static Duration shutdownGraceOf(Map<String, String> env) {
+    Duration grace = durationOf(env, "PORTOLAN_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE);
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException(
+          "PORTOLAN_SHUTDOWN_GRACE='"
+              + env.get("PORTOLAN_SHUTDOWN_GRACE")
+              + "' is negative (0s exits at once, dropping open connections)");
+    }
+    return grace;
   }
 
   /**

@@ -190,10 +190,22 @@ public final class ProxyMain {
             relayer,
             mesh);
 
+    Shutdown shutdown = new Shutdown(config.shutdownGrace());
     // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
     LoopbackLeg.listener(
-        listen(data, "127.0.0.1", config.outboundPort(), out, outbound::route, config));
-    listen(data, config.bindAddress(), config.inboundPort(), in, inbound::route, config);
+        shutdown.listener(
+            listen(
+                data, "127.0.0.1", config.outboundPort(), out, outbound::route, config, shutdown)));
+    // Also the pod's inbound connections that iptables redirects here.
+    shutdown.listener(
+        listen(
+            data,
+            config.bindAddress(),
+            config.inboundPort(),
+            in,
+            inbound::route,
+            config,
+            shutdown));
     ProxyIdentity readyIdentity = identity;
     // Ready once identity (when on) has its first certificate: until then connections that need
     // it would be refused.
@@ -203,7 +215,31 @@ public final class ProxyMain {
         config.bindAddress(),
         config.adminPort(),
         metrics,
-        () -> readyIdentity == null || readyIdentity.isReady());
+        () -> !shutdown.draining() && (readyIdentity == null || readyIdentity.isReady()));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> {
+              // On SIGTERM: finish what is open first (see Shutdown for why a hook). Installed
+              // before the wait for a certificate: a proxy stopped meanwhile drains as well.
+              try {
+                shutdown.drain(() -> {
+                  for (var loop : data) {
+                    loop.execute(() -> {
+                      http1.drain();
+                      http2.drain(config.shutdownGrace());
+                    });
+                  }
+                });
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              discovery.close();
+              if (readyIdentity != null) {
+                readyIdentity.close();
+              }
+              data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+              admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }));
     if (identity != null && certified.getCount() > 0) {
       System.out.printf(
           "portolan-proxy waiting for its first certificate: identity=%s from %s (%s)%n",
@@ -231,16 +267,6 @@ public final class ProxyMain {
         identity == null ? "disabled" : identity.identity(),
         mesh == null ? "none" : mesh.providerName());
     System.out.flush();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(() -> {
-              discovery.close();
-              if (readyIdentity != null) {
-                readyIdentity.close();
-              }
-              data.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-              admin.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            }));
     if (mode == Mode.TRAIN) {
       try {
         Training.Result r =
@@ -255,7 +281,8 @@ public final class ProxyMain {
                         0,
                         out,
                         ch -> CompletableFuture.completedFuture(route),
-                        config),
+                        config,
+                        null),
                 TRAINING_EXCHANGES);
         System.out.printf(
             "portolan-proxy training: %d exchanges each of HTTP/1.1, HTTP/2 and TCP through the"
@@ -329,7 +356,8 @@ public final class ProxyMain {
       int port,
       ProxyConnection.Settings settings,
       Function<Channel, CompletableFuture<Route>> router,
-      ProxyConfig config)
+      ProxyConfig config,
+      @Nullable Shutdown shutdown)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
@@ -342,6 +370,9 @@ public final class ProxyMain {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel ch) {
+                if (shutdown != null) {
+                  shutdown.track(ch);
+                }
                 ch.pipeline()
                     .addLast(new IdleHandler(config.idleTimeout()))
                     .addLast(new ProxyConnection(settings, router));

@@ -27,6 +27,18 @@ class ProxyConfigTest {
   }
 
   @Test
+  void the_shutdown_grace_is_thirty_seconds_unless_set_and_never_negative() {
+    assertThat(ProxyConfig.fromEnv(Map.of()).shutdownGrace())
+        .isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_SHUTDOWN_GRACE", "2500ms")).shutdownGrace())
+        .isEqualTo(java.time.Duration.ofMillis(2500));
+    assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_SHUTDOWN_GRACE", "-5s")))
+        .hasMessageContaining("PORTOLAN_SHUTDOWN_GRACE='-5s' is negative");
+    assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_SHUTDOWN_GRACE", "soon")))
+        .hasMessageContaining("PORTOLAN_SHUTDOWN_GRACE='soon' is not a duration");
+  }
+
+  @Test
   void identity_is_off_unless_set_and_the_transport_settings_have_defaults() {
     assertThat(ProxyMain.identityConfigOf(Map.of()).mode())
         .isEqualTo(dev.portolan.proxy.identity.IdentityConfig.Mode.DISABLED);

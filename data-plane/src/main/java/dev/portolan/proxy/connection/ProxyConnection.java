@@ -3,6 +3,7 @@ package dev.portolan.proxy.connection;
 import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.detect.Detection;
 import dev.portolan.proxy.detect.ProtocolClassifier;
+import dev.portolan.proxy.http.Draining;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.EarlyBytes;
@@ -66,6 +67,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private boolean readPending;
   private @Nullable ScheduledFuture<?> windowTimer;
   private @Nullable ScheduledFuture<?> deadlineTimer;
+  // The proxy began to shut down while this connection was still routed or detected: told again
+  // once an HTTP proxy serves it, which then makes its first response the last.
+  private @Nullable Draining draining;
 
   /**
    * @param router the listener's routing: a route, or null to refuse the connection (closed)
@@ -225,6 +229,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ByteBuf bytes = buffered;
     buffered = null;
     s.http().take(client, bytes, route(), version);
+    if (draining != null) {
+      client.pipeline().fireUserEventTriggered(draining);
+    }
   }
 
   /** The route: every step after {@link #start} has one. */
@@ -413,6 +420,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       release();
     }
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof Draining d) {
+      draining = d; // see the field; a relayed connection is kept as it is
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http1;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.Draining;
 import dev.portolan.proxy.http.Handoff;
 import dev.portolan.proxy.http.HttpContext;
 import dev.portolan.proxy.http.HttpMeters;
@@ -58,6 +59,8 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
   private boolean writing;
   private boolean clientEof;
   private boolean closing;
+  // The proxy shuts down: the response in progress (or the next) is the connection's last.
+  private boolean draining;
 
   private Http1Proxy(Channel client, Route route, HttpContext shared, Http1Upstreams upstreams) {
     this.client = client;
@@ -294,7 +297,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
         tunnel(e, r);
         return;
       }
-      e.decideKeepAlive(r, clientEof);
+      e.decideKeepAlive(r, clientEof || draining);
       toClient(msg, e);
       return;
     }
@@ -350,7 +353,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
     } else {
       e.attached().close();
     }
-    boolean keepClient = e.keepClient && !clientEof;
+    boolean keepClient = e.keepClient && !clientEof && !draining;
     ChannelFuture done = client.writeAndFlush(last);
     if (!keepClient) {
       closing = true;
@@ -364,6 +367,9 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
             f -> {
               writing = false;
               if (!f.isSuccess()) {
+                client.close();
+              } else if (draining && queue.isEmpty()) {
+                closing = true; // the proxy shuts down and this connection is idle now
                 client.close();
               } else {
                 pump(); // a pipelined request may be waiting
@@ -438,6 +444,15 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       }
     } else if (evt instanceof IdleStateEvent) {
       client.close();
+    } else if (evt instanceof Draining) {
+      // Shutting down: an idle keep-alive connection closes now; a busy one answers its request
+      // with Connection: close and closes after it (finish). Requests pipelined behind it are not
+      // served: a client retries those, as after any keep-alive close.
+      draining = true;
+      if (ex == null && queue.isEmpty() && !writing) { // else finish closes it
+        closing = true;
+        client.close();
+      }
     } else {
       ctx.fireUserEventTriggered(evt);
     }

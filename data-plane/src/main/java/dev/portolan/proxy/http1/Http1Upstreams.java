@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLHandshakeException;
 import org.jspecify.annotations.Nullable;
@@ -46,6 +47,8 @@ public final class Http1Upstreams {
   private final Duration connectTimeout;
   private final Duration idleTimeout;
   private final @Nullable MeshTls mesh;
+  // Set when the proxy shuts down: a returned connection is closed rather than pooled.
+  private volatile boolean draining;
   private final FastThreadLocal<Map<Key, ArrayDeque<Channel>>> idle =
       new FastThreadLocal<>() {
         @Override
@@ -97,12 +100,27 @@ public final class Http1Upstreams {
     // Pooled under the key it was dialled for, whatever discovery says about the endpoint now.
     Key key = upstream(ch).key;
     ArrayDeque<Channel> q = idle.get().computeIfAbsent(key, k -> new ArrayDeque<>());
-    if (q.size() >= MAX_IDLE_PER_ENDPOINT || !ch.isActive()) {
+    if (q.size() >= MAX_IDLE_PER_ENDPOINT || !ch.isActive() || draining) {
       ch.close();
       return;
     }
     q.addLast(ch);
     ch.read(); // notice a close (or unasked bytes) while idle
+  }
+
+  /**
+   * The proxy shuts down: closes the calling event loop's idle connections; from now on every
+   * connection is closed when its exchange is over. Call on each event loop.
+   */
+  public void drain() {
+    draining = true;
+    Map<Key, ArrayDeque<Channel>> pool = idle.get();
+    for (ArrayDeque<Channel> q : pool.values()) {
+      for (Channel ch : List.copyOf(q)) {
+        ch.close();
+      }
+    }
+    pool.clear();
   }
 
   /**

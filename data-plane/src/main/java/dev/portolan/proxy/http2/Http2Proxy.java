@@ -1,6 +1,7 @@
 package dev.portolan.proxy.http2;
 
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.http.Draining;
 import dev.portolan.proxy.http.Handoff;
 import dev.portolan.proxy.http.HttpContext;
 import dev.portolan.proxy.http.HttpMeters;
@@ -98,6 +99,22 @@ public final class Http2Proxy extends Http2Side {
     // HTTP/2 windows bound what the connection may receive, and a window is given back only once
     // its bytes were written on: reading the connection freely holds no more than those windows.
     client.config().setAutoRead(true);
+  }
+
+  /**
+   * The proxy shuts down ({@link Draining}): GOAWAY to the client, whose open streams are served
+   * on; the connection closes once they are done, or when the grace is over.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof Draining d) {
+      gracefulShutdownTimeoutMillis(d.grace().toMillis());
+      // Through the channel, not ctx: the close has to pass this handler (Http2ConnectionHandler
+      // turns it into GOAWAY and a wait for the open streams).
+      ctx.channel().close();
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
   }
 
   InetSocketAddress pick() {

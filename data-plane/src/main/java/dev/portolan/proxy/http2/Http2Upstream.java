@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -110,6 +111,18 @@ final class Http2Upstream extends Http2Side {
   void cancel(int id, long code) {
     if (streams.remove(id) != null) {
       reset(id, code);
+    }
+  }
+
+  /**
+   * Takes no new stream, sends GOAWAY and closes once the streams in flight are done, waiting at
+   * most {@code grace} (the proxy shuts down).
+   */
+  void drain(Duration grace) {
+    retire();
+    if (connecting().isSuccess() && active()) {
+      gracefulShutdownTimeoutMillis(grace.toMillis());
+      context().channel().close(); // Http2ConnectionHandler#close: GOAWAY, then the wait
     }
   }
 

@@ -17,6 +17,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLHandshakeException;
 import org.jspecify.annotations.Nullable;
@@ -80,6 +81,16 @@ public final class Http2Upstreams {
       byKey.put(key, c);
     }
     return c;
+  }
+
+  /**
+   * The proxy shuts down: each of the calling event loop's connections stops taking streams, sends
+   * GOAWAY and closes once its streams are done, within {@code grace}. Call on each event loop.
+   */
+  public void drain(Duration grace) {
+    for (Http2Upstream c : List.copyOf(connections.get().values())) {
+      c.drain(grace);
+    }
   }
 
   private Http2Upstream connect(EventLoop loop, Key key, Map<Key, Http2Upstream> byKey) {

@@ -5,8 +5,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A real nginx in a pod: HTTP/1.1 on 8080 and h2c (prior knowledge) on 8081. */
+/**
+ * A real nginx in a pod: HTTP/1.1 on 8080 and h2c (prior knowledge) on 8081. {@code /slow} answers
+ * {@link #SLOW_BYTES} bytes at 64 KiB/s (about four seconds): a request that is still in flight
+ * when something happens to the proxies.
+ */
 public final class Nginx {
+  public static final int SLOW_BYTES = 256 * 1024;
+
   private Nginx() {}
 
   /**
@@ -19,6 +25,13 @@ public final class Nginx {
       throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("portolan-nginx-" + pod);
     Path conf = dir.resolve("nginx.conf");
+    Files.write(dir.resolve("slow.bin"), new byte[SLOW_BYTES]);
+    // nginx's worker runs as nobody: it has to read the file through the test's temp directory.
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        dir.resolve("slow.bin"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     Files.writeString(
         conf,
         """
@@ -40,6 +53,11 @@ public final class Nginx {
             listen 8081 http2;
             http2_max_concurrent_streams 1000;
             location / { return 200 "%2$s\\n"; }
+            location = /slow {
+              alias %1$s/slow.bin;
+              default_type application/octet-stream;
+              limit_rate 64k;
+            }
           }
         }
         """
