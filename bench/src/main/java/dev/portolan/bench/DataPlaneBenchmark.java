@@ -53,6 +53,10 @@ public final class DataPlaneBenchmark {
       System.out.println(String.join(" ", proxyJvm()));
       return;
     }
+    if (args.length > 0 && args[0].equals("--mtls")) {
+      MtlsAbBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 3);
+      return;
+    }
     if (args.length > 0 && args[0].equals("--ab")) {
       RedisAbBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 3);
       return;

@@ -63,7 +63,7 @@ final class Peers {
    * global lines) and {@code sections}, and waits until {@code probe}, run in {@code from}, answers
    * as {@code up} says. Returns its pid (one process, threads inside).
    */
-  private static long startHaproxy(
+  static long startHaproxy(
       TestBed bed,
       String pod,
       String global,

@@ -13,7 +13,7 @@ import java.util.Arrays;
  */
 class WireInputsFuzzTest {
   /** With the JVM start, the whole fuzz step of verify stays under a minute on a quiet machine. */
-  private static final String CI_DURATION = "30s";
+  private static final String CI_DURATION = "20s";
 
   @FuzzTest(maxDuration = CI_DURATION)
   void transport_header_and_detection(byte[] data) {
