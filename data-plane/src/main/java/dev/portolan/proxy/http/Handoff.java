@@ -2,10 +2,10 @@ package dev.portolan.proxy.http;
 
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.HttpVersion;
+import dev.portolan.proxy.tls.MeshTlsHandlers;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
 
@@ -27,8 +27,10 @@ public final class Handoff {
       return false;
     }
     // The bytes are plaintext: under mesh TLS they were decrypted already, so they enter the
-    // pipeline behind the TLS handler (from the head, it would take them for TLS records).
-    ChannelHandlerContext tls = client.pipeline().context(SslHandler.class);
+    // pipeline behind the TLS handler (from the head, it would take them for TLS records). Found
+    // by name: looking it up by class loads the TLS classes on the first request of a proxy
+    // without identity, which stalled that request for seconds in the test bed.
+    ChannelHandlerContext tls = client.pipeline().context(MeshTlsHandlers.SSL_NAME);
     if (tls != null) {
       tls.fireChannelRead(detected);
       tls.fireChannelReadComplete();
