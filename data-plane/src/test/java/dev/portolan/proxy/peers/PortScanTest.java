@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * <p>The proxy runs as the image launches it ({@link DeployedProxy}): the bound is for a deployed
  * proxy. {@code -Dportolan.scan.diagnose=true} adds Native Memory Tracking and prints {@code jcmd}
  * summaries (native memory, heap, class histogram) before and after the scan; {@code
- * -Dportolan.scan.jvm="..."} adds JVM options to try.
+ * -Dportolan.scan.jvm="..."} adds JVM options to try ({@code -Xlog:gc} to see the full
+ * collections).
  */
 class PortScanTest {
   static final String CLIENT = "10.244.77.40";
@@ -97,6 +98,8 @@ class PortScanTest {
       long rss = rssKib(client);
       System.out.printf(
           "proxy VmRSS before the scan %d KiB, after %d ports %d KiB%n", before, PORTS, rss);
+      // With -Dportolan.scan.jvm=-Xlog:gc: the proxy's full collections and their pauses.
+      client.output().lines().filter(l -> l.contains("Pause Full")).forEach(System.out::println);
       assertThat(bed.pod("client").run("redis-cli", "-h", SERVER, "-p", "6379", "PING"))
           .as("the proxy still serves")
           .contains("PONG");
