@@ -33,6 +33,7 @@ public final class DataPlaneBenchmark {
           "-Xmx32m",
           "-XX:MinHeapFreeRatio=10",
           "-XX:MaxHeapFreeRatio=20",
+          "-XX:-ShrinkHeapInSteps",
           "-XX:MaxDirectMemorySize=32m",
           "-Xss512k",
           "-XX:-TieredCompilation",

@@ -126,6 +126,8 @@ public final class Discovery implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final Map<Integer, Watch<Server, InboundPolicy>> policies = new ConcurrentHashMap<>();
   private final String contextToken;
+  // Runs on the scheduler thread only (the sweep), so its count needs no lock.
+  private final HeapGiveBack heapGiveBack = new HeapGiveBack(HeapGiveBack.AFTER, System::gc);
 
   /**
    * @param loop the event loop group the gRPC channel runs on (the proxy's admin loop: discovery
@@ -273,10 +275,12 @@ public final class Discovery implements AutoCloseable {
   void sweep() {
     Duration idle = config.limits().idleTimeout();
     long now = System.nanoTime();
-    sweep(profiles, idle, now);
-    sweep(endpoints, idle, now);
-    sweep(policies, idle, now);
-    metrics.evictIdleTargets(idle);
+    int evicted = sweep(profiles, idle, now) + sweep(endpoints, idle, now);
+    evicted += sweep(policies, idle, now);
+    evicted += metrics.evictIdleTargets(idle);
+    if (heapGiveBack.swept(evicted)) {
+      metrics.counter("discovery_heap_give_back_total").increment();
+    }
     stale("profile");
     stale("endpoints");
     stale("inbound");
@@ -285,18 +289,22 @@ public final class Discovery implements AutoCloseable {
     g.add(profiles.size());
   }
 
-  private static <K, W extends Watch<?, ?>> void sweep(Map<K, W> map, Duration idle, long now) {
+  /** Closes and forgets the watches of {@code map} idle for {@code idle}; how many it closed. */
+  private static <K, W extends Watch<?, ?>> int sweep(Map<K, W> map, Duration idle, long now) {
+    int[] closed = {0};
     for (K key : map.keySet()) {
       map.computeIfPresent(
           key,
           (k, w) -> {
             if (w.idleFor(idle, now)) {
               w.close();
+              closed[0]++;
               return null;
             }
             return w;
           });
     }
+    return closed[0];
   }
 
   /** How many destinations (profile streams) are watched now. */

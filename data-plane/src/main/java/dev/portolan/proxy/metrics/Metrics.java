@@ -167,9 +167,10 @@ public final class Metrics {
    * Drops every series of a {@code target_addr} that has had no open connection and no change in
    * any of its series for {@code idle} (docs/proxy.md, "Eviction and caps"): the series count stays
    * bounded by the destinations in use. Its counters start again from 0 if it comes back, which
-   * Prometheus reads as a counter reset. Called periodically, from one thread.
+   * Prometheus reads as a counter reset. Called periodically, from one thread; returns how many
+   * targets it dropped.
    */
-  public void evictIdleTargets(Duration idle) {
+  public int evictIdleTargets(Duration idle) {
     long now = System.nanoTime();
     Map<String, long[]> seen = new HashMap<>(); // target -> {sum of all series, open connections}
     for (var f : families.entrySet()) {
@@ -198,13 +199,14 @@ public final class Metrics {
     }
     activity.keySet().retainAll(seen.keySet());
     if (gone.isEmpty()) {
-      return;
+      return 0;
     }
     activity.keySet().removeAll(gone);
     for (var f : families.values()) {
       f.keySet().removeIf(k -> gone.contains(targetOf(k)));
     }
     histograms.keySet().removeIf(k -> gone.contains(targetOf(k)));
+    return gone.size();
   }
 
   /** The {@code target_addr} label of a rendered label set, or null. */
