@@ -57,7 +57,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       P2c balancer,
       HttpProxies http,
       Relayer relayer,
-      @Nullable MeshTls mesh) {}
+      @Nullable MeshTls mesh,
+      DetectionGate detecting) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<@Nullable Route>> router;
@@ -74,6 +75,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private @Nullable Leg raced;
   private boolean raceOver;
   private boolean httpTaken;
+  // Its place under the cap while in detection (null before and after), and whether it lost it.
+  private DetectionGate.@Nullable Ticket ticket;
+  private boolean evicted;
 
   /** An upstream connected during the race, with the byte counters of its pair. */
   private record Leg(Channel upstream, LongAdder read, LongAdder written) {}
@@ -139,6 +143,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (buffered == null) {
       buffered = ctx.alloc().buffer();
     }
+    ticket = s.detecting().enter(() -> ctx.executor().execute(() -> evict(ctx)));
     windowTimer =
         ctx.executor()
             .schedule(
@@ -281,6 +286,20 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
         ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
     racing = true;
     connect(ctx, true);
+  }
+
+  /**
+   * Over the cap of connections in detection, this one was the oldest: closed, not relayed (it has
+   * sent no complete first message; relaying would turn slowloris into upstream connections).
+   */
+  private void evict(ChannelHandlerContext ctx) {
+    if (ticket == null || evicted) {
+      return; // decided (or closed) before the eviction reached this loop
+    }
+    ticket = null;
+    evicted = true;
+    decision(ctx, "evicted: over the cap of " + s.detecting().cap() + " connections in detection");
+    ctx.channel().close();
   }
 
   /** The detection deadline: TCP, over the upstream already dialled if racing. */
@@ -559,7 +578,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (!upstreamStarted || (racing && !raceOver)) {
       if (route != null && route.handling() instanceof Handling.Detect) {
-        result("error"); // closed before detection finished
+        result(evicted ? "evicted" : "error"); // closed before detection finished
       }
       raceOver = true;
       cancelTimers();
@@ -573,7 +592,13 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /** Detection is over (decided, evicted or closed): its timers and its place under the cap go. */
   private void cancelTimers() {
+    DetectionGate.Ticket t = ticket;
+    if (t != null) {
+      ticket = null;
+      s.detecting().leave(t);
+    }
     if (windowTimer != null) {
       windowTimer.cancel(false);
     }
