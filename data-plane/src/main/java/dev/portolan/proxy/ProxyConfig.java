@@ -3,6 +3,7 @@ package dev.portolan.proxy;
 import dev.portolan.policy.model.ParsedPorts;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortSet;
+import dev.portolan.proxy.connection.DetectionGate;
 import dev.portolan.proxy.discovery.Limits;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.LoopbackLeg;
@@ -29,6 +30,8 @@ import java.util.Map;
  *     choice); see {@link LoopbackLeg}
  * @param logLevel {@code PORTOLAN_LOG_LEVEL}, applied by {@link LogLevel#apply()} before anything
  *     logs
+ * @param maxDetecting {@code PORTOLAN_MAX_DETECTING}: the most connections in protocol detection at
+ *     once, both directions together (1,024); over it the oldest is closed ({@code DetectionGate})
  * @param discoveryLimits idle eviction, destination cap and control-plane reconnect backoff ({@code
  *     PORTOLAN_DISCOVERY_IDLE_TIMEOUT}, {@code PORTOLAN_MAX_DESTINATIONS}, {@code
  *     PORTOLAN_CONTROL_PLANE_BACKOFF_BASE}, {@code PORTOLAN_CONTROL_PLANE_BACKOFF_MAX})
@@ -55,6 +58,7 @@ public record ProxyConfig(
     int adminPort,
     Duration detectTimeout,
     Duration serverFirstWindow,
+    int maxDetecting,
     Duration connectTimeout,
     Duration idleTimeout,
     Duration discoveryWait,
@@ -86,6 +90,7 @@ public record ProxyConfig(
         intOf(env, "PORTOLAN_ADMIN_PORT", 4191),
         durationOf(env, "PORTOLAN_DETECT_TIMEOUT", Duration.ofSeconds(10)),
         durationOf(env, "PORTOLAN_SERVER_FIRST_WINDOW", Duration.ofMillis(100)),
+        maxDetectingOf(env),
         durationOf(env, "PORTOLAN_CONNECT_TIMEOUT", Duration.ofSeconds(3)),
         durationOf(env, "PORTOLAN_IDLE_TIMEOUT", Duration.ofMinutes(10)),
         durationOf(env, "PORTOLAN_DISCOVERY_WAIT", Duration.ofSeconds(2)),
@@ -168,6 +173,17 @@ public record ProxyConfig(
       throw new IllegalArgumentException(key + ": " + p.invalid().getFirst());
     }
     return p.ports();
+  }
+
+  private static int maxDetectingOf(Map<String, String> env) {
+    int cap = intOf(env, "PORTOLAN_MAX_DETECTING", DetectionGate.DEFAULT_CAP);
+    if (cap < 1) {
+      throw new IllegalArgumentException(
+          "PORTOLAN_MAX_DETECTING='"
+              + env.get("PORTOLAN_MAX_DETECTING")
+              + "' must be at least 1 (connections in detection at once)");
+    }
+    return cap;
   }
 
   private static Limits limitsOf(Map<String, String> env) {

@@ -2,6 +2,7 @@ package dev.portolan.proxy;
 
 import dev.portolan.proxy.admin.AdminServer;
 import dev.portolan.proxy.balance.P2c;
+import dev.portolan.proxy.connection.DetectionGate;
 import dev.portolan.proxy.connection.HttpProxies;
 import dev.portolan.proxy.connection.ProxyConnection;
 import dev.portolan.proxy.connection.ServerFirstCache;
@@ -175,20 +176,24 @@ public final class ProxyMain {
         new Http2Upstreams(config.connectTimeout(), config.idleTimeout(), metrics, mesh);
     // The relay of every opaque pair, chosen once for the proxy's transport.
     Relayer relayer = Relayer.of(config.ioTransport(), config.nativeRelay());
+    // One cap on connections in detection for both directions: it bounds the proxy's memory.
+    DetectionGate detecting = new DetectionGate(config.maxDetecting());
     ProxyConnection.Settings out =
         settings(
             config,
             serverFirst,
             new HttpProxies(new HttpContext("outbound", balancer, metrics), http1, http2),
             relayer,
-            mesh);
+            mesh,
+            detecting);
     ProxyConnection.Settings in =
         settings(
             config,
             serverFirst,
             new HttpProxies(new HttpContext("inbound", balancer, metrics), http1, http2),
             relayer,
-            mesh);
+            mesh,
+            detecting);
 
     Shutdown shutdown = new Shutdown(config.shutdownGrace());
     // The app's connections reach the outbound listener over loopback (iptables REDIRECT).
@@ -336,7 +341,8 @@ public final class ProxyMain {
       ServerFirstCache serverFirst,
       HttpProxies http,
       Relayer relayer,
-      @Nullable MeshTls mesh) {
+      @Nullable MeshTls mesh,
+      DetectionGate detecting) {
     return new ProxyConnection.Settings(
         http.shared().direction(),
         c.serverFirstWindow(),
@@ -347,7 +353,8 @@ public final class ProxyMain {
         http.shared().balancer(),
         http,
         relayer,
-        mesh);
+        mesh,
+        detecting);
   }
 
   private static Channel listen(

@@ -39,4 +39,23 @@ class ProxyConfigLimitsTest {
                 Map.of("PORTOLAN_TRANSPORT", "epoll", "PORTOLAN_MAX_DESTINATIONS", "0")))
         .hasMessageContaining("max destinations must be at least 1");
   }
+
+  @Test
+  void the_cap_on_connections_in_detection_defaults_to_1024_and_is_checked() {
+    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_TRANSPORT", "epoll")).maxDetecting())
+        .isEqualTo(1024);
+    assertThat(
+            ProxyConfig.fromEnv(
+                    Map.of("PORTOLAN_TRANSPORT", "epoll", "PORTOLAN_MAX_DETECTING", "64"))
+                .maxDetecting())
+        .isEqualTo(64);
+    assertThatThrownBy(() ->
+            ProxyConfig.fromEnv(
+                Map.of("PORTOLAN_TRANSPORT", "epoll", "PORTOLAN_MAX_DETECTING", "0")))
+        .hasMessageContaining("PORTOLAN_MAX_DETECTING='0' must be at least 1");
+    assertThatThrownBy(() ->
+            ProxyConfig.fromEnv(
+                Map.of("PORTOLAN_TRANSPORT", "epoll", "PORTOLAN_MAX_DETECTING", "lots")))
+        .hasMessageContaining("PORTOLAN_MAX_DETECTING='lots'");
+  }
 }

@@ -37,9 +37,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Handles one accepted connection: route it, detect its protocol if the route says so, connect
- * upstream on the same event loop, then relay. Detection reads until the classifier decides, the
- * deadline passes (TCP), or the client stays silent past the server-first window — then the
- * upstream is connected and whoever speaks first wins, so a server greeting flows at once.
+ * upstream on the same event loop, then relay. Detection reads until the classifier decides or the
+ * deadline passes (TCP). A client silent past the server-first window starts a race (docs/design/
+ * detection.md): the upstream is dialled and whoever speaks first wins. A server greeting flows at
+ * once and the destination is remembered; client bytes go on to the classifier within the same
+ * deadline, so an HTTP client that waits before its first request is still proxied as HTTP (the
+ * dialled connection is closed: requests are balanced one by one) and anything else is relayed over
+ * the connection already made.
  */
 public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
@@ -55,7 +59,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       P2c balancer,
       HttpProxies http,
       Relayer relayer,
-      @Nullable MeshTls mesh) {}
+      @Nullable MeshTls mesh,
+      DetectionGate detecting) {}
 
   private final Settings s;
   private final Function<Channel, CompletableFuture<@Nullable Route>> router;
@@ -70,6 +75,17 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   // The proxy began to shut down while this connection was still routed or detected: told again
   // once an HTTP proxy serves it, which then makes its first response the last.
   private @Nullable Draining draining;
+  // The server-first race: started, its upstream once connected, and whether someone has won.
+  private boolean racing;
+  private @Nullable Leg raced;
+  private boolean raceOver;
+  private boolean httpTaken;
+  // Its place under the cap while in detection (null before and after), and whether it lost it.
+  private DetectionGate.@Nullable Ticket ticket;
+  private boolean evicted;
+
+  /** An upstream connected during the race, with the byte counters of its pair. */
+  private record Leg(Channel upstream, LongAdder read, LongAdder written) {}
 
   /**
    * @param router the listener's routing: a route, or null to refuse the connection (closed)
@@ -132,6 +148,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (buffered == null) {
       buffered = ctx.alloc().buffer();
     }
+    ticket = s.detecting().enter(() -> ctx.executor().execute(() -> evict(ctx)));
     windowTimer =
         ctx.executor()
             .schedule(
@@ -139,11 +156,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                 s.serverFirstWindow().toMillis(),
                 TimeUnit.MILLISECONDS);
     deadlineTimer =
-        ctx.executor()
-            .schedule(
-                () -> decided(ctx, "read_timeout", null),
-                timeout.toMillis(),
-                TimeUnit.MILLISECONDS);
+        ctx.executor().schedule(() -> deadline(ctx), timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (buffered.isReadable()) {
       classify(ctx); // bytes a handler in front (the inbound TLS peek) read already
       return;
@@ -155,6 +168,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     readPending = false;
+    if (racing && !raceOver && msg instanceof ByteBuf in) {
+      raceRead(ctx, in);
+      return;
+    }
     if (upstreamStarted && msg instanceof ByteBuf early) {
       // Read while the upstream connects, although no read was asked for: Netty reads at once when
       // the client half-closes (a request and its FIN in one go). Kept, and written first.
@@ -222,6 +239,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   /** HTTP: hand the connection (and the bytes read so far) to the per-request proxy. */
   private void http(ChannelHandlerContext ctx, HttpVersion version) {
     upstreamStarted = true;
+    httpTaken = true;
     Channel client = ctx.channel();
     opened(client);
     client.pipeline().addFirst("bytes", new ByteCounter(readBytes(), writtenBytes()));
@@ -264,15 +282,151 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     return s.metrics().counter("tcp_write_bytes_total", labels());
   }
 
-  /** The client said nothing within the window: connect and let the server speak. */
+  /**
+   * The client said nothing within the window: dial and let the server speak; the client's read
+   * stays asked for and the deadline keeps running.
+   */
   private void serverFirstRace(ChannelHandlerContext ctx) {
     if (upstreamStarted || !ctx.channel().isActive() || buffered == null || buffered.isReadable()) {
       return;
     }
-    cancelTimers();
     decision(
         ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
+    racing = true;
     connect(ctx, true);
+  }
+
+  /**
+   * Over the cap of connections in detection, this one was the oldest: closed, not relayed (it has
+   * sent no complete first message; relaying would turn slowloris into upstream connections).
+   */
+  private void evict(ChannelHandlerContext ctx) {
+    if (ticket == null || evicted) {
+      return; // decided (or closed) before the eviction reached this loop
+    }
+    ticket = null;
+    evicted = true;
+    decision(ctx, "evicted: over the cap of " + s.detecting().cap() + " connections in detection");
+    ctx.channel().close();
+  }
+
+  /** The detection deadline: TCP, over the upstream already dialled if racing. */
+  private void deadline(ChannelHandlerContext ctx) {
+    if (racing) {
+      if (!raceOver && ctx.channel().isActive()) {
+        clientWon(ctx, "read_timeout");
+      }
+    } else {
+      decided(ctx, "read_timeout", null);
+    }
+  }
+
+  /** Client bytes during the race: the client spoke first, and the classifier decides. */
+  private void raceRead(ChannelHandlerContext ctx, ByteBuf in) {
+    if (buffered == null) {
+      buffered = ctx.alloc().buffer(in.readableBytes());
+    }
+    buffered.writeBytes(in);
+    in.release();
+    byte[] bytes = new byte[buffered.readableBytes()];
+    buffered.getBytes(buffered.readerIndex(), bytes);
+    Detection d = ProtocolClassifier.classify(bytes);
+    HttpVersion version = httpVersion(d);
+    if (d instanceof Detection.NeedMore) {
+      readPending = true;
+      ctx.read();
+    } else if (version != null) {
+      raceOver = true;
+      cancelTimers();
+      decision(ctx, "client spoke first after the window: detected " + d.label());
+      result(d.label());
+      if (raced != null) {
+        raced.upstream().close(); // HTTP balances each request: the pool dials its own
+        raced = null;
+      }
+      http(ctx, version);
+    } else {
+      clientWon(ctx, d.label());
+    }
+  }
+
+  /** The race ends as TCP: relay over the upstream dialled (now, or once it connects). */
+  private void clientWon(ChannelHandlerContext ctx, String label) {
+    raceOver = true;
+    cancelTimers();
+    decision(ctx, "racing the server: " + label);
+    result(label);
+    Leg leg = raced;
+    if (leg != null) {
+      raced = null;
+      ServerGreeting.stop(leg.upstream()); // the server's bytes and FIN are the relay's now
+      joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
+    }
+  }
+
+  /** Bytes from the server while racing: it spoke first, unless the client's are being read. */
+  private void serverSpoke(ChannelHandlerContext ctx) {
+    Leg leg = raced;
+    if (raceOver || leg == null) {
+      return; // already relaying: the greeting is the relay's
+    }
+    if (buffered != null && buffered.isReadable()) {
+      // The client spoke first but had not said enough to classify: an answer to part of a
+      // request is no HTTP, and no server-first either.
+      clientWon(ctx, "tcp");
+      return;
+    }
+    raceOver = true;
+    cancelTimers();
+    decision(ctx, "the server spoke first");
+    result("server_first");
+    ServerGreeting.learned(s, route().upstream());
+    raced = null;
+    joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
+  }
+
+  /**
+   * The server ended its side before either spoke: nothing can be detected and nothing answered, so
+   * the client is closed (counted as a detection {@code error}) rather than left silent.
+   */
+  private void serverHungUp(ChannelHandlerContext ctx) {
+    Leg leg = raced;
+    if (raceOver || leg == null) {
+      return;
+    }
+    raced = null;
+    ctx.channel().close();
+    leg.upstream().close();
+  }
+
+  /** The upstream dialled for the race is connected (and secured): wait for a first speaker. */
+  private void raceConnected(
+      ChannelHandlerContext ctx,
+      Channel client,
+      Channel upstream,
+      LongAdder read,
+      LongAdder written) {
+    if (httpTaken || !client.isActive()) {
+      upstream.close();
+      if (!httpTaken) {
+        release();
+      }
+      return;
+    }
+    if (raceOver) {
+      joined(ctx, client, upstream, true, read, written); // the client won while it connected
+      return;
+    }
+    raced = new Leg(upstream, read, written);
+    client.closeFuture().addListener(x -> upstream.close());
+    upstream
+        .closeFuture()
+        .addListener(x -> {
+          if (!raceOver) {
+            client.close(); // the server hung up on a silent client
+          }
+        });
+    ServerGreeting.watch(upstream, () -> serverSpoke(ctx), () -> serverHungUp(ctx));
   }
 
   /** One debug line per connection and decision: why the proxy treats it as it does. */
@@ -301,6 +455,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
         .addListener(
             (ChannelFutureListener)
                 f -> {
+                  if (httpTaken) {
+                    f.channel().close(); // the race ended as HTTP while this connected
+                    return;
+                  }
                   if (!f.isSuccess()) {
                     s.metrics()
                         .counter(
@@ -312,7 +470,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                   }
                   Channel upstream = f.channel();
                   if (r.mesh() == null) {
-                    joined(ctx, client, upstream, racing, read, written);
+                    ready(ctx, client, upstream, racing, read, written);
                     return;
                   }
                   // Mesh TLS first; a client gone meanwhile takes the handshake with it.
@@ -325,8 +483,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                       s.metrics(),
                       r.target(),
                       ok -> {
-                        if (ok && client.isActive()) {
-                          joined(ctx, client, upstream, racing, read, written);
+                        if (httpTaken) {
+                          upstream.close();
+                        } else if (ok && client.isActive()) {
+                          ready(ctx, client, upstream, racing, read, written);
                         } else {
                           release();
                           client.close();
@@ -336,7 +496,22 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                 });
   }
 
-  /** The upstream is connected (and secured, under mesh TLS): relay. */
+  /** The upstream is connected (and secured, under mesh TLS): race, or relay. */
+  private void ready(
+      ChannelHandlerContext ctx,
+      Channel client,
+      Channel upstream,
+      boolean racing,
+      LongAdder read,
+      LongAdder written) {
+    if (racing) {
+      raceConnected(ctx, client, upstream, read, written);
+    } else {
+      joined(ctx, client, upstream, false, read, written);
+    }
+  }
+
+  /** The pair is decided: relay. */
   private void joined(
       ChannelHandlerContext ctx,
       Channel client,
@@ -354,9 +529,6 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
           upstream.close();
         });
     ctx.pipeline().remove(this);
-    if (racing) {
-      FirstSpeaker.watch(client, upstream, route().upstream(), s);
-    }
     relay(client, upstream, racing, read, written);
   }
 
@@ -412,10 +584,11 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (!upstreamStarted) {
+    if (!upstreamStarted || (racing && !raceOver)) {
       if (route != null && route.handling() instanceof Handling.Detect) {
-        result("error"); // closed before detection finished
+        result(evicted ? "evicted" : "error"); // closed before detection finished
       }
+      raceOver = true;
       cancelTimers();
       release();
     }
@@ -435,7 +608,13 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /** Detection is over (decided, evicted or closed): its timers and its place under the cap go. */
   private void cancelTimers() {
+    DetectionGate.Ticket t = ticket;
+    if (t != null) {
+      ticket = null;
+      s.detecting().leave(t);
+    }
     if (windowTimer != null) {
       windowTimer.cancel(false);
     }

@@ -124,6 +124,43 @@ class ProtocolClassifierTest {
     }
   }
 
+  /**
+   * The bound on what detection holds per connection: a client that trickles a valid prefix one
+   * byte at a time (slowloris) is decided by the caps, however long it keeps going.
+   */
+  @Test
+  void a_trickled_prefix_is_decided_by_the_buffer_caps() {
+    // An HTTP/1 method that never ends, and a target that never ends: TCP by HTTP_CAP at the
+    // latest.
+    for (String start : new String[] {"G", "GET /"}) {
+      byte[] b = new byte[ProtocolClassifier.HTTP_CAP + 1];
+      int decidedAt = -1;
+      for (int len = 1; len <= b.length && decidedAt < 0; len++) {
+        b[len - 1] = len <= start.length() ? (byte) start.charAt(len - 1) : (byte) 'a';
+        if (ProtocolClassifier.classify(b, 0, len) != Detection.NEED_MORE) {
+          decidedAt = len;
+        }
+      }
+      assertThat(decidedAt).as(start).isBetween(1, ProtocolClassifier.HTTP_CAP);
+    }
+    // A TLS record announcing 64 KiB: TLS without a name once TLS_CAP bytes have come.
+    byte[] tls = new byte[ProtocolClassifier.TLS_CAP];
+    tls[0] = 0x16;
+    tls[1] = 0x03;
+    tls[2] = 0x03;
+    tls[3] = (byte) 0xff;
+    tls[4] = (byte) 0xff;
+    tls[5] = 0x01;
+    assertThat(ProtocolClassifier.classify(tls, 0, tls.length - 1)).isEqualTo(Detection.NEED_MORE);
+    assertThat(ProtocolClassifier.classify(tls)).isEqualTo(new Detection.Tls(null));
+    // The HTTP/2 preface and a partial request line (the slowloris of the bed test) wait for more,
+    // as a real slow client needs; the cap on connections in detection bounds how many do.
+    assertThat(ProtocolClassifier.classify("PRI * HTTP/2".getBytes(StandardCharsets.US_ASCII)))
+        .isEqualTo(Detection.NEED_MORE);
+    assertThat(ProtocolClassifier.classify("GET /slow".getBytes(StandardCharsets.US_ASCII)))
+        .isEqualTo(Detection.NEED_MORE);
+  }
+
   @Property(tries = 2000)
   void never_throws_and_always_answers(@ForAll byte[] bytes) {
     Detection d = ProtocolClassifier.classify(bytes);

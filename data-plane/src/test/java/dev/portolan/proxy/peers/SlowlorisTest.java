@@ -1,0 +1,96 @@
+package dev.portolan.proxy.peers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portolan.proxy.testbed.DeployedProxy;
+import dev.portolan.proxy.testbed.JavaProcess;
+import dev.portolan.proxy.testbed.Sh;
+import dev.portolan.proxy.testbed.TestBed;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Detection under attack (docs/proxy.md, "Detection"): 10,000 slowloris connections at a pod's
+ * inbound proxy. The cap on connections in detection closes the oldest undecided ones, so the
+ * proxy's memory stays bounded and a legitimate client keeps being served beside them.
+ */
+class SlowlorisTest {
+  static final String ATTACKER = "10.244.77.80";
+  static final String USER = "10.244.77.81";
+  static final String SERVER = "10.244.77.82";
+  static final int CONNECTIONS = 10_000;
+
+  @Test
+  void ten_thousand_slowloris_connections_are_evicted_and_a_real_client_is_served()
+      throws Exception {
+    Sh.assumeRootWith("nginx", "curl");
+    try (TestBed bed =
+        new TestBed()
+            .pod("attacker", ATTACKER, false, "", "")
+            .pod("user", USER, false, "", "")
+            .pod("server", SERVER, true, "", "{name: http, containerPort: 8080}")
+            // The image's memory settings, which the bound is about.
+            .proxyJvm(DeployedProxy.jvmOptions())
+            .proxyClasspath(DeployedProxy.classpath())
+            // A deadline longer than the test: every slowloris connection stays in detection
+            // until evicted (none is relayed to nginx at its deadline).
+            .policyServerArgs("--portolan.detect-timeout=120s")
+            .start()) {
+      Nginx.start(bed, "server", "web", 1_000);
+      String warm = curl(bed, 20);
+      assertThat(warm).as("served before the attack").isEqualTo("200x20");
+      long before = PortScanTest.rssKib(bed.pod("server").proxy());
+
+      JavaProcess attack =
+          bed.javaIn("attacker", Slowloris.class, SERVER, "8080", "" + CONNECTIONS, "300");
+      String holding = attack.awaitContaining("slowloris holding");
+      System.out.println(attack.output());
+      Matcher held = Pattern.compile("holding (\\d+) of").matcher(holding);
+      assertThat(held.find()).isTrue();
+      long opened = Long.parseLong(held.group(1));
+      assertThat(opened).as("connections the attacker holds").isGreaterThan(CONNECTIONS - 100);
+
+      // While the attack holds its connections: the user is served.
+      String during = curl(bed, 50);
+      long rss = PortScanTest.rssKib(bed.pod("server").proxy());
+      String metrics = bed.pod("server").metrics();
+      long evicted = count(metrics, "inbound_tcp_detect_results_total\\{result=\"evicted\"\\}");
+      System.out.printf(
+          "slowloris: %d held, %d evicted; proxy VmRSS before %d KiB, during %d KiB (+%d KiB)%n",
+          opened, evicted, before, rss, rss - before);
+      assertThat(during).as("served during the attack").isEqualTo("200x50");
+      assertThat(evicted)
+          .as("evicted over the cap of 1,024 in detection")
+          .isGreaterThanOrEqualTo(opened - 1_024);
+      assertThat(rss - before).as("VmRSS growth, KiB").isLessThanOrEqualTo(32 * 1024);
+      assertThat(bed.pod("server").proxy().isAlive()).isTrue();
+      attack.close();
+    }
+  }
+
+  /** {@code n} requests from the user's pod, one connection each: "200xN" when all succeeded. */
+  private static String curl(TestBed bed, int n) {
+    String out =
+        bed.pod("user")
+            .run(
+                "bash",
+                "-c",
+                "for i in $(seq "
+                    + n
+                    + "); do curl -s -m 10 -o /dev/null -w '%{http_code}\\n' http://"
+                    + SERVER
+                    + ":8080/; done | sort | uniq -c");
+    Matcher m = Pattern.compile("(\\d+) (\\d{3})").matcher(out);
+    StringBuilder codes = new StringBuilder();
+    while (m.find()) {
+      codes.append(codes.isEmpty() ? "" : ",").append(m.group(2)).append('x').append(m.group(1));
+    }
+    return codes.toString();
+  }
+
+  private static long count(String metrics, String series) {
+    Matcher m = Pattern.compile("(?m)^" + series + " (\\d+)$").matcher(metrics);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+}
