@@ -31,20 +31,7 @@ class ControlPlaneMtlsTest {
             .pod("redis", REDIS_IP, true, "", "{name: redis, containerPort: 6379}")
             .service("redis", "redis", CLUSTER_IP, 6379, 6379)
             .start()) {
-      bed.background(
-              "redis",
-              "redis-server",
-              "--port",
-              "6379",
-              "--bind",
-              "0.0.0.0",
-              "--protected-mode",
-              "no",
-              "--save",
-              "",
-              "--appendonly",
-              "no")
-          .awaitContaining("Ready to accept connections");
+      Redis.server(bed, "redis", 6379);
       for (String pod : new String[] {"client", "redis"}) {
         assertThat(bed.pod(pod).run("curl", "-s", "http://127.0.0.1:4191/ready"))
             .as(pod + " is certified")

@@ -46,20 +46,7 @@ class InboundAuthorizationTest {
             .server("locked-http", "locked", 8080, "HTTP/1")
             .start()) {
       for (String pod : List.of("authn", "deny")) {
-        bed.background(
-                pod,
-                "redis-server",
-                "--port",
-                "6379",
-                "--bind",
-                "0.0.0.0",
-                "--protected-mode",
-                "no",
-                "--save",
-                "",
-                "--appendonly",
-                "no")
-            .awaitContaining("Ready to accept connections");
+        Redis.server(bed, pod, 6379);
       }
       Nginx.start(bed, "web", "client-id=[$http_l5d_client_id]", 100);
       Nginx.start(bed, "locked", "reached the app", 100);

@@ -237,20 +237,7 @@ class RedisBehindNetworkPolicyTest {
   }
 
   static void redisServer(TestBed bed) throws InterruptedException {
-    bed.background(
-            "redis",
-            "redis-server",
-            "--port",
-            "6379",
-            "--bind",
-            "0.0.0.0",
-            "--protected-mode",
-            "no",
-            "--save",
-            "",
-            "--appendonly",
-            "no")
-        .awaitContaining("Ready to accept connections");
+    Redis.server(bed, "redis", 6379);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() ->

@@ -46,20 +46,7 @@ class RedisOverMeshTlsTest {
             .pod("outsider", OUTSIDER_IP, false, "", "")
             .service("redis", "redis", CLUSTER_IP, 6379, 6379)
             .start()) {
-      bed.background(
-              "redis",
-              "redis-server",
-              "--port",
-              "6379",
-              "--bind",
-              "0.0.0.0",
-              "--protected-mode",
-              "no",
-              "--save",
-              "",
-              "--appendonly",
-              "no")
-          .awaitContaining("Ready to accept connections");
+      Redis.server(bed, "redis", 6379);
       assertThat(bed.pod("redis").run("curl", "-s", "http://127.0.0.1:4191/ready"))
           .isEqualTo("ready\n");
 
