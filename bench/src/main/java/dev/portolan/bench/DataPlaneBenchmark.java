@@ -58,6 +58,10 @@ public final class DataPlaneBenchmark {
       MtlsAbBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 3);
       return;
     }
+    if (args.length > 0 && args[0].equals("--slowloris")) {
+      SlowlorisBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 300);
+      System.exit(0);
+    }
     if (args.length > 0 && args[0].equals("--ab")) {
       RedisAbBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 3);
       return;
