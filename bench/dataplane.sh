@@ -2,7 +2,7 @@
 # Data-plane benchmark in the network-namespace test bed (root; see bench/README.md).
 #   bench/dataplane.sh [requests per redis run, default 200000]
 #   bench/dataplane.sh --ab [rounds, default 3]   (one hop vs HAProxy on redis, alternating)
-#   bench/dataplane.sh --slowloris [requests per phase, default 300]   (issue 23: p99 under attack)
+#   bench/dataplane.sh --slowloris [requests per phase, default 300] [attacks, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/build.sh

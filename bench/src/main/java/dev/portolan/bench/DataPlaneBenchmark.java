@@ -59,7 +59,9 @@ public final class DataPlaneBenchmark {
       return;
     }
     if (args.length > 0 && args[0].equals("--slowloris")) {
-      SlowlorisBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 300);
+      SlowlorisBenchmark.run(
+          args.length > 1 ? Integer.parseInt(args[1]) : 300,
+          args.length > 2 ? Integer.parseInt(args[2]) : 2);
       System.exit(0);
     }
     if (args.length > 0 && args[0].equals("--ab")) {

@@ -18,10 +18,10 @@ import org.HdrHistogram.Histogram;
  * slowloris connections are held at it (docs/design/detection.md: the cap on connections in
  * detection evicts the oldest). One bed: an attacker pod, a user pod, and a meshed server pod with
  * nginx whose proxy runs as the image launches it ({@link DeployedProxy}). Phases alternate quiet,
- * attack, quiet, attack, quiet; in each the user makes {@code requests} HTTP/1.1 requests with
- * curl, one new connection each (every request passes detection, where the attack competes with
- * it). Prints p50/p99 per phase, the attack/quiet p99 ratio, the proxy's VmRSS growth and the
- * evicted count, with the machine's load.
+ * attack, quiet, … ({@code attacks} attacks); in each the user makes {@code requests} HTTP/1.1
+ * requests with curl, one new connection each (every request passes detection, where the attack
+ * competes with it). Prints p50/p99 per phase, the attack/quiet p99 ratio, the proxy's VmRSS growth
+ * and the evicted count, with the machine's load.
  *
  * <p>Run from data-plane/ (bench/dataplane.sh --slowloris does): {@link DeployedProxy} reads the
  * launcher's options from its Dockerfile.
@@ -31,7 +31,6 @@ final class SlowlorisBenchmark {
   static final String USER = "10.244.77.98";
   static final String SERVER = "10.244.77.99";
   static final int CONNECTIONS = 10_000;
-  static final int ATTACKS = 2;
 
   /**
    * Unmeasured requests first, so that the proxy's HTTP/1 detection path is compiled (C2 alone, one
@@ -48,7 +47,7 @@ final class SlowlorisBenchmark {
   /** One phase's figures. */
   private record Phase(String name, Histogram latency, long rssKib, long evicted, long held) {}
 
-  static void run(int requests) throws Exception {
+  static void run(int requests, int attacks) throws Exception {
     Figures.machine();
     System.out.printf(
         "nproc %s; load average before: %s%n",
@@ -86,7 +85,7 @@ final class SlowlorisBenchmark {
       ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
       List<Phase> phases = new ArrayList<>();
       phases.add(quiet(bed, "quiet 1", requests, proxyPid));
-      for (int a = 1; a <= ATTACKS; a++) {
+      for (int a = 1; a <= attacks; a++) {
         phases.add(attack(bed, "attack " + a, requests, proxyPid));
         phases.add(quiet(bed, "quiet " + (a + 1), requests, proxyPid));
       }
