@@ -45,7 +45,8 @@ final class SlowlorisBenchmark {
   private SlowlorisBenchmark() {}
 
   /** One phase's figures. */
-  private record Phase(String name, Histogram latency, long rssKib, long evicted, long held) {}
+  private record Phase(
+      String name, Histogram latency, long rssKib, long rssMaxKib, long evicted, long held) {}
 
   static void run(int requests, int attacks) throws Exception {
     Figures.machine();
@@ -81,16 +82,13 @@ final class SlowlorisBenchmark {
       long rss0 = rssKib(proxyPid);
       System.out.printf("server proxy after %d warm-up requests: VmRSS %d KiB%n", WARMUP, rss0);
 
-      // Phase ends alone could miss a peak between them (the attack's 10,000 accepts).
-      ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
       List<Phase> phases = new ArrayList<>();
       phases.add(quiet(bed, "quiet 1", requests, proxyPid));
       for (int a = 1; a <= attacks; a++) {
         phases.add(attack(bed, "attack " + a, requests, proxyPid));
         phases.add(quiet(bed, "quiet " + (a + 1), requests, proxyPid));
       }
-      sampled.stop();
-      report(phases, rss0, sampled.max(), evicted(bed), proxyPid);
+      report(phases, rss0, evicted(bed), proxyPid);
     }
     System.out.printf("load average after: %s%n", loadAverage());
   }
@@ -98,8 +96,10 @@ final class SlowlorisBenchmark {
   private static Phase quiet(TestBed bed, String name, int requests, long proxyPid)
       throws Exception {
     long evicted0 = evicted(bed);
+    ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
     Histogram h = curl(bed, requests);
-    Phase p = new Phase(name, h, rssKib(proxyPid), evicted(bed) - evicted0, 0);
+    sampled.stop();
+    Phase p = new Phase(name, h, rssKib(proxyPid), sampled.max(), evicted(bed) - evicted0, 0);
     print(p);
     return p;
   }
@@ -111,6 +111,8 @@ final class SlowlorisBenchmark {
   private static Phase attack(TestBed bed, String name, int requests, long proxyPid)
       throws Exception {
     long evicted0 = evicted(bed);
+    // Phase ends alone could miss a peak between them (the attack's 10,000 accepts).
+    ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
     JavaProcess attacker =
         bed.javaIn(
             "attacker", Slowloris.class, SERVER, "8080", Integer.toString(CONNECTIONS), "600");
@@ -123,7 +125,8 @@ final class SlowlorisBenchmark {
       long held = Long.parseLong(m.group(1));
       Histogram h = curl(bed, requests);
       long rss = rssKib(proxyPid);
-      Phase p = new Phase(name, h, rss, evicted(bed) - evicted0, held);
+      sampled.stop();
+      Phase p = new Phase(name, h, rss, sampled.max(), evicted(bed) - evicted0, held);
       print(p);
       return p;
     } finally {
@@ -136,16 +139,19 @@ final class SlowlorisBenchmark {
    * it: the proxy keeps getting faster as its JIT goes on, so a pooled ratio alone would flatter or
    * blame whichever phases came first.
    */
-  private static void report(
-      List<Phase> phases, long rss0, long sampledMax, long evicted, long proxyPid)
+  private static void report(List<Phase> phases, long rss0, long evicted, long proxyPid)
       throws Exception {
     Histogram quiet = Figures.histogram();
     Histogram attack = Figures.histogram();
-    long maxRss = Math.max(rss0, sampledMax);
+    long maxRss = rss0;
+    long maxQuiet = rss0;
     for (int i = 0; i < phases.size(); i++) {
       Phase p = phases.get(i);
       (p.held() > 0 ? attack : quiet).add(p.latency());
-      maxRss = Math.max(maxRss, p.rssKib());
+      maxRss = Math.max(maxRss, Math.max(p.rssKib(), p.rssMaxKib()));
+      if (p.held() == 0) {
+        maxQuiet = Math.max(maxQuiet, Math.max(p.rssKib(), p.rssMaxKib()));
+      }
       if (p.held() > 0) {
         double around = (ms(phases.get(i - 1).latency(), 99) + ms(phases.get(i + 1).latency(), 99));
         System.out.printf(
@@ -164,12 +170,14 @@ final class SlowlorisBenchmark {
         ratio, ratio <= 1.10 ? "MET" : "MISSED", ms(attack, 50) / ms(quiet, 50));
     System.out.printf(
         "server proxy VmRSS: %d KiB after warm-up, max %d KiB (every 200 ms and at each phase's"
-            + " end), growth %d KiB (target ≤ 32 MiB: %s); VmHWM %s (warm-up included);"
-            + " evicted %d in all%n",
+            + " end), growth %d KiB (target ≤ 32 MiB: %s); max in quiet phases %d KiB, attacks above"
+            + " it %d KiB; VmHWM %s (warm-up included); evicted %d in all%n",
         rss0,
         maxRss,
         growth,
         growth <= 32 * 1024 ? "MET" : "MISSED",
+        maxQuiet,
+        maxRss - maxQuiet,
         ProcFigures.status(proxyPid, "VmHWM"),
         evicted);
   }
@@ -177,7 +185,7 @@ final class SlowlorisBenchmark {
   private static void print(Phase p) {
     System.out.printf(
         "%-8s: %d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms; attacker holding %d;"
-            + " evicted %d; proxy VmRSS %d KiB%n",
+            + " evicted %d; proxy VmRSS %d KiB at the end, max %d KiB%n",
         p.name(),
         p.latency().getTotalCount(),
         ms(p.latency(), 50),
@@ -185,7 +193,8 @@ final class SlowlorisBenchmark {
         p.latency().getMaxValue() / 1e6,
         p.held(),
         p.evicted(),
-        p.rssKib());
+        p.rssKib(),
+        p.rssMaxKib());
   }
 
   private static void row(String name, Histogram h) {
