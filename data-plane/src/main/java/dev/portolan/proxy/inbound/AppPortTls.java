@@ -30,8 +30,11 @@ import org.jspecify.annotations.Nullable;
 final class AppPortTls extends ChannelInboundHandlerAdapter {
   static final String NAME = "app-port-tls-peek";
 
-  /** What the peek decided; called once, on the event loop. */
-  interface Outcome {
+  /**
+   * What the peek decided; called once, on the event loop (and, for a client silent through the
+   * window, what the {@link LateHelloGuard} then decided).
+   */
+  interface Outcome extends LateHelloGuard.Outcome {
     /** Relay as today: the bytes read so far are handed to the front door. */
     void plaintext(ChannelHandlerContext ctx, String why);
 
@@ -39,6 +42,7 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
     void meshTls(ChannelHandlerContext ctx);
 
     /** Mesh TLS was asked for and failed ({@code reason} is the metric label); being closed. */
+    @Override
     void refused(Channel ch, String reason, String detail);
   }
 
@@ -82,10 +86,25 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
     ctx.read();
   }
 
+  /**
+   * Nothing came within the window: relayed as plaintext, but a {@link LateHelloGuard} takes this
+   * handler's place to catch a client proxy's ClientHello that was merely late.
+   */
   private void silent(ChannelHandlerContext ctx) {
-    if (!decided && acc != null && !acc.isReadable()) {
-      plaintext(ctx, "client silent for " + window.toMillis() + " ms");
+    ByteBuf held = acc;
+    if (decided || held == null || held.isReadable()) {
+      return;
     }
+    decided = true;
+    cancelTimers();
+    held.release();
+    acc = null;
+    LateHelloGuard guard = new LateHelloGuard(mesh, deadline, outcome);
+    ctx.pipeline().replace(this, LateHelloGuard.NAME, guard);
+    ChannelHandlerContext guardCtx = ctx.pipeline().context(guard);
+    // The pending read now answers to the guard, which hands its bytes on once judged.
+    EarlyBytes.offer(ctx.channel(), () -> guard.frontDoorReady(guardCtx), readPending);
+    outcome.plaintext(guardCtx, "client silent for " + window.toMillis() + " ms");
   }
 
   @Override

@@ -38,6 +38,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,16 +160,37 @@ class AppPortTlsTest {
       }
 
       @Override
+      public void lateTls(Channel c) {
+        MeshTlsSession s = MeshTlsSession.of(c);
+        synchronized (peers) {
+          peers.add(s == null ? "none" : String.valueOf(s.peerIdentity()));
+        }
+        decisions.add("late_tls");
+      }
+
+      @Override
+      public void lateHelloRefused(Channel c, String detail) {
+        decisions.add("late_hello_refused");
+      }
+
+      @Override
       public void refused(Channel c, String reason, String detail) {
         decisions.add("refused:" + reason);
       }
     };
   }
 
+  /** What a server-first app says as soon as the front door relays (none: client-first). */
+  volatile @Nullable String greeting;
+
   void frontDoor(Channel ch) {
     ByteBuf early = EarlyBytes.take(ch);
     Echo echo = new Echo();
     ch.pipeline().addLast(echo);
+    String hello = greeting;
+    if (hello != null) {
+      ch.writeAndFlush(Unpooled.copiedBuffer(hello, StandardCharsets.ISO_8859_1));
+    }
     if (early != null) {
       // Straight to the front door, as ProxyConnection uses them: already plaintext, so not from
       // the head of the pipeline (where the TLS handler would take them for records).
@@ -296,5 +318,66 @@ class AppPortTlsTest {
     assertThat(poll(decisions)).isEqualTo("refused:no_client_cert");
     c.closeFuture().await(10, TimeUnit.SECONDS);
     assertThat(serverReads).isEmpty();
+  }
+
+  /** A window the client cannot meet: the tests below speak only after it provably ended. */
+  static final Duration EXPIRED = Duration.ofMillis(1);
+
+  /** Starts the TLS handshake of {@code handler} on a connection that has been silent so far. */
+  static void startTls(Channel c, Consumer<Channel> handler) {
+    c.eventLoop().submit(() -> handler.accept(c)).syncUninterruptibly();
+  }
+
+  @Test
+  void a_late_hello_naming_us_before_the_app_spoke_still_gets_mesh_tls() throws Exception {
+    int port = listen(mesh(DB), EXPIRED);
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext"); // the window is over: relaying
+    startTls(c, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(clientReads)).isEqualTo("event:Established");
+    assertThat(poll(decisions)).isEqualTo("late_tls");
+    send(c, "PING\r\n");
+    assertThat(poll(serverReads)).isEqualTo("PING\r\n"); // the app gets plaintext
+    assertThat(poll(clientReads)).isEqualTo("echo:PING\r\n");
+    synchronized (peers) {
+      assertThat(peers).containsExactly(WEB);
+    }
+  }
+
+  @Test
+  void a_late_hello_naming_us_after_the_app_greeted_is_closed_and_the_app_sees_nothing()
+      throws Exception {
+    greeting = "220 db ready\r\n";
+    int port = listen(mesh(DB), EXPIRED);
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    assertThat(poll(clientReads)).isEqualTo("220 db ready\r\n");
+    startTls(c, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(decisions)).isEqualTo("late_hello_refused");
+    assertThat(c.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(serverReads).isEmpty(); // the hello was not relayed to the app
+    assertThat(clientReads).doesNotContain("event:Established");
+  }
+
+  @Test
+  void a_late_hello_for_another_name_is_relayed_as_it_came() throws Exception {
+    int port = listen(mesh(DB), EXPIRED);
+    SslContext other =
+        SslContextBuilder.forClient()
+            .sslProvider(SslProvider.JDK)
+            .protocols("TLSv1.3")
+            .trustManager(ANCHORS.pkixTrustManager())
+            .build();
+    toRelease.add(other);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    startTls(
+        c, ch -> ch.pipeline().addFirst(other.newHandler(ch.alloc(), "api.example.com", port)));
+    String hello = poll(serverReads);
+    assertThat(hello).isNotNull();
+    assertThat(hello.charAt(0)).isEqualTo((char) 22); // the ClientHello record, to the app
+    assertThat(decisions).isEmpty();
   }
 }
