@@ -2,6 +2,7 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.proxy.detect.ClientHello;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.tls.ClientHelloPeek;
 import dev.portolan.proxy.tls.MeshTls;
@@ -15,6 +16,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -45,6 +47,10 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
     @Override
     void refused(Channel ch, String reason, String detail);
   }
+
+  /** The handlers of an inbound mesh TLS connection: byte counters go behind them. */
+  static final List<String> TLS_HANDLERS =
+      List.of(MeshTlsHandlers.SSL_NAME, MeshTlsHandlers.VERIFIER_NAME);
 
   /** A client proxy's mesh TLS demands: a verified client certificate, no ALPN. */
   static final ServerMode MODE = new ServerMode(true, false);
@@ -162,6 +168,7 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
       return;
     }
     ch.pipeline().addAfter(MeshTlsHandlers.VERIFIER_NAME, Verified.NAME, new Verified(outcome));
+    ByteCounter.countBehind(ch, AppPortTls.TLS_HANDLERS); // application bytes only
     ctx.pipeline().remove(this);
     if (held != null) {
       ctx.fireChannelRead(held);

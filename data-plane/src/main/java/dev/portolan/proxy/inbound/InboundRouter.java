@@ -5,6 +5,7 @@ import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.InboundPolicy;
 import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
@@ -292,6 +293,7 @@ public final class InboundRouter {
                     }
                   }));
       tls.server(ch, ServerMode.TRANSPORT).addFirst(ch.pipeline());
+      ByteCounter.countBehind(ch, AppPortTls.TLS_HANDLERS); // application bytes only
     } catch (IdentityUnavailableException e) {
       ch.pipeline().remove("transport-header");
       refused(ch, "no_identity", String.valueOf(e.getMessage()));

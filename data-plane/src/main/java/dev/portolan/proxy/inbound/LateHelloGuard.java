@@ -2,6 +2,7 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.proxy.detect.ClientHello;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.tls.ClientHelloPeek;
 import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.tls.MeshTlsEvent;
@@ -194,6 +195,9 @@ final class LateHelloGuard extends ChannelDuplexHandler {
       return;
     }
     ch.pipeline().addAfter(MeshTlsHandlers.VERIFIER_NAME, Verified.NAME, new Verified(outcome));
+    // An HTTP front door counts bytes in front of this guard: from now on, the plaintext.
+    ByteCounter.countBehind(ch, AppPortTls.TLS_HANDLERS);
+    ByteCounter.behindTls(ch.pipeline());
     ctx.pipeline().remove(this);
     if (held != null) {
       ctx.fireChannelRead(held);

@@ -1,13 +1,16 @@
 package dev.portolan.proxy.inbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.portolan.proxy.identity.TestPki;
 import dev.portolan.proxy.identity.TrustAnchors;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.tls.FakeIdentity;
 import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.tls.MeshTlsEvent;
+import dev.portolan.proxy.tls.MeshTlsHandlers;
 import dev.portolan.proxy.tls.MeshTlsSession;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,6 +40,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -183,8 +187,17 @@ class AppPortTlsTest {
   /** What a server-first app says as soon as the front door relays (none: client-first). */
   volatile @Nullable String greeting;
 
+  /** Whether the front door counts bytes as ProxyConnection's HTTP hand-over does (first). */
+  volatile boolean countBytes;
+
+  final LongAdder bytesRead = new LongAdder();
+  final LongAdder bytesWritten = new LongAdder();
+
   void frontDoor(Channel ch) {
     ByteBuf early = EarlyBytes.take(ch);
+    if (countBytes) {
+      ch.pipeline().addFirst("bytes", new ByteCounter(bytesRead, bytesWritten));
+    }
     Echo echo = new Echo();
     ch.pipeline().addLast(echo);
     String hello = greeting;
@@ -192,9 +205,14 @@ class AppPortTlsTest {
       ch.writeAndFlush(Unpooled.copiedBuffer(hello, StandardCharsets.ISO_8859_1));
     }
     if (early != null) {
-      // Straight to the front door, as ProxyConnection uses them: already plaintext, so not from
-      // the head of the pipeline (where the TLS handler would take them for records).
-      echo.channelRead(ch.pipeline().context(echo), early);
+      // As the HTTP hand-over replays them: already plaintext, so from behind the TLS handler
+      // (from the head of the pipeline, it would take them for records).
+      ChannelHandlerContext tls = ch.pipeline().context(MeshTlsHandlers.SSL_NAME);
+      if (tls != null) {
+        tls.fireChannelRead(early);
+      } else {
+        ch.pipeline().fireChannelRead(early);
+      }
     }
     ch.config().setAutoRead(true);
   }
@@ -379,5 +397,55 @@ class AppPortTlsTest {
     assertThat(hello).isNotNull();
     assertThat(hello.charAt(0)).isEqualTo((char) 22); // the ClientHello record, to the app
     assertThat(decisions).isEmpty();
+  }
+
+  /**
+   * The {@code tcp_*_bytes_total} of an HTTP connection count the application's bytes on every path
+   * (as a relay does, and as Linkerd counts the stream its TLS server terminated): "PING\r\n" in,
+   * "echo:PING\r\n" out, whether the connection was plaintext, mesh TLS or late mesh TLS.
+   */
+  void assertCountsApplicationBytes(Channel c) throws Exception {
+    send(c, "PING\r\n");
+    assertThat(poll(clientReads)).isEqualTo("echo:PING\r\n");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> {
+          assertThat(bytesRead.sum()).isEqualTo(6);
+          assertThat(bytesWritten.sum()).isEqualTo(11);
+        });
+  }
+
+  @Test
+  void http_bytes_are_counted_as_plaintext_on_a_plaintext_connection() throws Exception {
+    countBytes = true;
+    int port = listen(mesh(DB));
+    Channel c = connect(port, ch -> {});
+    assertCountsApplicationBytes(c);
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+  }
+
+  @Test
+  void http_bytes_are_counted_as_plaintext_under_mesh_tls() throws Exception {
+    countBytes = true;
+    int port = listen(mesh(DB));
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(clientReads)).isEqualTo("event:Established");
+    assertCountsApplicationBytes(c);
+    assertThat(poll(decisions)).isEqualTo("mesh_tls");
+  }
+
+  @Test
+  void http_bytes_are_counted_as_plaintext_under_late_mesh_tls_without_the_hello()
+      throws Exception {
+    countBytes = true;
+    int port = listen(mesh(DB), EXPIRED);
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    startTls(c, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(clientReads)).isEqualTo("event:Established");
+    assertThat(poll(decisions)).isEqualTo("late_tls");
+    assertCountsApplicationBytes(c);
   }
 }
