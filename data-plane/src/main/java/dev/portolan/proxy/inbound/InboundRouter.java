@@ -1,5 +1,6 @@
 package dev.portolan.proxy.inbound;
 
+import dev.portolan.policy.model.Authorization;
 import dev.portolan.policy.model.PortSet;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.InboundPolicy;
@@ -20,6 +21,7 @@ import io.netty.channel.ChannelHandlerContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -148,9 +150,16 @@ public final class InboundRouter {
    * (it would be closed either way), so a late client proxy gets until the ClientHello deadline.
    */
   private Duration window(Channel ch, InboundPolicy policy, int port) {
-    return Authorizer.check(policy.authorizations(), source(ch), null, port) == null
-        ? peekWindow
-        : headerTimeout;
+    return helloWait(policy.authorizations(), source(ch), port, peekWindow, headerTimeout);
+  }
+
+  static Duration helloWait(
+      @Nullable List<Authorization> authorizations,
+      InetAddress source,
+      int port,
+      Duration window,
+      Duration deadline) {
+    return Authorizer.refusal(authorizations, source, null, port) == null ? window : deadline;
   }
 
   /** A redirected connection's route if its port's authorizations admit the client, else null. */
