@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * is terminated here (client certificate required and verified, no ALPN) and its plaintext relayed
  * to the app; anything else (silence, plaintext, TLS for another name) is relayed as it came. The
  * upstream is not dialled before the decision, so a server-first app's greeting can never be sent
- * in the clear into what the client meant as a TLS session.
+ * in the clear into what the client meant as a TLS session. A client silent through the window
+ * leaves a {@link LateHelloGuard} behind, for a client proxy whose ClientHello was merely late.
  */
 final class AppPortTls extends ChannelInboundHandlerAdapter {
   static final String NAME = "app-port-tls-peek";
