@@ -448,4 +448,30 @@ class AppPortTlsTest {
     assertThat(poll(decisions)).isEqualTo("late_tls");
     assertCountsApplicationBytes(c);
   }
+
+  @Test
+  void a_server_first_app_greets_and_the_plaintext_answer_passes_the_guard() throws Exception {
+    greeting = "220 mail ready\r\n";
+    int port = listen(mesh(DB), EXPIRED);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    assertThat(poll(clientReads)).isEqualTo("220 mail ready\r\n");
+    send(c, "EHLO x\r\n");
+    assertThat(poll(serverReads)).isEqualTo("EHLO x\r\n");
+    assertThat(poll(clientReads)).isEqualTo("echo:EHLO x\r\n");
+    assertThat(decisions).isEmpty();
+  }
+
+  @Test
+  void a_late_hello_that_never_completes_goes_on_to_the_app_at_the_deadline() throws Exception {
+    int port = listen(mesh(DB), EXPIRED);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    long t0 = System.nanoTime();
+    send(c, "\u0016\u0003\u0001"); // a TLS record header, then nothing
+    assertThat(poll(serverReads)).isEqualTo("\u0016\u0003\u0001");
+    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(waited).isGreaterThanOrEqualTo(1_900); // held until the 2 s ClientHello deadline
+    assertThat(decisions).isEmpty();
+  }
 }
