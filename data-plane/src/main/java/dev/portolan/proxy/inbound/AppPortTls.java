@@ -2,6 +2,7 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.proxy.detect.ClientHello;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.tls.ClientHelloPeek;
 import dev.portolan.proxy.tls.MeshTls;
@@ -15,6 +16,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -25,13 +27,17 @@ import org.jspecify.annotations.Nullable;
  * is terminated here (client certificate required and verified, no ALPN) and its plaintext relayed
  * to the app; anything else (silence, plaintext, TLS for another name) is relayed as it came. The
  * upstream is not dialled before the decision, so a server-first app's greeting can never be sent
- * in the clear into what the client meant as a TLS session.
+ * in the clear into what the client meant as a TLS session. A client silent through the window
+ * leaves a {@link LateHelloGuard} behind, for a client proxy whose ClientHello was merely late.
  */
 final class AppPortTls extends ChannelInboundHandlerAdapter {
   static final String NAME = "app-port-tls-peek";
 
-  /** What the peek decided; called once, on the event loop. */
-  interface Outcome {
+  /**
+   * What the peek decided; called once, on the event loop (and, for a client silent through the
+   * window, what the {@link LateHelloGuard} then decided).
+   */
+  interface Outcome extends LateHelloGuard.Outcome {
     /** Relay as today: the bytes read so far are handed to the front door. */
     void plaintext(ChannelHandlerContext ctx, String why);
 
@@ -39,8 +45,13 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
     void meshTls(ChannelHandlerContext ctx);
 
     /** Mesh TLS was asked for and failed ({@code reason} is the metric label); being closed. */
+    @Override
     void refused(Channel ch, String reason, String detail);
   }
+
+  /** The handlers of an inbound mesh TLS connection: byte counters go behind them. */
+  static final List<String> TLS_HANDLERS =
+      List.of(MeshTlsHandlers.SSL_NAME, MeshTlsHandlers.VERIFIER_NAME);
 
   /** A client proxy's mesh TLS demands: a verified client certificate, no ALPN. */
   static final ServerMode MODE = new ServerMode(true, false);
@@ -82,10 +93,25 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
     ctx.read();
   }
 
+  /**
+   * Nothing came within the window: relayed as plaintext, but a {@link LateHelloGuard} takes this
+   * handler's place to catch a client proxy's ClientHello that was merely late.
+   */
   private void silent(ChannelHandlerContext ctx) {
-    if (!decided && acc != null && !acc.isReadable()) {
-      plaintext(ctx, "client silent for " + window.toMillis() + " ms");
+    ByteBuf held = acc;
+    if (decided || held == null || held.isReadable()) {
+      return;
     }
+    decided = true;
+    cancelTimers();
+    held.release();
+    acc = null;
+    LateHelloGuard guard = new LateHelloGuard(mesh, deadline, outcome);
+    ctx.pipeline().replace(this, LateHelloGuard.NAME, guard);
+    ChannelHandlerContext guardCtx = ctx.pipeline().context(guard);
+    // The pending read now answers to the guard, which hands its bytes on once judged.
+    EarlyBytes.offer(ctx.channel(), () -> guard.frontDoorReady(guardCtx), readPending);
+    outcome.plaintext(guardCtx, "client silent for " + window.toMillis() + " ms");
   }
 
   @Override
@@ -143,6 +169,7 @@ final class AppPortTls extends ChannelInboundHandlerAdapter {
       return;
     }
     ch.pipeline().addAfter(MeshTlsHandlers.VERIFIER_NAME, Verified.NAME, new Verified(outcome));
+    ByteCounter.countBehind(ch, AppPortTls.TLS_HANDLERS); // application bytes only
     ctx.pipeline().remove(this);
     if (held != null) {
       ctx.fireChannelRead(held);

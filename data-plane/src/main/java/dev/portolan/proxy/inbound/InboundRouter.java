@@ -1,10 +1,12 @@
 package dev.portolan.proxy.inbound;
 
+import dev.portolan.policy.model.Authorization;
 import dev.portolan.policy.model.PortSet;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.InboundPolicy;
 import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
@@ -19,6 +21,7 @@ import io.netty.channel.ChannelHandlerContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -133,10 +136,30 @@ public final class InboundRouter {
           // endpoint with an identity on its own port over mesh TLS, whatever the port's
           // protocol (a declared HTTP port then gets its codec on the plaintext inside).
           CompletableFuture<@Nullable Route> peeked =
-              tls == null ? CompletableFuture.completedFuture(r) : peek(ch, tls, r);
+              tls == null
+                  ? CompletableFuture.completedFuture(r)
+                  : peek(ch, tls, r, window(ch, policy, port));
           // Authorized after the peek: a meshed client's identity is known once its handshake is.
           return peeked.thenApply(route -> route == null ? null : admit(ch, policy, route, port));
         });
+  }
+
+  /**
+   * How long to wait for a ClientHello: the peek window, unless the port's authorizations refuse
+   * this client as plaintext. Then only mesh TLS can get it in and a later decision loses nothing
+   * (it would be closed either way), so a late client proxy gets until the ClientHello deadline.
+   */
+  private Duration window(Channel ch, InboundPolicy policy, int port) {
+    return helloWait(policy.authorizations(), source(ch), port, peekWindow, headerTimeout);
+  }
+
+  static Duration helloWait(
+      @Nullable List<Authorization> authorizations,
+      InetAddress source,
+      int port,
+      Duration window,
+      Duration deadline) {
+    return Authorizer.refusal(authorizations, source, null, port) == null ? window : deadline;
   }
 
   /** A redirected connection's route if its port's authorizations admit the client, else null. */
@@ -161,7 +184,8 @@ public final class InboundRouter {
    * ClientHello naming us ({@link AppPortTls}; detection, or the declared codec, then runs on the
    * plaintext inside), the connection as it came otherwise (a foreign SNI passes through as TCP).
    */
-  private CompletableFuture<@Nullable Route> peek(Channel ch, MeshTls tls, Route r) {
+  private CompletableFuture<@Nullable Route> peek(
+      Channel ch, MeshTls tls, Route r, Duration window) {
     CompletableFuture<@Nullable Route> result = new CompletableFuture<>();
     AppPortTls.Outcome outcome =
         new AppPortTls.Outcome() {
@@ -177,6 +201,28 @@ public final class InboundRouter {
           public void meshTls(ChannelHandlerContext ctx) {
             appTls("mesh_tls");
             result.complete(r);
+          }
+
+          @Override
+          public void lateTls(Channel c) {
+            appTls("late_tls");
+            log.debug(
+                "inbound {} -> {}: a late ClientHello named us: mesh TLS over the relay",
+                c.remoteAddress(),
+                r.target());
+          }
+
+          @Override
+          public void lateHelloRefused(Channel c, String detail) {
+            appTls("late_hello_refused");
+            if (LOGGED.add("app:late_hello_refused")) {
+              log.warn(
+                  "inbound mesh TLS on {} from {} refused: {} (logged once, counted in"
+                      + " inbound_app_port_tls_total{result=\"late_hello_refused\"})",
+                  r.target(),
+                  c.remoteAddress(),
+                  detail);
+            }
           }
 
           @Override
@@ -201,7 +247,7 @@ public final class InboundRouter {
             return;
           }
           ch.pipeline()
-              .addFirst(AppPortTls.NAME, new AppPortTls(tls, peekWindow, headerTimeout, outcome));
+              .addFirst(AppPortTls.NAME, new AppPortTls(tls, window, headerTimeout, outcome));
         });
     return result;
   }
@@ -256,6 +302,7 @@ public final class InboundRouter {
                     }
                   }));
       tls.server(ch, ServerMode.TRANSPORT).addFirst(ch.pipeline());
+      ByteCounter.countBehind(ch, AppPortTls.TLS_HANDLERS); // application bytes only
     } catch (IdentityUnavailableException e) {
       ch.pipeline().remove("transport-header");
       refused(ch, "no_identity", String.valueOf(e.getMessage()));

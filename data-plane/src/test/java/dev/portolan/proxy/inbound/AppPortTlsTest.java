@@ -1,13 +1,16 @@
 package dev.portolan.proxy.inbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.portolan.proxy.identity.TestPki;
 import dev.portolan.proxy.identity.TrustAnchors;
+import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.tls.FakeIdentity;
 import dev.portolan.proxy.tls.MeshTls;
 import dev.portolan.proxy.tls.MeshTlsEvent;
+import dev.portolan.proxy.tls.MeshTlsHandlers;
 import dev.portolan.proxy.tls.MeshTlsSession;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,7 +40,9 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,20 +164,55 @@ class AppPortTlsTest {
       }
 
       @Override
+      public void lateTls(Channel c) {
+        MeshTlsSession s = MeshTlsSession.of(c);
+        synchronized (peers) {
+          peers.add(s == null ? "none" : String.valueOf(s.peerIdentity()));
+        }
+        decisions.add("late_tls");
+      }
+
+      @Override
+      public void lateHelloRefused(Channel c, String detail) {
+        decisions.add("late_hello_refused");
+      }
+
+      @Override
       public void refused(Channel c, String reason, String detail) {
         decisions.add("refused:" + reason);
       }
     };
   }
 
+  /** What a server-first app says as soon as the front door relays (none: client-first). */
+  volatile @Nullable String greeting;
+
+  /** Whether the front door counts bytes as ProxyConnection's HTTP hand-over does (first). */
+  volatile boolean countBytes;
+
+  final LongAdder bytesRead = new LongAdder();
+  final LongAdder bytesWritten = new LongAdder();
+
   void frontDoor(Channel ch) {
     ByteBuf early = EarlyBytes.take(ch);
+    if (countBytes) {
+      ch.pipeline().addFirst("bytes", new ByteCounter(bytesRead, bytesWritten));
+    }
     Echo echo = new Echo();
     ch.pipeline().addLast(echo);
+    String hello = greeting;
+    if (hello != null) {
+      ch.writeAndFlush(Unpooled.copiedBuffer(hello, StandardCharsets.ISO_8859_1));
+    }
     if (early != null) {
-      // Straight to the front door, as ProxyConnection uses them: already plaintext, so not from
-      // the head of the pipeline (where the TLS handler would take them for records).
-      echo.channelRead(ch.pipeline().context(echo), early);
+      // As the HTTP hand-over replays them: already plaintext, so from behind the TLS handler
+      // (from the head of the pipeline, it would take them for records).
+      ChannelHandlerContext tls = ch.pipeline().context(MeshTlsHandlers.SSL_NAME);
+      if (tls != null) {
+        tls.fireChannelRead(early);
+      } else {
+        ch.pipeline().fireChannelRead(early);
+      }
     }
     ch.config().setAutoRead(true);
   }
@@ -296,5 +336,142 @@ class AppPortTlsTest {
     assertThat(poll(decisions)).isEqualTo("refused:no_client_cert");
     c.closeFuture().await(10, TimeUnit.SECONDS);
     assertThat(serverReads).isEmpty();
+  }
+
+  /** A window the client cannot meet: the tests below speak only after it provably ended. */
+  static final Duration EXPIRED = Duration.ofMillis(1);
+
+  /** Starts the TLS handshake of {@code handler} on a connection that has been silent so far. */
+  static void startTls(Channel c, Consumer<Channel> handler) {
+    c.eventLoop().submit(() -> handler.accept(c)).syncUninterruptibly();
+  }
+
+  @Test
+  void a_late_hello_naming_us_before_the_app_spoke_still_gets_mesh_tls() throws Exception {
+    int port = listen(mesh(DB), EXPIRED);
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext"); // the window is over: relaying
+    startTls(c, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(clientReads)).isEqualTo("event:Established");
+    assertThat(poll(decisions)).isEqualTo("late_tls");
+    send(c, "PING\r\n");
+    assertThat(poll(serverReads)).isEqualTo("PING\r\n"); // the app gets plaintext
+    assertThat(poll(clientReads)).isEqualTo("echo:PING\r\n");
+    synchronized (peers) {
+      assertThat(peers).containsExactly(WEB);
+    }
+  }
+
+  @Test
+  void a_late_hello_naming_us_after_the_app_greeted_is_closed_and_the_app_sees_nothing()
+      throws Exception {
+    greeting = "220 db ready\r\n";
+    int port = listen(mesh(DB), EXPIRED);
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    assertThat(poll(clientReads)).isEqualTo("220 db ready\r\n");
+    startTls(c, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(decisions)).isEqualTo("late_hello_refused");
+    assertThat(c.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(serverReads).isEmpty(); // the hello was not relayed to the app
+    assertThat(clientReads).doesNotContain("event:Established");
+  }
+
+  @Test
+  void a_late_hello_for_another_name_is_relayed_as_it_came() throws Exception {
+    int port = listen(mesh(DB), EXPIRED);
+    SslContext other =
+        SslContextBuilder.forClient()
+            .sslProvider(SslProvider.JDK)
+            .protocols("TLSv1.3")
+            .trustManager(ANCHORS.pkixTrustManager())
+            .build();
+    toRelease.add(other);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    startTls(
+        c, ch -> ch.pipeline().addFirst(other.newHandler(ch.alloc(), "api.example.com", port)));
+    String hello = poll(serverReads);
+    assertThat(hello).isNotNull();
+    assertThat(hello.charAt(0)).isEqualTo((char) 22); // the ClientHello record, to the app
+    assertThat(decisions).isEmpty();
+  }
+
+  /**
+   * The {@code tcp_*_bytes_total} of an HTTP connection count the application's bytes on every path
+   * (as a relay does, and as Linkerd counts the stream its TLS server terminated): "PING\r\n" in,
+   * "echo:PING\r\n" out, whether the connection was plaintext, mesh TLS or late mesh TLS.
+   */
+  void assertCountsApplicationBytes(Channel c) throws Exception {
+    send(c, "PING\r\n");
+    assertThat(poll(clientReads)).isEqualTo("echo:PING\r\n");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> {
+          assertThat(bytesRead.sum()).isEqualTo(6);
+          assertThat(bytesWritten.sum()).isEqualTo(11);
+        });
+  }
+
+  @Test
+  void http_bytes_are_counted_as_plaintext_on_a_plaintext_connection() throws Exception {
+    countBytes = true;
+    int port = listen(mesh(DB));
+    Channel c = connect(port, ch -> {});
+    assertCountsApplicationBytes(c);
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+  }
+
+  @Test
+  void http_bytes_are_counted_as_plaintext_under_mesh_tls() throws Exception {
+    countBytes = true;
+    int port = listen(mesh(DB));
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(clientReads)).isEqualTo("event:Established");
+    assertCountsApplicationBytes(c);
+    assertThat(poll(decisions)).isEqualTo("mesh_tls");
+  }
+
+  @Test
+  void http_bytes_are_counted_as_plaintext_under_late_mesh_tls_without_the_hello()
+      throws Exception {
+    countBytes = true;
+    int port = listen(mesh(DB), EXPIRED);
+    MeshTls web = mesh(WEB);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    startTls(c, ch -> web.client(ch, DB, port, false).addFirst(ch.pipeline()));
+    assertThat(poll(clientReads)).isEqualTo("event:Established");
+    assertThat(poll(decisions)).isEqualTo("late_tls");
+    assertCountsApplicationBytes(c);
+  }
+
+  @Test
+  void a_server_first_app_greets_and_the_plaintext_answer_passes_the_guard() throws Exception {
+    greeting = "220 mail ready\r\n";
+    int port = listen(mesh(DB), EXPIRED);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    assertThat(poll(clientReads)).isEqualTo("220 mail ready\r\n");
+    send(c, "EHLO x\r\n");
+    assertThat(poll(serverReads)).isEqualTo("EHLO x\r\n");
+    assertThat(poll(clientReads)).isEqualTo("echo:EHLO x\r\n");
+    assertThat(decisions).isEmpty();
+  }
+
+  @Test
+  void a_late_hello_that_never_completes_goes_on_to_the_app_at_the_deadline() throws Exception {
+    int port = listen(mesh(DB), EXPIRED);
+    Channel c = connect(port, ch -> {});
+    assertThat(poll(decisions)).isEqualTo("plaintext");
+    long t0 = System.nanoTime();
+    send(c, "\u0016\u0003\u0001"); // a TLS record header, then nothing
+    assertThat(poll(serverReads)).isEqualTo("\u0016\u0003\u0001");
+    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(waited).isGreaterThanOrEqualTo(1_900); // held until the 2 s ClientHello deadline
+    assertThat(decisions).isEmpty();
   }
 }
