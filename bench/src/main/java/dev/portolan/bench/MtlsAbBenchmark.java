@@ -101,6 +101,7 @@ final class MtlsAbBenchmark {
       for (Run p : paths) {
         p.measure(bed, true); // warm-up: the proxies' JIT, redis's keyspace
       }
+      hold(bed, clientProxy, serverProxy, haClient, haServer);
       for (int r = 1; r <= rounds; r++) {
         for (Run p : paths) {
           p.measure(bed, false);
@@ -166,6 +167,31 @@ final class MtlsAbBenchmark {
     System.out.printf(
         "%s: %.3f ms (target ≤ %.1f ms): %s%n",
         what, added, limit, added <= limit ? "met" : "missed");
+  }
+
+  /**
+   * {@code HOLD=/some/file}: after the warm-up, print the pods' network namespaces and the proxies'
+   * pids, and wait until that file is deleted (the bed is then yours to drive by hand: {@code ip
+   * netns exec … redis-benchmark}, {@code perf stat -p}, {@code jcmd}); the rounds follow.
+   */
+  private static void hold(TestBed bed, long... pids) throws Exception {
+    String hold = System.getenv("HOLD");
+    if (hold == null) {
+      return;
+    }
+    Path file = Path.of(hold);
+    Files.writeString(file, "delete me to go on\n");
+    for (String pod : List.of("bare", "client", "redis", "hapc", "haps")) {
+      System.out.printf("HOLD pod %s: netns %s%n", pod, bed.pod(pod).ns().name());
+    }
+    System.out.printf(
+        "HOLD pids: portolan client %d, server %d; haproxy client %d, server %d;"
+            + " targets: direct %s:6379, portolan %s:6379, haproxy 127.0.0.1:6379 (from hapc)%n",
+        pids[0], pids[1], pids[2], pids[3], PLAIN, REDIS);
+    System.out.println("HOLD: waiting until " + file + " is deleted");
+    while (Files.exists(file)) {
+      Thread.sleep(500);
+    }
   }
 
   private static void ratio(String what, double ratio) {
