@@ -292,13 +292,13 @@ public final class MeshTls implements AutoCloseable {
 
   /**
    * Every mesh connection is a full handshake whose peer is verified against the trust anchors of
-   * the moment (docs/design/identity.md), as linkerd2-proxy does: no session is kept for a later
-   * connection to resume. Netty's OpenSSL contexts otherwise cache up to 20,480 sessions each (the
-   * server as TLS 1.3 tickets it sends, two per handshake, the client per identity and port) and
-   * resume them, which skips the verification of the peer's certificate, and holds native memory
-   * for every session. With BoringSSL the server now sends no tickets and neither side keeps a
-   * session. The JDK's provider, the fallback when netty-tcnative does not load, still resumes
-   * through its own caches (not measured; its handshakes cost far more anyway).
+   * the moment (docs/design/identity.md): no session is kept for a later connection to resume.
+   * Netty's OpenSSL contexts otherwise cache up to 20,480 sessions each (the server as TLS 1.3
+   * tickets it sends, two per handshake, the client per identity and port) and resume them, which
+   * skips the verification of the peer's certificate, and holds native memory for every session.
+   * With BoringSSL the server now sends no tickets and neither side keeps a session (MeshTlsTest
+   * checks it). The JDK's provider, the fallback when netty-tcnative does not load, still resumes
+   * through its own caches, which have no such switch.
    */
   @SuppressWarnings("deprecation") // the pointer is used at once, while this code holds the context
   private static SslContext noResumption(SslContext ctx) {
