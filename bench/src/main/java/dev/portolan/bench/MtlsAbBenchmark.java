@@ -85,14 +85,23 @@ final class MtlsAbBenchmark {
       }
       long clientProxy = bed.pod("client").proxy().pid();
       long serverProxy = bed.pod("redis").proxy().pid();
+      for (String pod : List.of("client", "redis")) {
+        // Which TLS each proxy runs (BoringSSL through netty-tcnative, or the JDK's).
+        bed.pod(pod)
+            .metrics()
+            .lines()
+            .filter(l -> l.startsWith("identity_info"))
+            .forEach(l -> System.out.println(pod + " proxy: " + l));
+      }
       List<Run> paths =
           List.of(
               new Run("direct", "bare", PLAIN, 6379),
-              new Run("portolan mTLS", "client", REDIS, 6379),
-              new Run("haproxy TLS 1.3", "hapc", "127.0.0.1", 6379));
+              new Run("portolan mTLS", "client", REDIS, 6379, clientProxy, serverProxy),
+              new Run("haproxy TLS 1.3", "hapc", "127.0.0.1", 6379, haClient, haServer));
       for (Run p : paths) {
         p.measure(bed, true); // warm-up: the proxies' JIT, redis's keyspace
       }
+      hold(bed, clientProxy, serverProxy, haClient, haServer);
       for (int r = 1; r <= rounds; r++) {
         for (Run p : paths) {
           p.measure(bed, false);
@@ -108,6 +117,14 @@ final class MtlsAbBenchmark {
       System.out.println("|---|---|---|---|---|");
       for (Run p : paths) {
         System.out.println(p.row());
+      }
+      System.out.println(
+          "CPU of both proxies together (user+system, /proc/<pid>/stat), medians of the rounds:");
+      System.out.println(
+          "| path | µs per request -c 50 | µs per request -c 1 | µs per new connection -k 0 |");
+      System.out.println("|---|---|---|---|");
+      for (Run p : paths.subList(1, 3)) {
+        System.out.println(p.cpuRow());
       }
       System.out.printf(
           "RSS: portolan client proxy VmRSS %s (peak %s), server proxy VmRSS %s (peak %s);"
@@ -127,9 +144,16 @@ final class MtlsAbBenchmark {
       target("portolan adds to p99 (-c 1)", mesh.median(5) - direct.median(5), 1.0);
       target("haproxy adds to p50 (-c 1)", ha.median(4) - direct.median(4), 0.3);
       target("haproxy adds to p99 (-c 1)", ha.median(5) - direct.median(5), 1.0);
+      ratio("throughput (-c 50) over haproxy", mesh.median(0) / ha.median(0));
+      ratio("new connections/s (-k 0) over haproxy", mesh.median(6) / ha.median(6));
+      rss("client", clientProxy);
+      rss("server", serverProxy);
       System.out.printf(
-          "portolan over haproxy: throughput %.3f×, new connections/s %.3f×%n",
-          mesh.median(0) / ha.median(0), mesh.median(6) / ha.median(6));
+          "portolan CPU over haproxy's (lower is better): per request -c 50 %.3f×, -c 1 %.3f×,"
+              + " per new connection %.3f×%n",
+          mesh.medianCpu(0) / ha.medianCpu(0),
+          mesh.medianCpu(1) / ha.medianCpu(1),
+          mesh.medianCpu(2) / ha.medianCpu(2));
       bed.pod("client")
           .metrics()
           .lines()
@@ -143,6 +167,53 @@ final class MtlsAbBenchmark {
     System.out.printf(
         "%s: %.3f ms (target ≤ %.1f ms): %s%n",
         what, added, limit, added <= limit ? "met" : "missed");
+  }
+
+  /**
+   * {@code HOLD=/some/file}: after the warm-up, print the pods' network namespaces and the proxies'
+   * pids, and wait until that file is deleted (the bed is then yours to drive by hand: {@code ip
+   * netns exec … redis-benchmark}, {@code perf stat -p}, {@code jcmd}); the rounds follow.
+   */
+  private static void hold(TestBed bed, long... pids) throws Exception {
+    String hold = System.getenv("HOLD");
+    if (hold == null) {
+      return;
+    }
+    Path file = Path.of(hold);
+    Files.writeString(file, "delete me to go on\n");
+    for (String pod : List.of("bare", "client", "redis", "hapc", "haps")) {
+      System.out.printf("HOLD pod %s: netns %s%n", pod, bed.pod(pod).ns().name());
+    }
+    System.out.printf(
+        "HOLD pids: portolan client %d, server %d; haproxy client %d, server %d;"
+            + " targets: direct %s:6379, portolan %s:6379, haproxy 127.0.0.1:6379 (from hapc)%n",
+        pids[0], pids[1], pids[2], pids[3], PLAIN, REDIS);
+    System.out.println("HOLD: waiting until " + file + " is deleted");
+    while (Files.exists(file)) {
+      Thread.sleep(500);
+    }
+  }
+
+  private static void ratio(String what, double ratio) {
+    System.out.printf(
+        "portolan %s: %.3f× (target ≥ 1.0×): %s%n", what, ratio, ratio >= 1.0 ? "met" : "missed");
+  }
+
+  /**
+   * A proxy's RSS against 96 MiB: VmRSS after the rounds (under the load just ended, as the target
+   * is read in docs/proxy.md, *Memory*), and the peak of the run (VmHWM, which includes the
+   * warm-up's compilations) beside it.
+   */
+  private static void rss(String which, long pid) throws Exception {
+    double now = kib(pid, "VmRSS") / 1024.0;
+    double peak = kib(pid, "VmHWM") / 1024.0;
+    System.out.printf(
+        "portolan %s proxy RSS after the rounds: %.1f MiB (peak %.1f MiB) (target ≤ 96 MiB): %s%n",
+        which, now, peak, now <= 96 ? "met" : "missed");
+  }
+
+  private static long kib(long pid, String key) throws Exception {
+    return Long.parseLong(ProcFigures.status(pid, key).split("\\s+")[0]);
   }
 
   /** A CA, a server certificate for {@link #HA_NAME} and a client certificate, EC P-256. */
@@ -226,29 +297,63 @@ final class MtlsAbBenchmark {
     final String from;
     final String host;
     final int port;
+    final long[] proxies;
     final List<double[]> rounds = new ArrayList<>();
 
-    Run(String label, String from, String host, int port) {
+    /**
+     * CPU of the proxies per round: 0 µs per request -c 50, 1 per request -c 1, 2 per connection.
+     */
+    final List<double[]> cpu = new ArrayList<>();
+
+    Run(String label, String from, String host, int port, long... proxies) {
       this.label = label;
       this.from = from;
       this.host = host;
       this.port = port;
+      this.proxies = proxies;
+    }
+
+    /** User and system CPU time of the path's proxies together, in clock ticks. */
+    private long ticks() {
+      long sum = 0;
+      for (long pid : proxies) {
+        try {
+          sum += ProcFigures.cpuTicks(pid);
+        } catch (Exception e) {
+          throw new IllegalStateException(label + ": proxy " + pid + " has no /proc/stat", e);
+        }
+      }
+      return sum;
+    }
+
+    /** Clock ticks are 10 ms here: microseconds of CPU per operation. */
+    private static double perOp(long ticks, long ops) {
+      return ticks * 10_000.0 / ops;
     }
 
     void measure(TestBed bed, boolean warmUp) {
       double[] f = new double[7];
+      double[] c = new double[3];
+      long t0 = ticks();
       List<double[]> load = csv(bed, "-c", "50", "-n", Integer.toString(LOAD), "-t", "set,get");
+      long t1 = ticks();
       f[0] = load.stream().mapToDouble(x -> x[0]).average().orElseThrow();
       f[1] = load.stream().mapToDouble(x -> x[3]).max().orElseThrow();
       f[2] = load.stream().mapToDouble(x -> x[5]).max().orElseThrow();
       double[] one = csv(bed, "-c", "1", "-n", Integer.toString(ONE_CLIENT), "-t", "get").get(0);
+      long t2 = ticks();
       f[4] = one[3];
       f[5] = one[5];
       double[] conns =
           csv(bed, "-c", "10", "-k", "0", "-n", Integer.toString(CONNECTIONS), "-t", "get").get(0);
+      long t3 = ticks();
       f[6] = conns[0];
+      c[0] = perOp(t1 - t0, 2L * LOAD);
+      c[1] = perOp(t2 - t1, ONE_CLIENT);
+      c[2] = perOp(t3 - t2, CONNECTIONS);
       if (!warmUp) {
         rounds.add(f);
+        cpu.add(c);
       }
     }
 
@@ -279,12 +384,30 @@ final class MtlsAbBenchmark {
       return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
+    double medianCpu(int figure) {
+      double[] v = cpu.stream().mapToDouble(f -> f[figure]).sorted().toArray();
+      return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
     String last() {
       double[] f = rounds.getLast();
+      double[] c = cpu.getLast();
+      String line =
+          String.format(
+              "%s: %.0f req/s, p50 %.3f p99 %.3f ms (-c 50); p50 %.3f p99 %.3f ms (-c 1);"
+                  + " %.0f connections/s",
+              label, f[0], f[1], f[2], f[4], f[5], f[6]);
+      return proxies.length == 0
+          ? line
+          : line
+              + String.format(
+                  "; proxies' CPU %.1f / %.1f µs per request, %.0f µs per connection",
+                  c[0], c[1], c[2]);
+    }
+
+    String cpuRow() {
       return String.format(
-          "%s: %.0f req/s, p50 %.3f p99 %.3f ms (-c 50); p50 %.3f p99 %.3f ms (-c 1);"
-              + " %.0f connections/s",
-          label, f[0], f[1], f[2], f[4], f[5], f[6]);
+          "| %s | %.1f | %.1f | %.0f |", label, medianCpu(0), medianCpu(1), medianCpu(2));
     }
 
     String row() {

@@ -11,10 +11,12 @@ import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBeh
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSLContext;
 import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
@@ -269,7 +271,7 @@ public final class MeshTls implements AutoCloseable {
     if (transport) {
       b.applicationProtocolConfig(TRANSPORT);
     }
-    return b.build();
+    return noResumption(b.build());
   }
 
   private SslContext client(IdentityCertificate cert, boolean transport) throws SSLException {
@@ -285,6 +287,27 @@ public final class MeshTls implements AutoCloseable {
     if (transport) {
       b.applicationProtocolConfig(TRANSPORT);
     }
-    return b.build();
+    return noResumption(b.build());
+  }
+
+  /**
+   * Every mesh connection is a full handshake whose peer is verified against the trust anchors of
+   * the moment (docs/design/identity.md): no session is kept for a later connection to resume.
+   * Netty's OpenSSL contexts otherwise cache up to 20,480 sessions each (the server as TLS 1.3
+   * tickets it sends, two per handshake, the client per identity and port) and resume them, which
+   * skips the verification of the peer's certificate, and holds native memory for every session.
+   * With BoringSSL the server now sends no tickets and neither side keeps a session (MeshTlsTest
+   * checks it). The JDK's provider, the fallback when netty-tcnative does not load, still resumes
+   * through its own caches, which have no such switch.
+   */
+  @SuppressWarnings("deprecation") // the pointer is used at once, while this code holds the context
+  private static SslContext noResumption(SslContext ctx) {
+    if (ctx instanceof ReferenceCountedOpenSslContext openssl) {
+      openssl.sessionContext().setSessionCacheEnabled(false);
+      if (!openssl.isClient()) {
+        SSLContext.setNumTickets(openssl.sslCtxPointer(), 0);
+      }
+    }
+    return ctx;
   }
 }

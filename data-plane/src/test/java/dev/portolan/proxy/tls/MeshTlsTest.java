@@ -26,11 +26,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -468,6 +470,29 @@ class MeshTlsTest {
       assertThat(server.established().peerIdentity()).isEqualTo(DB);
       send(c, "n" + i);
       assertThat(read(c)).isEqualTo("n" + i);
+      c.channel().close().syncUninterruptibly();
+    }
+  }
+
+  /**
+   * Every connection between proxies is a full handshake, its peer verified against the trust
+   * anchors of the moment (docs/design/identity.md): no session is cached for a later connection to
+   * resume, which would skip that check and keep a session per peer in the proxy's memory.
+   */
+  @Test
+  void a_second_connection_to_the_same_peer_is_not_resumed() throws Exception {
+    Side server =
+        listen(mesh(identity(WEB, ISSUER), SslProvider.OPENSSL_REFCNT), ServerMode.TRANSPORT);
+    MeshTls client = mesh(identity(DB, ISSUER), SslProvider.OPENSSL_REFCNT);
+    for (int i = 0; i < 3; i++) {
+      Side c = meshClient(client, WEB, server.port(), true);
+      assertThat(c.established().peerIdentity()).isEqualTo(WEB);
+      assertThat(server.established().peerIdentity()).isEqualTo(DB);
+      send(c, "n" + i); // the server's session tickets, if it sent any, have arrived before this
+      assertThat(read(c)).isEqualTo("n" + i);
+      var engine =
+          (ReferenceCountedOpenSslEngine) c.channel().pipeline().get(SslHandler.class).engine();
+      assertThat(SSL.isSessionReused(engine.sslPointer())).as("connection %d resumed", i).isFalse();
       c.channel().close().syncUninterruptibly();
     }
   }
