@@ -22,6 +22,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -310,6 +312,17 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.channel().close();
   }
 
+  /** The client half-closed in detection: relayed as TCP, with its FIN, as it stands. */
+  private void clientEnded(ChannelHandlerContext ctx) {
+    if (racing) {
+      if (!raceOver) {
+        clientWon(ctx, "eof");
+      }
+    } else {
+      decided(ctx, "eof", null);
+    }
+  }
+
   /** The detection deadline: TCP, over the upstream already dialled if racing. */
   private void deadline(ChannelHandlerContext ctx) {
     if (racing) {
@@ -551,7 +564,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     boolean tls =
         client.pipeline().get(SslHandler.class) != null
             || upstream.pipeline().get(SslHandler.class) != null;
-    if (!relayer.takesSockets() || racing || readPending || tls) {
+    // Nor a FIN Netty has reported already: its event came before the relay was there, which
+    // passes it on at its join.
+    boolean ended = client instanceof DuplexChannel d && d.isInputShutdown();
+    if (!relayer.takesSockets() || racing || readPending || tls || ended) {
       Relayer.NETTY.join(client, upstream, read, written, s.idleTimeout());
       return;
     }
@@ -597,6 +613,13 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent && ticket != null) {
+      // The client's FIN in detection (half-closure is allowed, so no channelInactive): nothing
+      // more can come, so detection ends now with what was read, as Linkerd's does at EOF: TCP.
+      // Waiting for the deadline instead kept a closed client's place under the cap.
+      clientEnded(ctx);
+      return; // told again to the relay once it is joined (see relay)
+    }
     if (evt instanceof Draining d) {
       draining = d; // see the field; a relayed connection is kept as it is
     }
