@@ -261,11 +261,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * The connection's labels: {@code tls="true"} and the peer's identity under mesh TLS ({@code
-   * server_id} outbound, {@code client_id} inbound, as Linkerd's proxy labels them).
+   * server_id} outbound, {@code client_id} inbound, as Linkerd's proxy labels them). A connection
+   * handed to HTTP has no single upstream: its requests' connections carry their own server_id.
    */
   private String[] labels() {
     Route r = route();
-    if (r.mesh() != null) {
+    if (r.mesh() != null && !httpTaken) {
       return Metrics.src(s.direction(), r.target(), "server_id", r.mesh().identity());
     }
     MeshTlsSession tls = accepted == null ? null : MeshTlsSession.of(accepted);
