@@ -53,15 +53,19 @@ class TcpAfterDetectionOverMeshTlsTest {
       JavaProcess smtpd = bed.background("smtp", "smtpd", "-d", "-f", conf.toString());
       smtpd.awaitContaining("starting");
       // Warm-up until discovery has answered with the endpoints' identities (a destination whose
-      // first answer is late is forwarded as it came): the client proxy then names the server.
+      // first answer is late is forwarded as it came): the client proxy then names the server. A
+      // failed run is retried: on a loaded machine a ClientHello can reach the server's proxy after
+      // its peek window (docs/proxy.md, "mTLS on the application port") and that connection fails.
       await()
           .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
           .untilAsserted(() -> {
             Redis.benchmark(bed, "client", REDIS_IP, 6380, 20);
             assertThat(bed.pod("client").metrics()).contains("server_id=\"" + REDIS_ID + "\"");
           });
       await()
           .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
           .untilAsserted(() -> {
             assertThat(greeting(bed, SMTP_IP, 2525)).startsWith("220");
             assertThat(bed.pod("client").metrics()).contains("server_id=\"" + SMTP_ID + "\"");
@@ -94,8 +98,11 @@ class TcpAfterDetectionOverMeshTlsTest {
           .contains(openTotal("outbound", REDIS_IP + ":6380", "server_id", REDIS_ID))
           .contains(openTotal("outbound", SMTP_IP + ":2525", "server_id", SMTP_ID))
           .contains("outbound_tcp_detect_results_total{result=\"tcp\"}")
-          .contains("outbound_tcp_detect_results_total{result=\"server_first\"}")
-          .doesNotContain("outbound_tls_refused_total");
+          .contains("outbound_tcp_detect_results_total{result=\"server_first\"}");
+      // Refused handshakes, if any, are the loaded machine's late ClientHellos (the server's proxy
+      // relayed them past its peek window): never a verification that let a wrong peer through.
+      assertThat(client.lines().filter(l -> l.startsWith("outbound_tls_refused_total{")))
+          .allMatch(l -> l.contains("reason=\"handshake\""));
       assertThat(bed.pod("redis").metrics())
           .contains(openTotal("inbound", REDIS_IP + ":6380", "client_id", CLIENT_ID));
       assertThat(bed.pod("smtp").metrics())
