@@ -77,17 +77,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   // The proxy began to shut down while this connection was still routed or detected: told again
   // once an HTTP proxy serves it, which then makes its first response the last.
   private @Nullable Draining draining;
-  // The server-first race: started, its upstream once connected, and whether someone has won.
-  private boolean racing;
-  private @Nullable Leg raced;
-  private boolean raceOver;
+  // The server-first race, once the client stayed silent for the window.
+  private @Nullable ServerFirstRace race;
   private boolean httpTaken;
   // Its place under the cap while in detection (null before and after), and whether it lost it.
   private DetectionGate.@Nullable Ticket ticket;
   private boolean evicted;
-
-  /** An upstream connected during the race, with the byte counters of its pair. */
-  private record Leg(Channel upstream, LongAdder read, LongAdder written) {}
 
   /**
    * @param router the listener's routing: a route, or null to refuse the connection (closed)
@@ -170,8 +165,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     readPending = false;
-    if (racing && !raceOver && msg instanceof ByteBuf in) {
-      raceRead(ctx, in);
+    ServerFirstRace r = race;
+    if (r != null && !r.over() && msg instanceof ByteBuf in) {
+      raceRead(ctx, r, in);
       return;
     }
     if (upstreamStarted && msg instanceof ByteBuf early) {
@@ -295,7 +291,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     decision(
         ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
-    racing = true;
+    race = new ServerFirstRace(new RaceOutcome(ctx));
     connect(ctx, true);
   }
 
@@ -315,9 +311,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** The client half-closed in detection: relayed as TCP, with its FIN, as it stands. */
   private void clientEnded(ChannelHandlerContext ctx) {
-    if (racing) {
-      if (!raceOver) {
-        clientWon(ctx, "eof");
+    ServerFirstRace r = race;
+    if (r != null) {
+      if (!r.over()) {
+        r.clientWon("eof");
       }
     } else {
       decided(ctx, "eof", null);
@@ -326,9 +323,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** The detection deadline: TCP, over the upstream already dialled if racing. */
   private void deadline(ChannelHandlerContext ctx) {
-    if (racing) {
-      if (!raceOver && ctx.channel().isActive()) {
-        clientWon(ctx, "read_timeout");
+    ServerFirstRace r = race;
+    if (r != null) {
+      if (!r.over() && ctx.channel().isActive()) {
+        r.clientWon("read_timeout");
       }
     } else {
       decided(ctx, "read_timeout", null);
@@ -336,7 +334,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** Client bytes during the race: the client spoke first, and the classifier decides. */
-  private void raceRead(ChannelHandlerContext ctx, ByteBuf in) {
+  private void raceRead(ChannelHandlerContext ctx, ServerFirstRace r, ByteBuf in) {
     if (buffered == null) {
       buffered = ctx.alloc().buffer(in.readableBytes());
     }
@@ -345,75 +343,15 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     byte[] bytes = new byte[buffered.readableBytes()];
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
-    HttpVersion version = httpVersion(d);
     if (d instanceof Detection.NeedMore) {
       readPending = true;
       ctx.read();
-    } else if (version != null) {
-      raceOver = true;
-      cancelTimers();
-      decision(ctx, "client spoke first after the window: detected " + d.label());
-      result(d.label());
-      if (raced != null) {
-        raced.upstream().close(); // HTTP balances each request: the pool dials its own
-        raced = null;
-      }
-      http(ctx, version);
     } else {
-      clientWon(ctx, d.label());
+      r.clientDecided(d, httpVersion(d));
     }
   }
 
-  /** The race ends as TCP: relay over the upstream dialled (now, or once it connects). */
-  private void clientWon(ChannelHandlerContext ctx, String label) {
-    raceOver = true;
-    cancelTimers();
-    decision(ctx, "racing the server: " + label);
-    result(label);
-    Leg leg = raced;
-    if (leg != null) {
-      raced = null;
-      ServerGreeting.stop(leg.upstream()); // the server's bytes and FIN are the relay's now
-      joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
-    }
-  }
-
-  /** Bytes from the server while racing: it spoke first, unless the client's are being read. */
-  private void serverSpoke(ChannelHandlerContext ctx) {
-    Leg leg = raced;
-    if (raceOver || leg == null) {
-      return; // already relaying: the greeting is the relay's
-    }
-    if (buffered != null && buffered.isReadable()) {
-      // The client spoke first but had not said enough to classify: an answer to part of a
-      // request is no HTTP, and no server-first either.
-      clientWon(ctx, "tcp");
-      return;
-    }
-    raceOver = true;
-    cancelTimers();
-    decision(ctx, "the server spoke first");
-    result("server_first");
-    ServerGreeting.learned(s, route().upstream());
-    raced = null;
-    joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
-  }
-
-  /**
-   * The server ended its side before either spoke: nothing can be detected and nothing answered, so
-   * the client is closed (counted as a detection {@code error}) rather than left silent.
-   */
-  private void serverHungUp(ChannelHandlerContext ctx) {
-    Leg leg = raced;
-    if (raceOver || leg == null) {
-      return;
-    }
-    raced = null;
-    ctx.channel().close();
-    leg.upstream().close();
-  }
-
-  /** The upstream dialled for the race is connected (and secured): wait for a first speaker. */
+  /** The upstream dialled for the race is connected (and secured). */
   private void raceConnected(
       ChannelHandlerContext ctx,
       Channel client,
@@ -427,20 +365,49 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (raceOver) {
-      joined(ctx, client, upstream, true, read, written); // the client won while it connected
-      return;
+    Objects.requireNonNull(race)
+        .connected(client, new ServerFirstRace.Leg(upstream, read, written));
+  }
+
+  /** What the race's decisions do to this connection. */
+  private final class RaceOutcome implements ServerFirstRace.Outcome {
+    private final ChannelHandlerContext ctx;
+
+    RaceOutcome(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
     }
-    raced = new Leg(upstream, read, written);
-    client.closeFuture().addListener(x -> upstream.close());
-    upstream
-        .closeFuture()
-        .addListener(x -> {
-          if (!raceOver) {
-            client.close(); // the server hung up on a silent client
-          }
-        });
-    ServerGreeting.watch(upstream, () -> serverSpoke(ctx), () -> serverHungUp(ctx));
+
+    @Override
+    public void decided(String why, String label) {
+      cancelTimers();
+      decision(ctx, why);
+      result(label);
+    }
+
+    @Override
+    public void relay(ServerFirstRace.Leg leg) {
+      joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
+    }
+
+    @Override
+    public void http(HttpVersion version) {
+      ProxyConnection.this.http(ctx, version);
+    }
+
+    @Override
+    public void serverSpokeFirst() {
+      ServerGreeting.learned(s, route().upstream());
+    }
+
+    @Override
+    public boolean clientSpokePartly() {
+      return buffered != null && buffered.isReadable();
+    }
+
+    @Override
+    public void closeClient() {
+      ctx.channel().close();
+    }
   }
 
   /** One debug line per connection and decision: why the proxy treats it as it does. */
@@ -601,11 +568,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (!upstreamStarted || (racing && !raceOver)) {
+    ServerFirstRace r = race;
+    if (!upstreamStarted || (r != null && !r.over())) {
       if (route != null && route.handling() instanceof Handling.Detect) {
         result(evicted ? "evicted" : "error"); // closed before detection finished
       }
-      raceOver = true;
+      if (r != null) {
+        r.end();
+      }
       cancelTimers();
       release();
     }
