@@ -177,7 +177,8 @@ public final class ProxyMain {
     // The relay of every opaque pair, chosen once for the proxy's transport.
     Relayer relayer = Relayer.of(config.ioTransport(), config.nativeRelay());
     // One cap on connections in detection for both directions: it bounds the proxy's memory.
-    DetectionGate detecting = new DetectionGate(config.maxDetecting());
+    DetectionGate detecting =
+        new DetectionGate(config.maxDetecting(), metrics.gauge("tcp_detecting"));
     ProxyConnection.Settings out =
         settings(
             config,

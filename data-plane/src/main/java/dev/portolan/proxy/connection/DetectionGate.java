@@ -2,6 +2,7 @@ package dev.portolan.proxy.connection;
 
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The cap on connections in protocol detection (docs/design/detection.md, docs/proxy.md
@@ -24,6 +25,9 @@ public final class DetectionGate {
 
   private final int cap;
   private final LinkedHashSet<Ticket> inDetection = new LinkedHashSet<>();
+  // The metric {@code tcp_detecting}: moved under the lock with the set, so it never disagrees
+  // with size() for longer than a scrape takes.
+  private final LongAdder gauge;
 
   /** One connection's place in detection. */
   public static final class Ticket {
@@ -38,10 +42,19 @@ public final class DetectionGate {
    * @param cap the most connections in detection at once, at least 1
    */
   public DetectionGate(int cap) {
+    this(cap, new LongAdder());
+  }
+
+  /**
+   * @param cap the most connections in detection at once, at least 1
+   * @param gauge kept equal to {@link #size()} (the {@code tcp_detecting} metric)
+   */
+  public DetectionGate(int cap, LongAdder gauge) {
     if (cap < 1) {
       throw new IllegalArgumentException("the cap on connections in detection must be at least 1");
     }
     this.cap = cap;
+    this.gauge = gauge;
   }
 
   /**
@@ -62,6 +75,8 @@ public final class DetectionGate {
         Iterator<Ticket> first = inDetection.iterator();
         oldest = first.next();
         first.remove();
+      } else {
+        gauge.increment();
       }
     }
     if (oldest != null) {
@@ -73,7 +88,11 @@ public final class DetectionGate {
   /** The connection's detection is over (decided, or closed); false if it was evicted already. */
   public boolean leave(Ticket ticket) {
     synchronized (inDetection) {
-      return inDetection.remove(ticket);
+      boolean was = inDetection.remove(ticket);
+      if (was) {
+        gauge.decrement();
+      }
+      return was;
     }
   }
 

@@ -22,6 +22,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -75,17 +77,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   // The proxy began to shut down while this connection was still routed or detected: told again
   // once an HTTP proxy serves it, which then makes its first response the last.
   private @Nullable Draining draining;
-  // The server-first race: started, its upstream once connected, and whether someone has won.
-  private boolean racing;
-  private @Nullable Leg raced;
-  private boolean raceOver;
+  // The server-first race, once the client stayed silent for the window.
+  private @Nullable ServerFirstRace race;
   private boolean httpTaken;
   // Its place under the cap while in detection (null before and after), and whether it lost it.
   private DetectionGate.@Nullable Ticket ticket;
   private boolean evicted;
-
-  /** An upstream connected during the race, with the byte counters of its pair. */
-  private record Leg(Channel upstream, LongAdder read, LongAdder written) {}
 
   /**
    * @param router the listener's routing: a route, or null to refuse the connection (closed)
@@ -168,8 +165,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     readPending = false;
-    if (racing && !raceOver && msg instanceof ByteBuf in) {
-      raceRead(ctx, in);
+    ServerFirstRace r = race;
+    if (r != null && !r.over() && msg instanceof ByteBuf in) {
+      raceRead(ctx, r, in);
       return;
     }
     if (upstreamStarted && msg instanceof ByteBuf early) {
@@ -259,11 +257,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * The connection's labels: {@code tls="true"} and the peer's identity under mesh TLS ({@code
-   * server_id} outbound, {@code client_id} inbound, as Linkerd's proxy labels them).
+   * server_id} outbound, {@code client_id} inbound, as Linkerd's proxy labels them). A connection
+   * handed to HTTP has no single upstream: its requests' connections carry their own server_id.
    */
   private String[] labels() {
     Route r = route();
-    if (r.mesh() != null) {
+    if (r.mesh() != null && !httpTaken) {
       return Metrics.src(s.direction(), r.target(), "server_id", r.mesh().identity());
     }
     MeshTlsSession tls = accepted == null ? null : MeshTlsSession.of(accepted);
@@ -292,7 +291,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     decision(
         ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
-    racing = true;
+    race = new ServerFirstRace(new RaceOutcome(ctx));
     connect(ctx, true);
   }
 
@@ -310,11 +309,24 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     ctx.channel().close();
   }
 
+  /** The client half-closed in detection: relayed as TCP, with its FIN, as it stands. */
+  private void clientEnded(ChannelHandlerContext ctx) {
+    ServerFirstRace r = race;
+    if (r != null) {
+      if (!r.over()) {
+        r.clientWon("eof");
+      }
+    } else {
+      decided(ctx, "eof", null);
+    }
+  }
+
   /** The detection deadline: TCP, over the upstream already dialled if racing. */
   private void deadline(ChannelHandlerContext ctx) {
-    if (racing) {
-      if (!raceOver && ctx.channel().isActive()) {
-        clientWon(ctx, "read_timeout");
+    ServerFirstRace r = race;
+    if (r != null) {
+      if (!r.over() && ctx.channel().isActive()) {
+        r.clientWon("read_timeout");
       }
     } else {
       decided(ctx, "read_timeout", null);
@@ -322,7 +334,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** Client bytes during the race: the client spoke first, and the classifier decides. */
-  private void raceRead(ChannelHandlerContext ctx, ByteBuf in) {
+  private void raceRead(ChannelHandlerContext ctx, ServerFirstRace r, ByteBuf in) {
     if (buffered == null) {
       buffered = ctx.alloc().buffer(in.readableBytes());
     }
@@ -331,75 +343,15 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     byte[] bytes = new byte[buffered.readableBytes()];
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
-    HttpVersion version = httpVersion(d);
     if (d instanceof Detection.NeedMore) {
       readPending = true;
       ctx.read();
-    } else if (version != null) {
-      raceOver = true;
-      cancelTimers();
-      decision(ctx, "client spoke first after the window: detected " + d.label());
-      result(d.label());
-      if (raced != null) {
-        raced.upstream().close(); // HTTP balances each request: the pool dials its own
-        raced = null;
-      }
-      http(ctx, version);
     } else {
-      clientWon(ctx, d.label());
+      r.clientDecided(d, httpVersion(d));
     }
   }
 
-  /** The race ends as TCP: relay over the upstream dialled (now, or once it connects). */
-  private void clientWon(ChannelHandlerContext ctx, String label) {
-    raceOver = true;
-    cancelTimers();
-    decision(ctx, "racing the server: " + label);
-    result(label);
-    Leg leg = raced;
-    if (leg != null) {
-      raced = null;
-      ServerGreeting.stop(leg.upstream()); // the server's bytes and FIN are the relay's now
-      joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
-    }
-  }
-
-  /** Bytes from the server while racing: it spoke first, unless the client's are being read. */
-  private void serverSpoke(ChannelHandlerContext ctx) {
-    Leg leg = raced;
-    if (raceOver || leg == null) {
-      return; // already relaying: the greeting is the relay's
-    }
-    if (buffered != null && buffered.isReadable()) {
-      // The client spoke first but had not said enough to classify: an answer to part of a
-      // request is no HTTP, and no server-first either.
-      clientWon(ctx, "tcp");
-      return;
-    }
-    raceOver = true;
-    cancelTimers();
-    decision(ctx, "the server spoke first");
-    result("server_first");
-    ServerGreeting.learned(s, route().upstream());
-    raced = null;
-    joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
-  }
-
-  /**
-   * The server ended its side before either spoke: nothing can be detected and nothing answered, so
-   * the client is closed (counted as a detection {@code error}) rather than left silent.
-   */
-  private void serverHungUp(ChannelHandlerContext ctx) {
-    Leg leg = raced;
-    if (raceOver || leg == null) {
-      return;
-    }
-    raced = null;
-    ctx.channel().close();
-    leg.upstream().close();
-  }
-
-  /** The upstream dialled for the race is connected (and secured): wait for a first speaker. */
+  /** The upstream dialled for the race is connected (and secured). */
   private void raceConnected(
       ChannelHandlerContext ctx,
       Channel client,
@@ -413,20 +365,49 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (raceOver) {
-      joined(ctx, client, upstream, true, read, written); // the client won while it connected
-      return;
+    Objects.requireNonNull(race)
+        .connected(client, new ServerFirstRace.Leg(upstream, read, written));
+  }
+
+  /** What the race's decisions do to this connection. */
+  private final class RaceOutcome implements ServerFirstRace.Outcome {
+    private final ChannelHandlerContext ctx;
+
+    RaceOutcome(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
     }
-    raced = new Leg(upstream, read, written);
-    client.closeFuture().addListener(x -> upstream.close());
-    upstream
-        .closeFuture()
-        .addListener(x -> {
-          if (!raceOver) {
-            client.close(); // the server hung up on a silent client
-          }
-        });
-    ServerGreeting.watch(upstream, () -> serverSpoke(ctx), () -> serverHungUp(ctx));
+
+    @Override
+    public void decided(String why, String label) {
+      cancelTimers();
+      decision(ctx, why);
+      result(label);
+    }
+
+    @Override
+    public void relay(ServerFirstRace.Leg leg) {
+      joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
+    }
+
+    @Override
+    public void http(HttpVersion version) {
+      ProxyConnection.this.http(ctx, version);
+    }
+
+    @Override
+    public void serverSpokeFirst() {
+      ServerGreeting.learned(s, route().upstream());
+    }
+
+    @Override
+    public boolean clientSpokePartly() {
+      return buffered != null && buffered.isReadable();
+    }
+
+    @Override
+    public void closeClient() {
+      ctx.channel().close();
+    }
   }
 
   /** One debug line per connection and decision: why the proxy treats it as it does. */
@@ -551,7 +532,10 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     boolean tls =
         client.pipeline().get(SslHandler.class) != null
             || upstream.pipeline().get(SslHandler.class) != null;
-    if (!relayer.takesSockets() || racing || readPending || tls) {
+    // Nor a FIN Netty has reported already: its event came before the relay was there, which
+    // passes it on at its join.
+    boolean ended = client instanceof DuplexChannel d && d.isInputShutdown();
+    if (!relayer.takesSockets() || racing || readPending || tls || ended) {
       Relayer.NETTY.join(client, upstream, read, written, s.idleTimeout());
       return;
     }
@@ -584,11 +568,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (!upstreamStarted || (racing && !raceOver)) {
+    ServerFirstRace r = race;
+    if (!upstreamStarted || (r != null && !r.over())) {
       if (route != null && route.handling() instanceof Handling.Detect) {
         result(evicted ? "evicted" : "error"); // closed before detection finished
       }
-      raceOver = true;
+      if (r != null) {
+        r.end();
+      }
       cancelTimers();
       release();
     }
@@ -597,6 +584,13 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent && ticket != null) {
+      // The client's FIN in detection (half-closure is allowed, so no channelInactive): nothing
+      // more can come, so detection ends now with what was read, as Linkerd's does at EOF: TCP.
+      // Waiting for the deadline instead kept a closed client's place under the cap.
+      clientEnded(ctx);
+      return; // told again to the relay once it is joined (see relay)
+    }
     if (evt instanceof Draining d) {
       draining = d; // see the field; a relayed connection is kept as it is
     }

@@ -23,9 +23,10 @@ import org.jspecify.annotations.Nullable;
  * Outbound (docs/design/outbound.md): original destination → profile → for a Service its endpoints
  * and a P2C pick, for a pod IP its own endpoint, otherwise the original destination. Opaque
  * profiles and opaque endpoint hints skip detection. With an identity of its own, the proxy reaches
- * an opaque endpoint that advertises an identity and {@code opaque_transport} over mesh TLS at its
- * inbound port ({@link MeshTarget}); any other peer at its real port, where its inbound proxy
- * receives the redirected connection.
+ * an endpoint that advertises an identity over mesh TLS ({@link MeshTarget}): at its inbound port
+ * when it also advertises {@code opaque_transport}, else at its real port, where its inbound proxy
+ * recognises the ClientHello; this holds for opaque connections and for those that detection leaves
+ * as TCP. Other peers are dialled in plaintext at their real port.
  */
 public final class OutboundRouter {
   private final Discovery discovery;
@@ -106,9 +107,10 @@ public final class OutboundRouter {
         profile.opaque() || (e != null && e.opaque())
             ? Handling.OPAQUE
             : new Handling.Detect(detectTimeout);
-    // The connection-level target serves the opaque relay; HTTP requests ask `meshes` for the
-    // endpoint each one picks.
-    MeshTarget mesh = handling instanceof Handling.Opaque ? meshTarget(e) : null;
+    // The connection-level target serves the TCP relay: opaque at once, or after detection found
+    // no HTTP (TCP, server-first), so meshed-to-meshed bytes are never plaintext. HTTP requests
+    // ask `meshes` for the endpoint each one picks.
+    MeshTarget mesh = meshTarget(e);
     Supplier<List<InetSocketAddress>> endpoints = live != null ? live : () -> List.of(upstream);
     return new Route(upstream, handling, target, endpoints, mesh, meshes);
   }

@@ -66,8 +66,21 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     IdleCheck idle = IdleCheck.start(a, b, idleTimeout);
     a.pipeline().addLast("relay", new Relay(a, b, aToB, idle));
     b.pipeline().addLast("relay", new Relay(b, a, bToA, idle));
-    a.read();
-    b.read();
+    started(a);
+    started(b);
+  }
+
+  /**
+   * Reads, or passes on a FIN reported before the relay was there (a client that half-closed during
+   * detection): no read may be asked of that side, as Netty has taken its socket out of the epoll
+   * set and the read would fail and close the pair.
+   */
+  private static void started(Channel ch) {
+    if (ch instanceof DuplexChannel d && d.isInputShutdown()) {
+      ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    } else {
+      ch.read();
+    }
   }
 
   @Override
