@@ -1,6 +1,7 @@
 package dev.portolan.policy.explain;
 
 import dev.portolan.api.v1.ExplainResponse;
+import dev.portolan.policy.model.Authorization;
 import dev.portolan.policy.model.EffectiveProtocol;
 import dev.portolan.policy.model.InboundAuthz;
 import dev.portolan.policy.model.ObjectRef;
@@ -9,6 +10,7 @@ import dev.portolan.policy.model.TokenReport;
 import dev.portolan.policy.networkpolicy.Conflict;
 import dev.portolan.policy.resolve.PortExplanation;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -102,20 +104,56 @@ public record Explanation(ObjectRef object, long version, List<Port> ports) {
       boolean requireIdentity,
       String summary,
       List<TokenReport> invalidTokens,
-      List<String> networkPolicies) {
+      List<String> networkPolicies,
+      List<NarrowedBy> narrowedBy) {
     public Authz {
       invalidTokens = List.copyOf(invalidTokens);
       networkPolicies = List.copyOf(networkPolicies);
+      narrowedBy = List.copyOf(narrowedBy);
     }
 
     static Authz of(InboundAuthz a) {
+      List<NarrowedBy> narrowed = new ArrayList<>();
+      for (ObjectRef policy : a.networkPolicies()) {
+        String name = Authorization.networkPolicyName(policy.namespace(), policy.name());
+        List<String> networks = new ArrayList<>();
+        for (Authorization authz : a.authorizations()) {
+          if (authz.name().equals(name)) {
+            authz.networks().forEach(n -> networks.add(network(n)));
+          }
+        }
+        narrowed.add(new NarrowedBy(policy, networks));
+      }
       return new Authz(
           a.policy().value(),
           ProvenanceView.of(a.source()),
           a.requireIdentity(),
           a.summary(),
           a.invalidTokens(),
-          a.networkPolicies().stream().map(r -> r.namespace() + "/" + r.name()).toList());
+          a.networkPolicies().stream().map(r -> r.namespace() + "/" + r.name()).toList(),
+          narrowed);
+    }
+
+    private static String network(Authorization.Network n) {
+      StringBuilder b = new StringBuilder(n.net().toString());
+      if (!n.except().isEmpty()) {
+        b.append(" except ");
+        b.append(String.join(", ", n.except().stream().map(Object::toString).toList()));
+      }
+      return b.toString();
+    }
+  }
+
+  /**
+   * One NetworkPolicy narrowing a port: the client networks it lets reach the port, as the proxy
+   * enforces them (docs/networkpolicy.md, <i>The tunnel keeps the port rules</i>).
+   *
+   * @param policy the NetworkPolicy
+   * @param networks CIDRs, an exception list after {@code except}
+   */
+  public record NarrowedBy(ObjectRef policy, List<String> networks) {
+    public NarrowedBy {
+      networks = List.copyOf(networks);
     }
   }
 

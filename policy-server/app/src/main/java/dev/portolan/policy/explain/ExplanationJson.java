@@ -55,6 +55,16 @@ final class ExplanationJson {
       authz.put("summary", a.summary());
       authz.put("invalidTokens", a.invalidTokens().stream().map(ExplanationJson::token).toList());
       authz.put("networkPolicies", a.networkPolicies());
+      authz.put(
+          "narrowedBy",
+          a.narrowedBy().stream()
+              .map(n ->
+                  Map.of(
+                      "policy",
+                      n.policy().namespace() + "/" + n.policy().name(),
+                      "networks",
+                      n.networks()))
+              .toList());
       out.put("authorization", authz);
     }
     return out;

@@ -2,6 +2,7 @@ package dev.portolan.policy.explain;
 
 import dev.portolan.api.v1.ExplainResponse;
 import dev.portolan.api.v1.InvalidToken;
+import dev.portolan.api.v1.NarrowingPolicy;
 import dev.portolan.api.v1.NetworkPolicyConflict;
 import dev.portolan.api.v1.ObjectRef;
 import dev.portolan.api.v1.PortExplanation;
@@ -38,6 +39,10 @@ final class ExplanationProto {
                 .setRequireIdentity(a.requireIdentity())
                 .setSummary(a.summary());
         a.invalidTokens().forEach(t -> ab.addInvalidTokens(token(t)));
+        for (Explanation.NarrowedBy n : a.narrowedBy()) {
+          ab.addNetworkPolicies(
+              NarrowingPolicy.newBuilder().setPolicy(ref(n.policy())).addAllNetworks(n.networks()));
+        }
         pb.setAuthorization(ab);
       }
       b.addPorts(pb);

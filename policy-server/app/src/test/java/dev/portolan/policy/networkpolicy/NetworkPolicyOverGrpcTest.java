@@ -160,6 +160,17 @@ class NetworkPolicyOverGrpcTest {
         .satisfies(p -> {
           assertThat(p.getNetworkPolicyConflictsCount()).isEqualTo(1);
           assertThat(p.getNetworkPolicyConflicts(0).getPatch()).isEqualTo(c.patch());
+          // Who the policy lets reach 6379, as the server proxy enforces it (also via 4143).
+          assertThat(p.getAuthorization().getNetworkPoliciesList())
+              .singleElement()
+              .satisfies(n -> {
+                assertThat(n.getPolicy().getKind()).isEqualTo("NetworkPolicy");
+                assertThat(n.getPolicy().getNamespace()).isEqualTo("cache");
+                assertThat(n.getPolicy().getName()).isEqualTo("redis");
+                assertThat(n.getNetworksList())
+                    .contains("10.77.0.20/32", "10.77.0.21/32")
+                    .doesNotContain("10.77.0.30/32");
+              });
         });
 
     // The patch is a manifest kubectl apply takes: the same policy, 4143 added to the rule.
