@@ -11,13 +11,14 @@ final class Figures {
   static void machine() {
     Runtime rt = Runtime.getRuntime();
     System.out.printf(
-        "machine: %d cores, max heap %d MiB, %s %s, %s %s%n",
+        "machine: %d cores, max heap %d MiB, %s %s, %s %s; at start %s%n",
         rt.availableProcessors(),
         rt.maxMemory() >> 20,
         System.getProperty("java.vm.name"),
         System.getProperty("java.version"),
         System.getProperty("os.name"),
-        System.getProperty("os.version"));
+        System.getProperty("os.version"),
+        ServerCost.context());
   }
 
   static Histogram histogram() {

@@ -30,15 +30,24 @@ final class ScaleScenarios {
       seedOne(server, 3);
       try (Fleet fleet = Fleet.one(server.grpcPort, BIG_PATH, subscribers, 3)) {
         fleet.awaitComplete(120);
-        Histogram h = rounds(server, List.of(fleet), rounds, r -> subscribers, r -> 0);
+        CostHolder cost = new CostHolder();
+        Histogram h = rounds(server, List.of(fleet), rounds, r -> subscribers, r -> 0, cost);
         Figures.latency(
             "one-destination ("
                 + subscribers
                 + " subscribers with distinct tokens, 1 Service of 3 Pods, change -> last receipt)",
             h,
             50);
+        if (cost.start != null) {
+          ServerCost.print("one-destination cost", cost.start, rounds);
+        }
       }
     }
+  }
+
+  /** Where {@link #rounds} notes the cost at the first measured round. */
+  private static final class CostHolder {
+    @org.jspecify.annotations.Nullable ServerCost start;
   }
 
   /**
@@ -284,8 +293,22 @@ final class ScaleScenarios {
       java.util.function.IntUnaryOperator firstCount,
       java.util.function.IntUnaryOperator secondCount)
       throws Exception {
+    return rounds(server, fleets, rounds, firstCount, secondCount, new CostHolder());
+  }
+
+  private static Histogram rounds(
+      BenchServer server,
+      List<Fleet> fleets,
+      int rounds,
+      java.util.function.IntUnaryOperator firstCount,
+      java.util.function.IntUnaryOperator secondCount,
+      CostHolder cost)
+      throws Exception {
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
     for (int r = 0; r < PropagationBenchmark.WARMUP + rounds; r++) {
+      if (r == PropagationBenchmark.WARMUP) {
+        cost.start = ServerCost.now();
+      }
       String sa = "sa-r" + r;
       for (int f = 0; f < fleets.size(); f++) {
         int n = f == 0 ? firstCount.applyAsInt(r) : secondCount.applyAsInt(r);

@@ -166,6 +166,18 @@ class RedisBehindNetworkPolicyTest {
       assertThat(patch).contains("kind: \"NetworkPolicy\"").contains("4143");
       assertThat(actuator(bed, "prometheus"))
           .containsPattern("(?m)^portolan_networkpolicy_conflicts(\\{[^}]*})? [1-9]");
+      // ... and as a Warning Event on the policy: the bed runs the manifests source, which lists
+      // the Events it would write to Kubernetes on /actuator/events.
+      JsonNode event =
+          await().atMost(Duration.ofSeconds(30)).until(() -> policyEvent(bed), e -> e != null);
+      System.out.println("event: " + event.toPrettyString());
+      assertThat(event.path("type").asString()).isEqualTo("Warning");
+      assertThat(event.path("involvedObject").path("kind").asString()).isEqualTo("NetworkPolicy");
+      assertThat(event.path("involvedObject").path("apiVersion").asString())
+          .isEqualTo("networking.k8s.io/v1");
+      assertThat(event.path("involvedObject").path("namespace").asString()).isEqualTo("bed");
+      assertThat(event.path("message").asString()).contains("4143", "6379");
+      assertThat(event.path("count").asInt()).isEqualTo(1);
 
       // Phase 2: the operator applies the printed patch; the open stream moves the client to 4143.
       Path second = dir.resolve("after.pcap");
@@ -224,6 +236,17 @@ class RedisBehindNetworkPolicyTest {
       if (c.path("direction").asString().equals("ingress")
           && c.path("policy").path("name").asString().equals("redis")) {
         return c;
+      }
+    }
+    return null;
+  }
+
+  /** The Warning Event on redis's policy about withholding the rewrite, or null. */
+  static JsonNode policyEvent(TestBed bed) throws Exception {
+    for (JsonNode e : JSON.readTree(actuator(bed, "events")).path("events")) {
+      if (e.path("reason").asString().equals("NetworkPolicyBlocksInboundPort")
+          && e.path("involvedObject").path("name").asString().equals("redis")) {
+        return e;
       }
     }
     return null;

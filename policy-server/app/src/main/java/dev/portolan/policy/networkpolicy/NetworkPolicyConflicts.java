@@ -3,6 +3,7 @@ package dev.portolan.policy.networkpolicy;
 import dev.portolan.policy.index.ChangeSet;
 import dev.portolan.policy.index.IndexObserver;
 import dev.portolan.policy.index.Snapshot;
+import dev.portolan.policy.model.NetworkPolicyInfo;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.resolve.Resolver;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -179,6 +181,19 @@ public final class NetworkPolicyConflicts implements IndexObserver, AutoCloseabl
       r = report;
     }
     return r.conflicts().stream().filter(c -> c.server().equals(workload)).toList();
+  }
+
+  /**
+   * The policy {@code ns/name} in the latest snapshot: its trimmed spec, which the manifests
+   * source's Events use as the policy's generation (files carry no {@code metadata.generation}).
+   */
+  public Optional<NetworkPolicyInfo> policy(String ns, String name) {
+    for (NetworkPolicyInfo p : latest.networkPolicies().all()) {
+      if (p.namespace().equals(ns) && p.name().equals(name)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 
   private void schedule(long delayNanos) {

@@ -1,5 +1,7 @@
 package dev.portolan.policy.source.kubernetes;
 
+import dev.portolan.policy.events.EventSink;
+import dev.portolan.policy.events.WarningEvent;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.Resource;
 import dev.portolan.policy.model.TokenReport;
@@ -8,8 +10,6 @@ import dev.portolan.policy.resolve.ServerShadowing;
 import dev.portolan.policy.source.KubeObjects;
 import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.TokenReports;
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -29,8 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes Kubernetes Warning Events: on an object whose annotations have invalid tokens, and on a
- * Server shadowed by an older one.
+ * Records Warning Events: on an object whose annotations have invalid tokens, on a Server shadowed
+ * by an older one, and on a NetworkPolicy that makes Portolan withhold the rewrite. One recorder,
+ * two sinks (docs/operations.md, "Kubernetes Events"): the API server in cluster mode, memory and
+ * {@code /actuator/events} with the manifests source; the rules below are the same for both.
  *
  * <p>Deduplication: the Event's name is derived from the object's UID and the problem text, so a
  * resync, a restart or another replica that finds the same problem creates the same name and gets
@@ -47,19 +49,54 @@ public final class WarningEvents
   static final String NETWORK_POLICY = "NetworkPolicyBlocksInboundPort";
   static final String COMPONENT = "portolan-policy-server";
 
-  private final KubernetesClient client;
+  private final EventSink sink;
   private final Function<Resource.Key, Optional<String>> uids;
+  private final Function<Resource.Key, Optional<String>> generations;
   // Writing Events is I/O: never on the informer's thread.
   private final ExecutorService writer =
       Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().daemon().name("portolan-events").unstarted(r));
 
   /**
+   * Cluster mode: Events go to the API server, a policy's generation is read from it.
+   *
    * @param uids looks up an object's UID in the informer caches (the Event's involvedObject)
    */
   public WarningEvents(KubernetesClient client, Function<Resource.Key, Optional<String>> uids) {
-    this.client = client;
+    this(new KubernetesEventSink(client), uids, key -> generation(client, key));
+  }
+
+  /**
+   * @param uids an object's UID (the Event's involvedObject), empty when unknown
+   * @param generations a NetworkPolicy's generation (what a conflict Event is deduplicated by),
+   *     empty when unknown; called on the Events' own thread, so it may do I/O
+   */
+  public WarningEvents(
+      EventSink sink,
+      Function<Resource.Key, Optional<String>> uids,
+      Function<Resource.Key, Optional<String>> generations) {
+    this.sink = sink;
     this.uids = uids;
+    this.generations = generations;
+  }
+
+  private static Optional<String> generation(KubernetesClient client, Resource.Key key) {
+    try {
+      NetworkPolicy np =
+          client
+              .network()
+              .v1()
+              .networkPolicies()
+              .inNamespace(key.namespace())
+              .withName(key.name())
+              .get();
+      if (np != null && np.getMetadata().getGeneration() != null) {
+        return Optional.of(np.getMetadata().getGeneration().toString());
+      }
+    } catch (KubernetesClientException e) {
+      log.debug("cannot read {} for its generation: {}", key, e.getMessage());
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -100,32 +137,22 @@ public final class WarningEvents
 
   /**
    * Once per policy generation (docs/networkpolicy.md): the Event's name hashes the policy's UID
-   * and {@code metadata.generation}, read from the API server, not the message, so the report
-   * changing its list of clients does not repeat it; editing the policy's spec does.
+   * and its generation (cluster: {@code metadata.generation} from the API server; manifests: a
+   * digest of the policy's spec), not the message, so the report changing its list of clients does
+   * not repeat it; editing the policy's spec does.
    */
   @Override
   public void conflicts(ObjectRef policy, String message) {
     Resource.Key key =
         new Resource.Key(Resource.Kind.NETWORK_POLICY, policy.namespace(), policy.name());
-    writer.execute(() -> {
-      String generation = "";
-      try {
-        NetworkPolicy np =
-            client
-                .network()
-                .v1()
-                .networkPolicies()
-                .inNamespace(policy.namespace())
-                .withName(policy.name())
-                .get();
-        if (np != null && np.getMetadata().getGeneration() != null) {
-          generation = np.getMetadata().getGeneration().toString();
-        }
-      } catch (KubernetesClientException e) {
-        log.debug("cannot read {} for its generation: {}", policy, e.getMessage());
-      }
-      warn(key, "networking.k8s.io/v1", "NetworkPolicy", NETWORK_POLICY, message, generation);
-    });
+    writer.execute(() ->
+        warn(
+            key,
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            NETWORK_POLICY,
+            message,
+            generations.apply(key).orElse("")));
   }
 
   private void warn(
@@ -147,38 +174,22 @@ public final class WarningEvents
     String ns = key.namespace().isEmpty() ? "default" : key.namespace();
     String dedup = generation != null ? "generation " + generation : message;
     String name = key.name() + ".portolan-" + hash(uid + "\n" + reason + "\n" + dedup);
-    String now = Instant.now().toString();
-    var event =
-        new EventBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(ns)
-            .endMetadata()
-            .withType("Warning")
-            .withReason(reason)
-            .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
-            .withInvolvedObject(
-                new ObjectReferenceBuilder()
-                    .withApiVersion(apiVersion)
-                    .withKind(kind)
-                    .withNamespace(key.namespace().isEmpty() ? null : key.namespace())
-                    .withName(key.name())
-                    .withUid(uid.isEmpty() ? null : uid)
-                    .build())
-            .withNewSource()
-            .withComponent(COMPONENT)
-            .endSource()
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withCount(1)
-            .build();
-    try {
-      client.v1().events().inNamespace(ns).resource(event).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        log.warn("cannot write Warning Event for {}: {}", key, e.getMessage());
-      }
-    }
+    sink.record(
+        new WarningEvent(
+            ns,
+            name,
+            new WarningEvent.InvolvedObject(
+                apiVersion,
+                kind,
+                key.namespace().isEmpty() ? null : key.namespace(),
+                key.name(),
+                uid.isEmpty() ? null : uid),
+            "Warning",
+            reason,
+            message,
+            COMPONENT,
+            Instant.now(),
+            1));
   }
 
   private static String hash(String s) {
