@@ -376,7 +376,8 @@ public final class KubeObjects {
         selector(spec.get("podSelector")),
         port == null ? "" : port.toString(),
         proto == null ? null : proto.toString(),
-        timestamp(m.getCreationTimestamp()));
+        timestamp(m.getCreationTimestamp()),
+        map(m.getAnnotations()));
   }
 
   static LabelSelector selector(io.fabric8.kubernetes.api.model.@Nullable LabelSelector s) {
