@@ -1,7 +1,9 @@
 package dev.portolan.proxy.discovery;
 
+import dev.portolan.api.httproute.HttpRouteMatch;
 import dev.portolan.api.inbound.Authn;
 import dev.portolan.api.inbound.Authz;
+import dev.portolan.api.inbound.HttpRoute;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.IPNetwork;
 import dev.portolan.policy.model.Authentication;
@@ -22,21 +24,91 @@ import org.jspecify.annotations.Nullable;
  * @param authorizations the port's {@code Server.authorizations}; empty admits nobody (as Linkerd
  *     reads an empty list); null while the control plane never answered, then every client is
  *     admitted (the install default, all-unauthenticated, as the proxy's own fallback)
+ * @param routes the port's HTTP routes (Detect's {@code http_routes}, HTTP/1's or HTTP/2's {@code
+ *     routes}): a client {@code authorizations} refuses may still send the requests a route's own
+ *     authorizations admit (the kubelet's probes); empty when the answer has none
  */
-public record InboundPolicy(Handling handling, @Nullable List<Authorization> authorizations) {
+public record InboundPolicy(
+    Handling handling, @Nullable List<Authorization> authorizations, List<HttpRoutePolicy> routes) {
   public InboundPolicy {
     authorizations = authorizations == null ? null : List.copyOf(authorizations);
+    routes = List.copyOf(routes);
+  }
+
+  public InboundPolicy(Handling handling, @Nullable List<Authorization> authorizations) {
+    this(handling, authorizations, List.of());
   }
 
   static InboundPolicy of(Server s) {
-    List<Authorization> out = new ArrayList<>(s.getAuthorizationsCount());
-    for (Authz a : s.getAuthorizationsList()) {
+    return new InboundPolicy(
+        Discovery.policy(s), authorizations(s.getAuthorizationsList()), routes(s));
+  }
+
+  private static List<Authorization> authorizations(List<Authz> wire) {
+    List<Authorization> out = new ArrayList<>(wire.size());
+    for (Authz a : wire) {
       Authorization z = authorization(a);
       if (z != null) {
         out.add(z);
       }
     }
-    return new InboundPolicy(Discovery.policy(s), out);
+    return out;
+  }
+
+  /**
+   * The HTTP routes of a protocol that carries them; gRPC's routes are not read (none are sent).
+   */
+  static List<HttpRoutePolicy> routes(Server s) {
+    var p = s.getProtocol();
+    List<HttpRoute> wire =
+        switch (p.getKindCase()) {
+          case DETECT -> p.getDetect().getHttpRoutesList();
+          case HTTP1 -> p.getHttp1().getRoutesList();
+          case HTTP2 -> p.getHttp2().getRoutesList();
+          default -> List.of();
+        };
+    List<HttpRoutePolicy> out = new ArrayList<>(wire.size());
+    for (HttpRoute r : wire) {
+      List<HttpRoutePolicy.Match> matches = new ArrayList<>();
+      for (HttpRoute.Rule rule : r.getRulesList()) {
+        for (HttpRouteMatch m : rule.getMatchesList()) {
+          matches.add(match(m));
+        }
+      }
+      if (matches.isEmpty() && r.getRulesCount() > 0) {
+        // Rules without matches take every request (the Gateway API's default match).
+        matches.add(new HttpRoutePolicy.Match(null, null, "/", true));
+      }
+      String name =
+          r.getMetadata().hasResource()
+              ? r.getMetadata().getResource().getName()
+              : r.getMetadata().getDefault();
+      out.add(new HttpRoutePolicy(name, matches, authorizations(r.getAuthorizationsList())));
+    }
+    return out;
+  }
+
+  private static HttpRoutePolicy.Match match(HttpRouteMatch m) {
+    boolean evaluable = m.getHeadersCount() == 0 && m.getQueryParamsCount() == 0;
+    String method =
+        !m.hasMethod()
+            ? null
+            : switch (m.getMethod().getTypeCase()) {
+              case REGISTERED -> m.getMethod().getRegistered().name();
+              case UNREGISTERED -> m.getMethod().getUnregistered();
+              case TYPE_NOT_SET -> null;
+            };
+    String exact = null;
+    String prefix = null;
+    if (m.hasPath()) {
+      switch (m.getPath().getKindCase()) {
+        case EXACT -> exact = m.getPath().getExact();
+        case PREFIX -> prefix = m.getPath().getPrefix();
+        case REGEX -> evaluable = false;
+        case KIND_NOT_SET -> {} // any path
+      }
+    }
+    return new HttpRoutePolicy.Match(method, exact, prefix, evaluable);
   }
 
   /**

@@ -24,11 +24,41 @@ public final class InboundAccess {
    */
   public static final AttributeKey<String> REFUSED = AttributeKey.valueOf("portolan.unauthorized");
 
+  /**
+   * Set beside {@link #REFUSED} on a connection its port's authorizations refuse but some of its
+   * HTTP routes admit (the kubelet's probes under a {@code deny} policy): it decides each request.
+   */
+  public static final AttributeKey<RequestGate> GATE = AttributeKey.valueOf("portolan.routeGate");
+
+  /** Decides each request on a connection only some routes admit. */
+  @FunctionalInterface
+  public interface RequestGate {
+    /**
+     * Why the request is refused, or null when a route admits it.
+     *
+     * @param uri the request target as sent (origin form, or absolute form)
+     */
+    @Nullable String refusal(String method, String uri);
+  }
+
   private InboundAccess() {}
 
   /** Why the connection on {@code client} was refused, or null when it was not. */
   public static @Nullable String refused(Channel client) {
     return client.attr(REFUSED).get();
+  }
+
+  /**
+   * Why this request on {@code client} is refused ({@code 403}), or null when it may pass: every
+   * request on a connection its port admits, on a refused one only those a route admits.
+   */
+  public static @Nullable String refused(Channel client, String method, String uri) {
+    String why = client.attr(REFUSED).get();
+    if (why == null) {
+      return null;
+    }
+    RequestGate gate = client.attr(GATE).get();
+    return gate == null ? why : gate.refusal(method, uri);
   }
 
   /** The verified identity of the client on {@code client}, or null (plaintext, no certificate). */

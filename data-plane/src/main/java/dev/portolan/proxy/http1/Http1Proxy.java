@@ -181,7 +181,7 @@ public final class Http1Proxy extends ChannelInboundHandlerAdapter {
       return;
     }
     if (INBOUND.equals(direction)) {
-      String refused = InboundAccess.refused(client);
+      String refused = InboundAccess.refused(client, r.method().name(), r.uri());
       if (refused != null) {
         meters.request();
         answer(HttpResponseStatus.FORBIDDEN, refused);

@@ -143,7 +143,11 @@ public final class Http2Proxy extends Http2Side {
         }
         x = new Http2Exchange(Http2Proxy.this, id);
         exchanges.put(id, x);
-        String refused = inbound ? InboundAccess.refused(ctx.channel()) : null;
+        String refused =
+            inbound
+                ? InboundAccess.refused(
+                    ctx.channel(), String.valueOf(headers.method()), String.valueOf(headers.path()))
+                : null;
         if (refused != null) {
           x.forbidden(refused);
           return;

@@ -2,6 +2,7 @@ package dev.portolan.proxy.inbound;
 
 import dev.portolan.policy.model.Authorization;
 import dev.portolan.policy.model.IpAddress;
+import dev.portolan.proxy.discovery.HttpRoutePolicy;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,76 @@ public final class Authorizer {
   public record Refusal(String reason, String detail) {}
 
   private Authorizer() {}
+
+  /**
+   * The routes whose own authorizations admit this client: when the port's authorizations refuse
+   * it, these are the requests it may still send (the kubelet's probes). Empty when none.
+   */
+  public static List<HttpRoutePolicy> routesAdmitting(
+      List<HttpRoutePolicy> routes, InetAddress source, @Nullable String identity) {
+    IpAddress src = IpAddress.of(source.getAddress());
+    List<HttpRoutePolicy> out = new ArrayList<>();
+    for (HttpRoutePolicy r : routes) {
+      for (Authorization a : r.authorizations()) {
+        if (a.admits(src, identity)) {
+          out.add(r);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Why a request is refused on a connection the port's authorizations refused ({@code refusal})
+   * but {@code admitting} routes admit, or null when the route that takes it is one of them. The
+   * route that takes a request is the most specific match among all the port's routes (an exact
+   * path over a prefix, a longer prefix, a method), as the Gateway API orders them.
+   */
+  public static @Nullable String requestRefusal(
+      List<HttpRoutePolicy> routes,
+      List<HttpRoutePolicy> admitting,
+      String refusal,
+      String method,
+      String uri) {
+    String path = pathOf(uri);
+    HttpRoutePolicy best = null;
+    int bestRank = -1;
+    for (HttpRoutePolicy r : routes) {
+      int rank = r.rank(method, path);
+      if (rank > bestRank) {
+        best = r;
+        bestRank = rank;
+      }
+    }
+    if (best != null && admitting.contains(best)) {
+      return null;
+    }
+    return refusal
+        + (best == null ? "; no route takes " : "; route " + best.name() + " takes ")
+        + method
+        + " "
+        + path
+        + " and does not admit it";
+  }
+
+  /** The path of a request target: origin form up to the query, or an absolute form's path. */
+  static String pathOf(String uri) {
+    String p = uri;
+    int scheme = p.indexOf("://");
+    if (!p.startsWith("/") && scheme > 0) {
+      int slash = p.indexOf('/', scheme + 3);
+      p = slash < 0 ? "/" : p.substring(slash);
+    }
+    int end = p.length();
+    for (char c : new char[] {'?', '#'}) {
+      int i = p.indexOf(c);
+      if (i >= 0 && i < end) {
+        end = i;
+      }
+    }
+    return p.substring(0, end);
+  }
 
   /**
    * Why the client may not connect, or null when it may.

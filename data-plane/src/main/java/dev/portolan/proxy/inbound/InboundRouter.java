@@ -170,6 +170,10 @@ public final class InboundRouter {
       return r;
     }
     String why = refusal.detail();
+    Route limited = routeLimited(ch, policy, r, refusal);
+    if (limited != null) {
+      return limited;
+    }
     unauthorized(ch, refusal.reason(), why);
     if (policy.handling() instanceof Handling.Codec) {
       // A declared HTTP port: every request is answered 403 by the proxy, none forwarded.
@@ -177,6 +181,45 @@ public final class InboundRouter {
       return r;
     }
     return null; // closed before a byte reaches the application
+  }
+
+  /**
+   * A refused client that some of the port's HTTP routes admit (the kubelet's probes under {@code
+   * deny} or {@code *-authenticated}): served as HTTP/1 on a detect port (the kubelet speaks it),
+   * or by the port's declared codec, and each request decided by {@link InboundAccess#GATE}: the
+   * routes' requests pass, every other is answered 403 and counted in {@code
+   * inbound_http_refused_total}; bytes that are not HTTP end the connection. Null when no route
+   * admits the client (or the port is opaque: never HTTP to the proxy).
+   */
+  private @Nullable Route routeLimited(
+      Channel ch, InboundPolicy policy, Route r, Authorizer.Refusal refusal) {
+    if (policy.routes().isEmpty() || policy.handling() instanceof Handling.Opaque) {
+      return null;
+    }
+    var admitting =
+        Authorizer.routesAdmitting(policy.routes(), source(ch), InboundAccess.clientId(ch));
+    if (admitting.isEmpty()) {
+      return null;
+    }
+    ch.attr(InboundAccess.REFUSED).set(refusal.detail());
+    ch.attr(InboundAccess.GATE)
+        .set((method, uri) -> {
+          String why =
+              Authorizer.requestRefusal(policy.routes(), admitting, refusal.detail(), method, uri);
+          if (why != null) {
+            metrics.counter("inbound_http_refused_total", "reason", refusal.reason()).increment();
+          }
+          return why;
+        });
+    return policy.handling() instanceof Handling.Codec
+        ? r
+        : new Route(
+            r.upstream(),
+            new Handling.Codec(HttpVersion.HTTP_1),
+            r.target(),
+            r.endpoints(),
+            r.mesh(),
+            r.meshes());
   }
 
   /**

@@ -84,6 +84,22 @@ public final class TestBed implements AutoCloseable {
 
   /** Declares a pod (its manifest; the namespace comes up in {@link #start()}). */
   public TestBed pod(String name, String ip, boolean meshed, String annotations, String ports) {
+    return pod(name, ip, meshed, annotations, ports, "");
+  }
+
+  /**
+   * Declares a pod whose main container has {@code containerFields} besides its ports: YAML flow
+   * mappings, one per line, e.g. {@code readinessProbe: {httpGet: {path: /ready, port: http}}}.
+   */
+  public TestBed pod(
+      String name,
+      String ip,
+      boolean meshed,
+      String annotations,
+      String ports,
+      String containerFields) {
+    String extra =
+        containerFields.lines().map(l -> "\n      " + l.strip()).reduce("", String::concat);
     yaml.append(
         """
         ---
@@ -98,7 +114,7 @@ public final class TestBed implements AutoCloseable {
           serviceAccountName: %s
           containers:
             - name: main
-              ports: [%s]
+              ports: [%s]%s
         status:
           phase: Running
           podIP: %s
@@ -112,6 +128,7 @@ public final class TestBed implements AutoCloseable {
                 annotations,
                 name,
                 ports,
+                extra,
                 ip));
     pods.put(name, new Pod(name, ip, null, null));
     meshedPods.put(name, meshed);

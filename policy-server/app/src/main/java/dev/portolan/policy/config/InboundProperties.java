@@ -12,17 +12,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     config.linkerd.io/default-inbound-policy} is absent or invalid; Linkerd's default
  * @param clusterNetworks comma-separated CIDRs the {@code cluster-*} policies admit (Linkerd's
  *     {@code clusterNetworks} default)
+ * @param probeNetworks comma-separated CIDRs the kubelet's HTTP probes are admitted from whatever
+ *     the default policy (Linkerd's {@code probeNetworks} default: every address); empty: none
  */
 @ConfigurationProperties("portolan.inbound")
 public record InboundProperties(
     @DefaultValue("all-unauthenticated") String defaultPolicy,
-    @DefaultValue(AuthzSettings.DEFAULT_CLUSTER_NETWORKS) String clusterNetworks) {
+    @DefaultValue(AuthzSettings.DEFAULT_CLUSTER_NETWORKS) String clusterNetworks,
+    @DefaultValue(AuthzSettings.DEFAULT_PROBE_NETWORKS) String probeNetworks) {
 
   /**
    * The parsed settings; an invalid value stops the start with the setting, the token and why (an
    * install setting is not user data: no guessing).
    */
   public AuthzSettings settings() {
-    return AuthzSettings.parse(defaultPolicy, clusterNetworks);
+    return AuthzSettings.parse(defaultPolicy, clusterNetworks, probeNetworks);
   }
 }

@@ -1,10 +1,15 @@
 package dev.portolan.policy.grpc;
 
+import dev.portolan.api.httproute.HttpRouteMatch;
+import dev.portolan.api.httproute.PathMatch;
+import dev.portolan.api.httptypes.HttpMethod;
 import dev.portolan.api.inbound.Authn;
 import dev.portolan.api.inbound.Authz;
+import dev.portolan.api.inbound.HttpRoute;
 import dev.portolan.api.inbound.Identity;
 import dev.portolan.api.inbound.IdentitySuffix;
 import dev.portolan.api.inbound.Network;
+import dev.portolan.api.inbound.ProxyProtocol;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.meta.Metadata;
 import dev.portolan.api.meta.Resource;
@@ -16,8 +21,10 @@ import dev.portolan.policy.model.Authorization;
 import dev.portolan.policy.model.Cidr;
 import dev.portolan.policy.model.EffectiveProtocol;
 import dev.portolan.policy.model.InboundAuthz;
+import dev.portolan.policy.model.ProbeRoute;
 import dev.portolan.policy.model.Provenance;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,7 +55,54 @@ final class AuthzWire {
     for (Authorization a : authz.authorizations()) {
       b.addAuthorizations(authz(a));
     }
+    ProbeRoute probe = authz.probeRoute();
+    if (probe != null) {
+      withRoutes(b.getProtocolBuilder(), probe);
+    }
     return b.build();
+  }
+
+  /**
+   * The kubelet's probes as HTTP routes on a protocol that carries them (Detect, HTTP/1, HTTP/2),
+   * as Linkerd's policy controller writes them: a {@code default} route matching every request,
+   * admitted by the Server's authorizations, and a {@code probe} route matching {@code GET} of each
+   * probe path exactly, admitted also by the probe authorization. Without the default route a
+   * linkerd2-proxy would answer every other request 404. Opaque and TLS ports are never HTTP to the
+   * proxy, and gRPC has routes of its own kind the kubelet's HTTP/1 probe cannot use: no routes.
+   */
+  static void withRoutes(ProxyProtocol.Builder protocol, ProbeRoute probe) {
+    List<HttpRoute> routes = List.of(defaultRoute(), probeRoute(probe));
+    switch (protocol.getKindCase()) {
+      case DETECT -> protocol.getDetectBuilder().addAllHttpRoutes(routes);
+      case HTTP1 -> protocol.getHttp1Builder().addAllRoutes(routes);
+      case HTTP2 -> protocol.getHttp2Builder().addAllRoutes(routes);
+      default -> {}
+    }
+  }
+
+  static HttpRoute defaultRoute() {
+    return HttpRoute.newBuilder()
+        .setMetadata(Metadata.newBuilder().setDefault("default"))
+        .addRules(
+            HttpRoute.Rule.newBuilder()
+                .addMatches(
+                    HttpRouteMatch.newBuilder().setPath(PathMatch.newBuilder().setPrefix("/"))))
+        .build();
+  }
+
+  static HttpRoute probeRoute(ProbeRoute probe) {
+    HttpRoute.Rule.Builder rule = HttpRoute.Rule.newBuilder();
+    for (String path : probe.paths()) {
+      rule.addMatches(
+          HttpRouteMatch.newBuilder()
+              .setPath(PathMatch.newBuilder().setExact(path))
+              .setMethod(HttpMethod.newBuilder().setRegistered(HttpMethod.Registered.GET)));
+    }
+    return HttpRoute.newBuilder()
+        .setMetadata(Metadata.newBuilder().setDefault(ProbeRoute.NAME))
+        .addAuthorizations(authz(probe.authorization()))
+        .addRules(rule)
+        .build();
   }
 
   static Authz authz(Authorization a) {

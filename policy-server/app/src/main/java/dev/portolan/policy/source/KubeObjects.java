@@ -4,6 +4,7 @@ import dev.portolan.policy.model.Annotations;
 import dev.portolan.policy.model.Cidr;
 import dev.portolan.policy.model.ContainerPort;
 import dev.portolan.policy.model.EndpointSliceInfo;
+import dev.portolan.policy.model.HttpProbe;
 import dev.portolan.policy.model.LabelSelector;
 import dev.portolan.policy.model.NamespaceInfo;
 import dev.portolan.policy.model.NetworkPolicyInfo;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
@@ -34,6 +36,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +87,7 @@ public final class KubeObjects {
     var spec = p.getSpec();
     var status = p.getStatus();
     List<ContainerPort> ports = new ArrayList<>();
+    List<HttpProbe> probes = new ArrayList<>();
     String inboundAddr = null;
     if (spec != null) {
       for (List<Container> cs :
@@ -93,6 +97,13 @@ public final class KubeObjects {
             if (cp.getContainerPort() != null) {
               ports.add(
                   new ContainerPort(str(cp.getName()), cp.getContainerPort(), cp.getProtocol()));
+            }
+          }
+          for (Probe probe :
+              Arrays.asList(c.getLivenessProbe(), c.getReadinessProbe(), c.getStartupProbe())) {
+            HttpProbe h = httpProbe(c, probe);
+            if (h != null && !probes.contains(h)) {
+              probes.add(h);
             }
           }
           if (PROXY_CONTAINERS.contains(c.getName())) {
@@ -148,7 +159,39 @@ public final class KubeObjects {
         ready,
         labels.containsKey(Annotations.CONTROL_PLANE_NS_LABEL),
         inboundAddr,
-        owner);
+        owner,
+        probes);
+  }
+
+  /**
+   * The kubelet's request for an {@code httpGet} probe of container {@code c}, or null: not an HTTP
+   * probe, an HTTPS one (the kubelet's TLS hides the path from the proxy, which relays it as it
+   * is), or a port name the container does not declare (the kubelet cannot probe it either).
+   */
+  static @Nullable HttpProbe httpProbe(Container c, @Nullable Probe probe) {
+    if (probe == null || probe.getHttpGet() == null) {
+      return null;
+    }
+    var g = probe.getHttpGet();
+    if (g.getScheme() != null && !g.getScheme().equalsIgnoreCase("HTTP")) {
+      return null;
+    }
+    IntOrString port = g.getPort();
+    int number = 0;
+    if (port != null && port.getIntVal() != null) {
+      number = port.getIntVal();
+    } else if (port != null && port.getStrVal() != null) {
+      for (var cp : list(c.getPorts())) {
+        if (port.getStrVal().equals(cp.getName()) && cp.getContainerPort() != null) {
+          number = cp.getContainerPort();
+        }
+      }
+    }
+    if (number < 1 || number > 65535) {
+      return null;
+    }
+    String path = g.getPath() == null ? "/" : g.getPath();
+    return new HttpProbe(number, path.startsWith("/") ? path : "/" + path);
   }
 
   public static ServiceInfo service(Service s) {
@@ -376,7 +419,8 @@ public final class KubeObjects {
         selector(spec.get("podSelector")),
         port == null ? "" : port.toString(),
         proto == null ? null : proto.toString(),
-        timestamp(m.getCreationTimestamp()));
+        timestamp(m.getCreationTimestamp()),
+        map(m.getAnnotations()));
   }
 
   static LabelSelector selector(io.fabric8.kubernetes.api.model.@Nullable LabelSelector s) {

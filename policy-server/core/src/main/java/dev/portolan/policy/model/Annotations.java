@@ -12,6 +12,12 @@ public final class Annotations {
       "config.linkerd.io/proxy-require-identity-inbound-ports";
   public static final String DEFAULT_INBOUND_POLICY = "config.linkerd.io/default-inbound-policy";
 
+  /**
+   * On a Server: the Detect timeout of the ports it selects (Portolan's own key: Linkerd's Server
+   * has no such field, and its schema stays as Linkerd's).
+   */
+  public static final String DETECT_TIMEOUT = "config.portolan.io/detect-timeout";
+
   /** A Pod is meshed when it carries this label (the injector sets it). */
   public static final String CONTROL_PLANE_NS_LABEL = "linkerd.io/control-plane-ns";
 

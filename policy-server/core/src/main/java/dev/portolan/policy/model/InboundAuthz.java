@@ -1,6 +1,7 @@
 package dev.portolan.policy.model;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who may connect to one port of a Pod, with why (docs/design/inbound.md).
@@ -15,6 +16,8 @@ import java.util.List;
  * @param networkPolicies the NetworkPolicies isolating the port that narrowed {@code
  *     authorizations} to the client networks they allow (docs/design/networkpolicy.md, <i>The
  *     tunnel keeps the port rules</i>); empty when none did
+ * @param probeRoute the kubelet's HTTP probes of the port, admitted in addition to {@code
+ *     authorizations}; null when the Pod has none on the port (or they are not admitted there)
  */
 public record InboundAuthz(
     DefaultInboundPolicy policy,
@@ -22,11 +25,29 @@ public record InboundAuthz(
     boolean requireIdentity,
     List<Authorization> authorizations,
     List<TokenReport> invalidTokens,
-    List<ObjectRef> networkPolicies) {
+    List<ObjectRef> networkPolicies,
+    @Nullable ProbeRoute probeRoute) {
   public InboundAuthz {
     authorizations = List.copyOf(authorizations);
     invalidTokens = List.copyOf(invalidTokens);
     networkPolicies = List.copyOf(networkPolicies);
+  }
+
+  /** Who may connect, without probe authorizations. */
+  public InboundAuthz(
+      DefaultInboundPolicy policy,
+      Provenance source,
+      boolean requireIdentity,
+      List<Authorization> authorizations,
+      List<TokenReport> invalidTokens,
+      List<ObjectRef> networkPolicies) {
+    this(policy, source, requireIdentity, authorizations, invalidTokens, networkPolicies, null);
+  }
+
+  /** The same with the kubelet's probes of the port admitted as well. */
+  public InboundAuthz withProbeRoute(@Nullable ProbeRoute route) {
+    return new InboundAuthz(
+        policy, source, requireIdentity, authorizations, invalidTokens, networkPolicies, route);
   }
 
   /** Who may connect by the default inbound policy alone, no NetworkPolicy narrowing it. */
@@ -51,6 +72,9 @@ public record InboundAuthz(
             ? ""
             : "; narrowed to the clients NetworkPolicy "
                 + String.join(", ", networkPolicies.stream().map(ObjectRef::toString).toList())
-                + " lets reach the port");
+                + " lets reach the port")
+        + (probeRoute == null
+            ? ""
+            : "; kubelet probes GET " + String.join(", ", probeRoute.paths()) + " admitted");
   }
 }

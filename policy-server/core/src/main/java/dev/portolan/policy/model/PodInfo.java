@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param proxyInboundListenAddr raw value of the proxy container's inbound listen address env, or
  *     null when the proxy does not set one
  * @param owner the controlling owner, or null
+ * @param probes the kubelet's HTTP probes of the Pod's containers (the probe authorizations)
  */
 public record PodInfo(
     String namespace,
@@ -28,7 +29,8 @@ public record PodInfo(
     boolean ready,
     boolean meshed,
     @Nullable String proxyInboundListenAddr,
-    @Nullable OwnerRef owner)
+    @Nullable OwnerRef owner,
+    List<HttpProbe> probes)
     implements Resource {
 
   public PodInfo {
@@ -36,8 +38,53 @@ public record PodInfo(
     annotations = Map.copyOf(annotations);
     ports = List.copyOf(ports);
     podIps = List.copyOf(podIps);
+    probes = List.copyOf(probes);
     serviceAccount =
         serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+  }
+
+  /** A Pod without HTTP probes. */
+  public PodInfo(
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      List<ContainerPort> ports,
+      String serviceAccount,
+      List<String> podIps,
+      @Nullable String hostIp,
+      @Nullable String nodeName,
+      @Nullable String phase,
+      boolean ready,
+      boolean meshed,
+      @Nullable String proxyInboundListenAddr,
+      @Nullable OwnerRef owner) {
+    this(
+        namespace,
+        name,
+        labels,
+        annotations,
+        ports,
+        serviceAccount,
+        podIps,
+        hostIp,
+        nodeName,
+        phase,
+        ready,
+        meshed,
+        proxyInboundListenAddr,
+        owner,
+        List.of());
+  }
+
+  /** The distinct paths of the Pod's HTTP probes on {@code port}, sorted. */
+  public List<String> probePaths(int port) {
+    return probes.stream()
+        .filter(p -> p.port() == port)
+        .map(HttpProbe::path)
+        .distinct()
+        .sorted()
+        .toList();
   }
 
   @Override

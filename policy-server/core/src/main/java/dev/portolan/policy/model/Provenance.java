@@ -50,8 +50,19 @@ public sealed interface Provenance {
     }
   }
 
-  /** A Server's proxyProtocol. */
-  record ServerRule(ObjectRef server, @Nullable String proxyProtocol) implements Provenance {
+  /**
+   * A Server's proxyProtocol.
+   *
+   * @param detectTimeout the Server's {@code config.portolan.io/detect-timeout} as written when it
+   *     set the Detect timeout; null when the install default applies
+   */
+  record ServerRule(
+      ObjectRef server, @Nullable String proxyProtocol, @Nullable String detectTimeout)
+      implements Provenance {
+    public ServerRule(ObjectRef server, @Nullable String proxyProtocol) {
+      this(server, proxyProtocol, null);
+    }
+
     @Override
     public String source() {
       return "server";
@@ -59,7 +70,12 @@ public sealed interface Provenance {
 
     @Override
     public String summary() {
-      return server + " spec.proxyProtocol=" + (proxyProtocol == null ? "(unset)" : proxyProtocol);
+      return server
+          + " spec.proxyProtocol="
+          + (proxyProtocol == null ? "(unset)" : proxyProtocol)
+          + (detectTimeout == null
+              ? ""
+              : ", annotation " + Annotations.DETECT_TIMEOUT + "=\"" + detectTimeout + "\"");
     }
   }
 

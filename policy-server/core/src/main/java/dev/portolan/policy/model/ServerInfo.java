@@ -1,6 +1,7 @@
 package dev.portolan.policy.model;
 
 import java.time.Instant;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,6 +10,7 @@ import org.jspecify.annotations.Nullable;
  * @param port the port as written: a number or a container port name
  * @param proxyProtocol as written; null or "unknown" mean Detect
  * @param created creationTimestamp; null sorts last
+ * @param annotations the Server's annotations (Portolan reads {@link Annotations#DETECT_TIMEOUT})
  */
 public record ServerInfo(
     String namespace,
@@ -16,8 +18,24 @@ public record ServerInfo(
     LabelSelector podSelector,
     String port,
     @Nullable String proxyProtocol,
-    @Nullable Instant created)
+    @Nullable Instant created,
+    Map<String, String> annotations)
     implements Resource {
+
+  public ServerInfo {
+    annotations = Map.copyOf(annotations);
+  }
+
+  /** A Server without annotations. */
+  public ServerInfo(
+      String namespace,
+      String name,
+      LabelSelector podSelector,
+      String port,
+      @Nullable String proxyProtocol,
+      @Nullable Instant created) {
+    this(namespace, name, podSelector, port, proxyProtocol, created, Map.of());
+  }
 
   @Override
   public Kind kind() {

@@ -1,13 +1,17 @@
 package dev.portolan.policy.resolve;
 
 import dev.portolan.policy.model.Annotations;
+import dev.portolan.policy.model.InvalidToken;
+import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.model.NamespaceInfo;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortNames;
 import dev.portolan.policy.model.PortSet;
+import dev.portolan.policy.model.Protocol;
 import dev.portolan.policy.model.Resource;
+import dev.portolan.policy.model.ServerInfo;
 import dev.portolan.policy.model.ServiceInfo;
 import dev.portolan.policy.model.TokenReport;
 import java.util.ArrayList;
@@ -48,6 +52,18 @@ public final class AnnotationCheck {
       case NamespaceInfo n -> {
         check(n.ref(), n.annotations(), Annotations.OPAQUE_PORTS, ANY_NAME, out);
         AuthzResolver.check(n.ref(), n.annotations(), out);
+      }
+      case ServerInfo s -> {
+        String raw = s.annotations().get(Annotations.DETECT_TIMEOUT);
+        if (raw != null) {
+          // The protocol the Server resolves to whatever the install's Detect timeout.
+          Protocol protocol =
+              new InboundResolver(MeshSettings.defaults()).serverProtocol(s.proxyProtocol());
+          InvalidToken problem = ServerTimeout.problem(protocol, raw);
+          if (problem != null) {
+            out.add(new TokenReport(s.ref(), ServerTimeout.FIELD, problem));
+          }
+        }
       }
       default -> {}
     }

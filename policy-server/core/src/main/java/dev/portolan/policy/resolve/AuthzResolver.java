@@ -12,6 +12,7 @@ import dev.portolan.policy.model.NamespaceInfo;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.model.PortListParser;
+import dev.portolan.policy.model.ProbeRoute;
 import dev.portolan.policy.model.Provenance;
 import dev.portolan.policy.model.TokenReport;
 import dev.portolan.policy.netpol.IngressNetworks;
@@ -32,14 +33,38 @@ public final class AuthzResolver {
 
   private final AuthzSettings settings;
   private final List<Authorization.Network> clusterNetworks;
+  private final List<Authorization.Network> probeNetworks;
 
   public AuthzResolver(AuthzSettings settings) {
     this.settings = settings;
     this.clusterNetworks =
         settings.clusterNetworks().stream().map(Authorization.Network::new).toList();
+    this.probeNetworks = settings.probeNetworks().stream().map(Authorization.Network::new).toList();
   }
 
   public InboundAuthz resolve(ClusterView view, PodInfo pod, int port) {
+    InboundAuthz authz = byPolicy(view, pod, port);
+    return authz.requireIdentity() ? authz : authz.withProbeRoute(probeRoute(pod, port));
+  }
+
+  /**
+   * The kubelet's HTTP probes of (pod, port) as a route admitted from the probe networks, or null
+   * when there are none or no probe networks. Whatever the default policy, {@code deny} included: a
+   * Pod whose probes are refused never becomes ready (Linkerd admits them the same way). A
+   * NetworkPolicy does not narrow it, as Kubernetes lets the node reach its Pods whatever the
+   * policies say. A port in {@code proxy-require-identity-inbound-ports} gets none: it asks for
+   * identity on every connection, and Linkerd's proxy refuses plaintext there before any route.
+   */
+  @Nullable ProbeRoute probeRoute(PodInfo pod, int port) {
+    List<String> paths = pod.probePaths(port);
+    if (paths.isEmpty() || probeNetworks.isEmpty()) {
+      return null;
+    }
+    return new ProbeRoute(
+        paths, new Authorization(probeNetworks, Authentication.UNAUTHENTICATED, ProbeRoute.NAME));
+  }
+
+  private InboundAuthz byPolicy(ClusterView view, PodInfo pod, int port) {
     List<TokenReport> reports = new ArrayList<>();
     DefaultInboundPolicy policy = null;
     Provenance source = null;

@@ -12,6 +12,7 @@ import dev.portolan.policy.model.Protocol;
 import dev.portolan.policy.model.Provenance;
 import dev.portolan.policy.model.ServerInfo;
 import dev.portolan.policy.model.TokenReport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -79,9 +80,19 @@ public final class InboundResolver {
       for (int i = 1; i < matching.size(); i++) {
         shadowed.add(matching.get(i).ref());
       }
+      Protocol protocol = serverProtocol(winner.proxyProtocol());
+      String timeoutRaw = winner.annotations().get(Annotations.DETECT_TIMEOUT);
+      String applied = null;
+      if (timeoutRaw != null) {
+        Duration timeout = ServerTimeout.check(winner, protocol, timeoutRaw, reports);
+        if (timeout != null) {
+          protocol = new Protocol.Detect(timeout);
+          applied = timeoutRaw.strip();
+        }
+      }
       return new EffectiveProtocol(
-          serverProtocol(winner.proxyProtocol()),
-          new Provenance.ServerRule(winner.ref(), winner.proxyProtocol()),
+          protocol,
+          new Provenance.ServerRule(winner.ref(), winner.proxyProtocol(), applied),
           false,
           shadowed,
           reports);

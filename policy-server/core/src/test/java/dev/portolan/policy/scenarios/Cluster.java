@@ -5,6 +5,7 @@ import dev.portolan.policy.index.Snapshot;
 import dev.portolan.policy.index.SnapshotBuilder;
 import dev.portolan.policy.model.ContainerPort;
 import dev.portolan.policy.model.EndpointSliceInfo;
+import dev.portolan.policy.model.HttpProbe;
 import dev.portolan.policy.model.LabelSelector;
 import dev.portolan.policy.model.NamespaceInfo;
 import dev.portolan.policy.model.OwnerRef;
@@ -90,6 +91,7 @@ final class Cluster {
     private boolean meshed = true;
     private String inboundAddr;
     private OwnerRef owner;
+    private final List<HttpProbe> probes = new ArrayList<>();
 
     PodBuilder(String name) {
       this.name = name;
@@ -144,6 +146,12 @@ final class Cluster {
       return this;
     }
 
+    /** A kubelet HTTP probe (liveness, readiness or startup) of {@code path} on {@code port}. */
+    PodBuilder probe(int port, String path) {
+      probes.add(new HttpProbe(port, path));
+      return this;
+    }
+
     PodBuilder owner(String kind, String ownerName) {
       owner = new OwnerRef(kind, ownerName);
       return this;
@@ -168,7 +176,8 @@ final class Cluster {
           ready,
           meshed,
           inboundAddr,
-          owner);
+          owner,
+          probes);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.portolan.policy.source.kubernetes;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -10,6 +11,8 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.HashMap;
 import java.util.List;
@@ -117,9 +120,27 @@ final class Trim {
             new ContainerBuilder()
                 .withName(c.getName())
                 .withPorts(c.getPorts())
+                // HTTP probes become the probe authorizations: only their httpGet is kept.
+                .withLivenessProbe(httpGetOnly(c.getLivenessProbe()))
+                .withReadinessProbe(httpGetOnly(c.getReadinessProbe()))
+                .withStartupProbe(httpGetOnly(c.getStartupProbe()))
                 // Only the proxy's env is read (its inbound listen address).
                 .withEnv(PROXY_CONTAINERS.contains(c.getName()) ? c.getEnv() : null)
                 .build())
         .toList();
+  }
+
+  private static @Nullable Probe httpGetOnly(@Nullable Probe p) {
+    if (p == null || p.getHttpGet() == null) {
+      return null;
+    }
+    HTTPGetAction g = p.getHttpGet();
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(g.getPath())
+        .withPort(g.getPort())
+        .withScheme(g.getScheme())
+        .endHttpGet()
+        .build();
   }
 }

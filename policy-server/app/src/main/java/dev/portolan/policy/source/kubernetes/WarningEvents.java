@@ -106,17 +106,26 @@ public final class WarningEvents
           case NAMESPACE -> "Namespace";
           case POD -> "Pod";
           case SERVICE -> "Service";
+          case SERVER -> "Server";
           default -> null;
         };
     if (kind == null) {
       return;
     }
+    boolean server = resource.kind() == Resource.Kind.SERVER;
     String message =
         reports.stream()
             .map(r -> r.field() + ": " + r.token())
             .collect(
-                Collectors.joining("; ", "invalid port tokens dropped (valid ones apply): ", ""));
-    writer.execute(() -> warn(resource.key(), "v1", kind, REASON, message));
+                Collectors.joining(
+                    "; ",
+                    // A Server's only annotation read is its detect timeout: one value, no list.
+                    server
+                        ? "annotation ignored (the install default applies): "
+                        : "invalid port tokens dropped (valid ones apply): ",
+                    ""));
+    String apiVersion = server ? KubeObjects.SERVER_GROUP + "/v1beta3" : "v1";
+    writer.execute(() -> warn(resource.key(), apiVersion, kind, REASON, message));
   }
 
   @Override

@@ -140,6 +140,33 @@ class WarningEventsTest {
     assertThat(e.getMessage()).contains("Server/ev/a-older");
   }
 
+  @Test
+  void a_server_with_a_malformed_detect_timeout_gets_a_warning_event() {
+    first = new Replica();
+    GenericKubernetesResource bad = server("slow", "2025-01-01T00:00:00Z");
+    bad.getMetadata().setAnnotations(Map.of("config.portolan.io/detect-timeout", "soon"));
+    bad.setAdditionalProperty(
+        "spec", Map.of("podSelector", Map.of("matchLabels", Map.of("version", "1")), "port", 80));
+    client
+        .genericKubernetesResources(KubernetesSource.SERVERS)
+        .inNamespace("ev")
+        .resource(bad)
+        .create();
+
+    await()
+        .until(() -> events().stream().anyMatch(ev -> ev.getReason().equals("InvalidPortToken")));
+    Event e = events().getFirst();
+    assertThat(e.getType()).isEqualTo("Warning");
+    assertThat(e.getInvolvedObject().getKind()).isEqualTo("Server");
+    assertThat(e.getInvolvedObject().getApiVersion()).isEqualTo("policy.linkerd.io/v1beta3");
+    assertThat(e.getInvolvedObject().getName()).isEqualTo("slow");
+    assertThat(e.getMessage())
+        .contains("metadata.annotations[config.portolan.io/detect-timeout]")
+        .contains("'soon'")
+        .contains("not a duration")
+        .contains("the install default applies");
+  }
+
   static GenericKubernetesResource server(String name, String created) {
     GenericKubernetesResource g = new GenericKubernetesResource();
     g.setApiVersion("policy.linkerd.io/v1beta3");
