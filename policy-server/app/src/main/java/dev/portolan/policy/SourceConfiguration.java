@@ -1,9 +1,9 @@
 package dev.portolan.policy;
 
 import dev.portolan.policy.config.PortolanProperties;
+import dev.portolan.policy.events.WarningEvents;
 import dev.portolan.policy.source.ClusterSink;
 import dev.portolan.policy.source.SyncState;
-import dev.portolan.policy.source.kubernetes.WarningEvents;
 import dev.portolan.policy.source.manifests.ManifestsLimits;
 import dev.portolan.policy.source.manifests.ManifestsSource;
 import org.springframework.beans.factory.ObjectProvider;

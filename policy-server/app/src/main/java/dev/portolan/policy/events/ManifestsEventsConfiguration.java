@@ -3,7 +3,6 @@ package dev.portolan.policy.events;
 import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
 import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.TokenReports;
-import dev.portolan.policy.source.kubernetes.WarningEvents;
 import java.util.Optional;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;

@@ -1,5 +1,6 @@
 package dev.portolan.policy.source.kubernetes;
 
+import dev.portolan.policy.events.WarningEvents;
 import dev.portolan.policy.networkpolicy.NetworkPolicyConflicts;
 import dev.portolan.policy.source.ClusterSink;
 import dev.portolan.policy.source.ShadowedServers;
@@ -38,7 +39,7 @@ public class KubernetesConfiguration {
       TokenReports reports,
       ShadowedServers shadowed,
       NetworkPolicyConflicts conflicts) {
-    WarningEvents events = new WarningEvents(client, key -> source.getObject().uid(key));
+    WarningEvents events = KubernetesEventSink.recorder(client, key -> source.getObject().uid(key));
     reports.addListener(events);
     shadowed.addListener(events);
     conflicts.addListener(events);

@@ -2,10 +2,15 @@ package dev.portolan.policy.source.kubernetes;
 
 import dev.portolan.policy.events.EventSink;
 import dev.portolan.policy.events.WarningEvent;
+import dev.portolan.policy.events.WarningEvents;
+import dev.portolan.policy.model.Resource;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +21,36 @@ final class KubernetesEventSink implements EventSink {
 
   KubernetesEventSink(KubernetesClient client) {
     this.client = client;
+  }
+
+  /**
+   * The recorder of cluster mode: Events go to the API server, a policy's generation is read from
+   * it.
+   *
+   * @param uids looks up an object's UID in the informer caches (the Event's involvedObject)
+   */
+  static WarningEvents recorder(
+      KubernetesClient client, Function<Resource.Key, Optional<String>> uids) {
+    return new WarningEvents(new KubernetesEventSink(client), uids, key -> generation(client, key));
+  }
+
+  private static Optional<String> generation(KubernetesClient client, Resource.Key key) {
+    try {
+      NetworkPolicy np =
+          client
+              .network()
+              .v1()
+              .networkPolicies()
+              .inNamespace(key.namespace())
+              .withName(key.name())
+              .get();
+      if (np != null && np.getMetadata().getGeneration() != null) {
+        return Optional.of(np.getMetadata().getGeneration().toString());
+      }
+    } catch (KubernetesClientException e) {
+      log.debug("cannot read {} for its generation: {}", key, e.getMessage());
+    }
+    return Optional.empty();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.portolan.policy.source.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.portolan.policy.events.WarningEvents;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.index.IndexObserver;
 import dev.portolan.policy.model.MeshSettings;
@@ -61,7 +62,7 @@ class NetworkPolicyEventsTest {
 
   void start() {
     KubernetesSource[] holder = new KubernetesSource[1];
-    events = new WarningEvents(client, key -> holder[0].uid(key));
+    events = KubernetesEventSink.recorder(client, key -> holder[0].uid(key));
     conflicts.addListener(events);
     conflicts.addListener((policy, message) -> told.add(message));
     TokenReports reports = new TokenReports(registry);

@@ -3,6 +3,7 @@ package dev.portolan.policy.source.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.portolan.policy.events.WarningEvents;
 import dev.portolan.policy.index.Index;
 import dev.portolan.policy.model.MeshSettings;
 import dev.portolan.policy.resolve.Resolver;
@@ -41,7 +42,7 @@ class WarningEventsTest {
 
     Replica() {
       KubernetesSource[] holder = new KubernetesSource[1];
-      events = new WarningEvents(client, key -> holder[0].uid(key));
+      events = KubernetesEventSink.recorder(client, key -> holder[0].uid(key));
       reports.addListener(events);
       shadowed.addListener(events);
       source =

@@ -1,7 +1,5 @@
-package dev.portolan.policy.source.kubernetes;
+package dev.portolan.policy.events;
 
-import dev.portolan.policy.events.EventSink;
-import dev.portolan.policy.events.WarningEvent;
 import dev.portolan.policy.model.ObjectRef;
 import dev.portolan.policy.model.Resource;
 import dev.portolan.policy.model.TokenReport;
@@ -10,9 +8,6 @@ import dev.portolan.policy.resolve.ServerShadowing;
 import dev.portolan.policy.source.KubeObjects;
 import dev.portolan.policy.source.ShadowedServers;
 import dev.portolan.policy.source.TokenReports;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -44,10 +39,10 @@ public final class WarningEvents
         NetworkPolicyConflicts.Listener,
         AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WarningEvents.class);
-  static final String REASON = "InvalidPortToken";
-  static final String SHADOWED = "ShadowedServer";
-  static final String NETWORK_POLICY = "NetworkPolicyBlocksInboundPort";
-  static final String COMPONENT = "portolan-policy-server";
+  public static final String REASON = "InvalidPortToken";
+  public static final String SHADOWED = "ShadowedServer";
+  public static final String NETWORK_POLICY = "NetworkPolicyBlocksInboundPort";
+  public static final String COMPONENT = "portolan-policy-server";
 
   private final EventSink sink;
   private final Function<Resource.Key, Optional<String>> uids;
@@ -56,15 +51,6 @@ public final class WarningEvents
   private final ExecutorService writer =
       Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().daemon().name("portolan-events").unstarted(r));
-
-  /**
-   * Cluster mode: Events go to the API server, a policy's generation is read from it.
-   *
-   * @param uids looks up an object's UID in the informer caches (the Event's involvedObject)
-   */
-  public WarningEvents(KubernetesClient client, Function<Resource.Key, Optional<String>> uids) {
-    this(new KubernetesEventSink(client), uids, key -> generation(client, key));
-  }
 
   /**
    * @param uids an object's UID (the Event's involvedObject), empty when unknown
@@ -78,25 +64,6 @@ public final class WarningEvents
     this.sink = sink;
     this.uids = uids;
     this.generations = generations;
-  }
-
-  private static Optional<String> generation(KubernetesClient client, Resource.Key key) {
-    try {
-      NetworkPolicy np =
-          client
-              .network()
-              .v1()
-              .networkPolicies()
-              .inNamespace(key.namespace())
-              .withName(key.name())
-              .get();
-      if (np != null && np.getMetadata().getGeneration() != null) {
-        return Optional.of(np.getMetadata().getGeneration().toString());
-      }
-    } catch (KubernetesClientException e) {
-      log.debug("cannot read {} for its generation: {}", key, e.getMessage());
-    }
-    return Optional.empty();
   }
 
   @Override
