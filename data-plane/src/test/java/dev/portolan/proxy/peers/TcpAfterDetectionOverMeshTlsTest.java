@@ -112,7 +112,7 @@ class TcpAfterDetectionOverMeshTlsTest {
     }
   }
 
-  private static String openTotal(String direction, String target, String idKey, String id) {
+  static String openTotal(String direction, String target, String idKey, String id) {
     return "tcp_open_total{direction=\""
         + direction
         + "\",target_addr=\""
@@ -125,7 +125,7 @@ class TcpAfterDetectionOverMeshTlsTest {
   }
 
   /** TLS to the app port itself: ClientHellos, application data, nothing readable, no 4143. */
-  private static void wireIsTls(Pcap wire, String ip, int port, List<String> clear) {
+  static void wireIsTls(Pcap wire, String ip, int port, List<String> clear) {
     List<Pcap.Segment> toApp =
         wire.segments().stream().filter(s -> s.dst().equals(ip) && s.dstPort() == port).toList();
     List<Pcap.Segment> withPayload =
@@ -144,7 +144,7 @@ class TcpAfterDetectionOverMeshTlsTest {
     assertThat(readable).as("segments in the clear at %s", ip).isZero();
   }
 
-  private static JavaProcess capture(TestBed bed, String pod, Path pcap) throws Exception {
+  static JavaProcess capture(TestBed bed, String pod, Path pcap) throws Exception {
     JavaProcess p =
         bed.background(
             pod,
@@ -163,7 +163,7 @@ class TcpAfterDetectionOverMeshTlsTest {
     return p;
   }
 
-  private static Pcap stop(JavaProcess capture, Path pcap) throws Exception {
+  static Pcap stop(JavaProcess capture, Path pcap) throws Exception {
     Sh.run("kill", "-TERM", Long.toString(capture.pid()));
     capture.awaitContaining("packets captured");
     System.out.println(capture.output());
