@@ -88,7 +88,8 @@ class ServiceOpaqueOverMeshTlsTest {
 
       String client = bed.pod("client").metrics();
       assertThat(client)
-          .contains(openTotal("outbound", REDIS_IP + ":6380", "server_id", REDIS_ID))
+          // The ClusterIP the app dialled is the target; the endpoint behind it named the identity.
+          .contains(openTotal("outbound", CLUSTER_IP + ":6380", "server_id", REDIS_ID))
           // Opaque by the Service's profile: the client proxy never detected.
           .doesNotContain("outbound_tcp_detect_results_total{result=\"tcp\"}")
           .doesNotContain("outbound_tls_refused_total");
