@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,7 +114,7 @@ class LogHygieneTest {
       assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(s.getDescription()).doesNotContain("\n").hasSizeLessThan(400);
     }
-    assertThat(output.getAll()).doesNotContain("\tat ");
+    assertThat(ours(output)).doesNotContain("\tat ");
   }
 
   @Test
@@ -125,8 +126,33 @@ class LogHygieneTest {
     Recorder<Update> ok = new Recorder<>();
     destination.get(GetDestination.newBuilder().setPath(PATH).build(), ok);
     await().until(() -> ok.last() != null);
-    assertThat(output.getAll()).doesNotContain("\tat ").doesNotContain("Exception");
+    assertThat(ours(output)).doesNotContain("\tat ").doesNotContain("Exception");
   }
+
+  /**
+   * The captured output without the records of vert.x's blocked-thread checker: the fabric8 mock
+   * API server of an earlier test class in this JVM (ChartInstallTest's) can keep its event loop
+   * blocked for ~30 s in {@code WatchEventsListener.onClosed} after its client went away, and the
+   * checker prints a stack trace each second into whatever test runs then. Every other record, ours
+   * and the libraries' we call, is kept.
+   */
+  private static String ours(CapturedOutput output) {
+    StringBuilder kept = new StringBuilder();
+    boolean skipping = false;
+    for (String line : output.getAll().lines().toList()) {
+      boolean record = RECORD_START.matcher(line).lookingAt();
+      if (record) {
+        skipping = line.contains("i.vertx.core.impl.BlockedThreadChecker");
+      }
+      if (!skipping) {
+        kept.append(line).append('\n');
+      }
+    }
+    return kept.toString();
+  }
+
+  /** A log record's first line starts with its ISO timestamp; a stack trace's lines do not. */
+  private static final Pattern RECORD_START = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T");
 
   private double counter(String name) {
     Counter c = registry.find(name).counter();
