@@ -12,21 +12,31 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Copies bytes from this channel to its peer. AUTO_READ is off: the next read is requested only
- * when the previous write has completed, so a slow side holds back the fast one and no buffer
- * grows. A half-close (FIN) is passed on as a half-close; the pair closes when both directions are
- * done, on idleness ({@link IdleCheck}), or on any error.
+ * Copies bytes from this channel to its peer. AUTO_READ is off: the next read is requested as soon
+ * as a read has been written on, while the peer's outbound buffer is under its high watermark, and
+ * held back while it is over it until the peer drains below the low one: a slow side holds back the
+ * fast one and at most a watermark's worth of bytes waits per direction. A half-close (FIN) is
+ * passed on as a half-close; the pair closes when both directions are done, on idleness ({@link
+ * IdleCheck}), or on any error.
+ *
+ * <p>Writes carry the peer's void promise: no promise, listener or notification per read, and over
+ * TLS none of the promise bookkeeping in the TLS handler's queue either (CPU per request of the
+ * mTLS pair, docs/benchmarks.md). A failed write is raised in the peer's pipeline instead, where
+ * the relay of the other direction closes the pair.
  */
 public final class Relay extends ChannelInboundHandlerAdapter {
   private final Channel self;
   private final Channel peer;
   private final LongAdder bytes;
   private final IdleCheck idle;
-  // One listener for every write of this direction (not one per message): the next read is asked
-  // for when the previous write completed.
-  private final ChannelFutureListener written;
+  // The relay of the other direction (in the peer's pipeline): it reads from the peer and writes
+  // to this channel, so this channel's writability decides when it may read again.
+  private @Nullable Relay opposite;
+  // No read asked of this channel since the peer went over its high watermark.
+  private boolean paused;
 
   /**
    * @param self the channel whose pipeline this relay is added to
@@ -37,15 +47,6 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     this.peer = peer;
     this.bytes = bytes;
     this.idle = idle;
-    this.written =
-        f -> {
-          if (f.isSuccess()) {
-            idle.active = true;
-            self.read();
-          } else {
-            closeBoth(self);
-          }
-        };
   }
 
   /**
@@ -64,8 +65,12 @@ public final class Relay extends ChannelInboundHandlerAdapter {
       }
     }
     IdleCheck idle = IdleCheck.start(a, b, idleTimeout);
-    a.pipeline().addLast("relay", new Relay(a, b, aToB, idle));
-    b.pipeline().addLast("relay", new Relay(b, a, bToA, idle));
+    Relay ab = new Relay(a, b, aToB, idle);
+    Relay ba = new Relay(b, a, bToA, idle);
+    ab.opposite = ba;
+    ba.opposite = ab;
+    a.pipeline().addLast("relay", ab);
+    b.pipeline().addLast("relay", ba);
     started(a);
     started(b);
   }
@@ -89,7 +94,25 @@ public final class Relay extends ChannelInboundHandlerAdapter {
     if (msg instanceof ByteBuf buf) {
       bytes.add(buf.readableBytes());
     }
-    peer.writeAndFlush(msg).addListener(written);
+    peer.writeAndFlush(msg, peer.voidPromise());
+    if (peer.isWritable()) {
+      // Asked again within one read loop costs nothing: the channel has one read pending at most.
+      self.read();
+    } else {
+      paused = true;
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Relay o = opposite;
+    if (o != null && o.paused && self.isWritable()) {
+      o.paused = false;
+      if (!(peer instanceof DuplexChannel d && d.isInputShutdown())) {
+        peer.read(); // see started(): no read of a side that has sent its FIN
+      }
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
