@@ -72,7 +72,8 @@ final class SlowlorisBenchmark {
       long rssMaxKib,
       long evicted,
       long held,
-      double seconds) {}
+      double seconds,
+      List<String> failed) {}
 
   static void run(int requests, int attacks) throws Exception {
     Figures.machine();
@@ -107,7 +108,10 @@ final class SlowlorisBenchmark {
             .start()) {
       Nginx.start(bed, "server", "hello", 1_000);
       long proxyPid = javaPid(bed.pod("server").proxy());
-      curl(bed, WARMUP);
+      List<String> warmFailed = curl(bed, WARMUP).failed();
+      if (!warmFailed.isEmpty()) {
+        throw new IllegalStateException("warm-up requests failed: " + warmFailed);
+      }
       long rss0 = rssKib(proxyPid);
       System.out.printf("server proxy after %d warm-up requests: VmRSS %d KiB%n", WARMUP, rss0);
       nmt(proxyPid, "after warm-up");
@@ -132,19 +136,20 @@ final class SlowlorisBenchmark {
     long evicted0 = evicted(bed);
     ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
     long t0 = System.nanoTime();
-    Histogram h = curl(bed, requests);
+    Requests r = curl(bed, requests);
     double seconds = (System.nanoTime() - t0) / 1e9;
     sampled.stop();
     Phase p =
         new Phase(
             name,
             Kind.QUIET,
-            h,
+            r.latency(),
             rssKib(proxyPid),
             sampled.max(),
             evicted(bed) - evicted0,
             0,
-            seconds);
+            seconds,
+            r.failed());
     print(p);
     return p;
   }
@@ -168,10 +173,13 @@ final class SlowlorisBenchmark {
             "attacker", Slowloris.class, SERVER, "8080", Integer.toString(CONNECTIONS), "600");
     try {
       Histogram stormLatency = Figures.histogram();
+      List<String> stormFailed = new ArrayList<>();
       long held = -1;
       double holdingAt = 0;
       while (true) {
-        stormLatency.add(curl(bed, STORM_BATCH));
+        Requests batch = curl(bed, STORM_BATCH);
+        stormLatency.add(batch.latency());
+        stormFailed.addAll(batch.failed());
         if (held < 0) {
           Matcher m = HELD.matcher(attacker.output());
           if (m.find()) {
@@ -212,12 +220,13 @@ final class SlowlorisBenchmark {
               storm.max(),
               evicted(bed) - evicted0,
               held,
-              stormSeconds);
+              stormSeconds,
+              stormFailed);
       print(s);
       long evicted1 = evicted(bed);
       ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
       long t1 = System.nanoTime();
-      Histogram h = curl(bed, requests);
+      Requests r = curl(bed, requests);
       double seconds = (System.nanoTime() - t1) / 1e9;
       long rss = rssKib(proxyPid);
       sampled.stop();
@@ -225,12 +234,13 @@ final class SlowlorisBenchmark {
           new Phase(
               "held " + a,
               Kind.HELD,
-              h,
+              r.latency(),
               rss,
               sampled.max(),
               evicted(bed) - evicted1,
               held,
-              seconds);
+              seconds,
+              r.failed());
       print(p);
       return List.of(s, p);
     } finally {
@@ -271,15 +281,20 @@ final class SlowlorisBenchmark {
     }
     Histogram quiet = pooled.get(Kind.QUIET.ordinal());
     long growth = maxRss - rss0;
+    int[] failed = new int[Kind.values().length];
+    for (Phase p : phases) {
+      failed[p.kind().ordinal()] += p.failed().size();
+    }
     System.out.println(
-        "| phases | requests | p50 | p99 | max | p99 / quiet, pooled | each attack |");
-    System.out.println("|---|---|---|---|---|---|---|");
+        "| phases | requests | failed | p50 | p99 | max | p99 / quiet, pooled | each attack |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     for (Kind k : Kind.values()) {
       Histogram h = pooled.get(k.ordinal());
       System.out.printf(
-          "| %s | %d | %.2f ms | %.2f ms | %.2f ms | %s | %s |%n",
+          "| %s | %d | %d | %.2f ms | %.2f ms | %.2f ms | %s | %s |%n",
           k.name().toLowerCase(java.util.Locale.ROOT),
           h.getTotalCount(),
+          failed[k.ordinal()],
           ms(h, 50),
           ms(h, 99),
           h.getMaxValue() / 1e6,
@@ -355,10 +370,11 @@ final class SlowlorisBenchmark {
 
   private static void print(Phase p) {
     System.out.printf(
-        "%-8s: %d requests in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms; attacker holding %d;"
-            + " evicted %d; proxy VmRSS %d KiB at the end, max %d KiB%n",
+        "%-8s: %d requests (%d failed) in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms;"
+            + " attacker holding %d; evicted %d; proxy VmRSS %d KiB at the end, max %d KiB%n",
         p.name(),
         p.latency().getTotalCount(),
+        p.failed().size(),
         p.seconds(),
         ms(p.latency(), 50),
         ms(p.latency(), 99),
@@ -367,12 +383,11 @@ final class SlowlorisBenchmark {
         p.evicted(),
         p.rssKib(),
         p.rssMaxKib());
-  }
-
-  private static void row(String name, Histogram h) {
-    System.out.printf(
-        "| %s | %d | %.2f ms | %.2f ms | %.2f ms |%n",
-        name, h.getTotalCount(), ms(h, 50), ms(h, 99), h.getMaxValue() / 1e6);
+    if (!p.failed().isEmpty()) {
+      System.out.println(
+          "  failed (code exit connect total): "
+              + String.join("; ", p.failed().subList(0, Math.min(10, p.failed().size()))));
+    }
   }
 
   /** A percentile in milliseconds. */
@@ -381,11 +396,18 @@ final class SlowlorisBenchmark {
   }
 
   /**
+   * What {@code n} requests gave: the latency of each (a failed one counted at the time curl gave
+   * up, a lower bound), and curl's lines for the failed ones ({@code code exit connect total}).
+   */
+  private record Requests(Histogram latency, List<String> failed) {}
+
+  /**
    * {@code n} requests from the user's pod to nginx through the server's inbound proxy, one curl
    * and one connection each; curl's own {@code time_total} (connect to last byte) is the latency,
-   * so its start-up is not counted. Any answer but 200 fails the run.
+   * so its start-up is not counted. A request that does not get a 200 is counted and kept (curl's
+   * exit code says how it failed: 52 empty reply, 56 reset, 7 no connection, 28 timeout).
    */
-  private static Histogram curl(TestBed bed, int n) {
+  private static Requests curl(TestBed bed, int n) {
     String out =
         bed.pod("user")
             .run(
@@ -393,21 +415,26 @@ final class SlowlorisBenchmark {
                 "-c",
                 "for i in $(seq "
                     + n
-                    + "); do curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}\\n' http://"
+                    + "); do curl -s -m 10 -o /dev/null -w '%{http_code} %{exitcode}"
+                    + " %{time_connect} %{time_total}\\n' http://"
                     + SERVER
                     + ":8080/; done");
     Histogram h = Figures.histogram();
+    List<String> failed = new ArrayList<>();
     for (String line : out.strip().split("\n")) {
       String[] f = line.strip().split(" ");
-      if (f.length != 2 || !f[0].equals("200")) {
-        throw new IllegalStateException("user request failed: '" + line + "' in:\n" + out);
+      if (f.length != 4) {
+        throw new IllegalStateException("unexpected curl output: '" + line + "' in:\n" + out);
       }
-      h.recordValue(Math.round(Double.parseDouble(f[1]) * 1e9));
+      if (!f[0].equals("200")) {
+        failed.add(line.strip());
+      }
+      h.recordValue(Math.max(1, Math.round(Double.parseDouble(f[3]) * 1e9)));
     }
     if (h.getTotalCount() != n) {
       throw new IllegalStateException(h.getTotalCount() + " of " + n + " answers:\n" + out);
     }
-    return h;
+    return new Requests(h, failed);
   }
 
   private static long evicted(TestBed bed) {
