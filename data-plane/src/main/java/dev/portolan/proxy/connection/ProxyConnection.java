@@ -197,6 +197,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
     if (d instanceof Detection.NeedMore) {
+      spoke();
       readPending = true;
       ctx.read();
     } else {
@@ -204,6 +205,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
         s.metrics().tlsSni(s.direction(), route().target(), sni); // TLS from the app: SNI only
       }
       decided(ctx, d.label(), httpVersion(d));
+    }
+  }
+
+  /** Bytes read and undecided: first in line for eviction (see DetectionGate). */
+  private void spoke() {
+    DetectionGate.Ticket t = ticket;
+    if (t != null) {
+      s.detecting().spoke(t);
     }
   }
 
@@ -344,6 +353,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
     if (d instanceof Detection.NeedMore) {
+      spoke();
       readPending = true;
       ctx.read();
     } else {
