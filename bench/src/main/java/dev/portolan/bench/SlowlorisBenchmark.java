@@ -48,6 +48,7 @@ final class SlowlorisBenchmark {
   private static final long STORM_LIMIT_NANOS = 120_000_000_000L;
 
   private static final Pattern HELD = Pattern.compile("holding (\\d+) of");
+  private static final String ERROR = "inbound_tcp_detect_results_total\\{result=\"error\"\\}";
   private static final Pattern EVICTED =
       Pattern.compile("(?m)^inbound_tcp_detect_results_total\\{result=\"evicted\"\\} (\\d+)$");
 
@@ -165,6 +166,7 @@ final class SlowlorisBenchmark {
   private static List<Phase> attack(TestBed bed, int a, int requests, long proxyPid)
       throws Exception {
     long evicted0 = evicted(bed);
+    long errors0 = count(bed.pod("server").metrics(), ERROR);
     // Phase ends alone could miss a peak between them (the attack's 10,000 accepts).
     ProcFigures.RssSampler storm = new ProcFigures.RssSampler(proxyPid);
     long t0 = System.nanoTime();
@@ -176,6 +178,7 @@ final class SlowlorisBenchmark {
       List<String> stormFailed = new ArrayList<>();
       long held = -1;
       double holdingAt = 0;
+      String seenLine = "";
       while (true) {
         Requests batch = curl(bed, STORM_BATCH);
         stormLatency.add(batch.latency());
@@ -191,26 +194,32 @@ final class SlowlorisBenchmark {
         }
         if (held >= 0) {
           String metrics = bed.pod("server").metrics();
-          long seen = evicted(metrics) - evicted0 + gauge(metrics, "tcp_detecting");
-          if (seen >= held) {
+          // Seen: evicted, closed in detection by the attacker's side (result="error": a
+          // connection its kernel gave up on), or still in detection.
+          long evicted = evicted(metrics) - evicted0;
+          long errors = count(metrics, ERROR) - errors0;
+          long detecting = gauge(metrics, "tcp_detecting");
+          seenLine =
+              String.format(
+                  "evicted %d + closed in detection %d + in detection %d of %d held",
+                  evicted, errors, detecting, held);
+          if (evicted + errors + detecting >= held) {
             break;
           }
         }
         if (System.nanoTime() - t0 > STORM_LIMIT_NANOS) {
-          throw new IllegalStateException(
-              "attack "
-                  + a
-                  + ": the proxy had not seen every held connection after "
-                  + STORM_LIMIT_NANOS / 1_000_000_000
-                  + " s: "
-                  + bed.pod("server").metrics());
+          System.out.printf(
+              "attack %d: the proxy had not seen every held connection after %d s (%s): the"
+                  + " storm ends here%n",
+              a, STORM_LIMIT_NANOS / 1_000_000_000, seenLine);
+          break;
         }
       }
       double stormSeconds = (System.nanoTime() - t0) / 1e9;
       storm.stop();
       System.out.printf(
-          "attack %d: attacker holding %d after %.1f s; proxy has seen them all after %.1f s%n",
-          a, held, holdingAt, stormSeconds);
+          "attack %d: attacker holding %d after %.1f s; storm over after %.1f s: %s%n",
+          a, held, holdingAt, stormSeconds, seenLine);
       Phase s =
           new Phase(
               "storm " + a,
@@ -443,6 +452,12 @@ final class SlowlorisBenchmark {
 
   private static long evicted(String metrics) {
     Matcher m = EVICTED.matcher(metrics);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  /** A series' value ({@code series} a regular expression), 0 if absent. */
+  private static long count(String metrics, String series) {
+    Matcher m = Pattern.compile("(?m)^" + series + " (\\d+)$").matcher(metrics);
     return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
