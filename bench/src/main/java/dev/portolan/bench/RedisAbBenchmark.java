@@ -81,7 +81,10 @@ final class RedisAbBenchmark {
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
         double[] rps = new double[paths.size()];
-        for (int i = 0; i < paths.size(); i++) {
+        // Every other round in reverse order: a path that always ran first or last would carry
+        // the order's effect (a warmer cache, the machine's load drifting) into every ratio.
+        for (int j = 0; j < paths.size(); j++) {
+          int i = r % 2 == 0 ? j : paths.size() - 1 - j;
           rps[i] = paths.get(i).measure(bed);
           line.append(String.format(" %s %.0f req/s;", paths.get(i).label, rps[i]));
         }
