@@ -1,13 +1,20 @@
 package dev.portolan.bench;
 
+import static dev.portolan.bench.SlowlorisProbes.count;
+import static dev.portolan.bench.SlowlorisProbes.curl;
+import static dev.portolan.bench.SlowlorisProbes.evicted;
+import static dev.portolan.bench.SlowlorisProbes.gauge;
+import static dev.portolan.bench.SlowlorisProbes.javaPid;
+import static dev.portolan.bench.SlowlorisProbes.loadAverage;
+import static dev.portolan.bench.SlowlorisProbes.nmt;
+import static dev.portolan.bench.SlowlorisProbes.rssKib;
+
+import dev.portolan.bench.SlowlorisProbes.Requests;
 import dev.portolan.proxy.peers.Nginx;
 import dev.portolan.proxy.peers.Slowloris;
 import dev.portolan.proxy.testbed.DeployedProxy;
 import dev.portolan.proxy.testbed.JavaProcess;
-import dev.portolan.proxy.testbed.Sh;
 import dev.portolan.proxy.testbed.TestBed;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -49,8 +56,6 @@ final class SlowlorisBenchmark {
 
   private static final Pattern HELD = Pattern.compile("holding (\\d+) of");
   private static final String ERROR = "inbound_tcp_detect_results_total\\{result=\"error\"\\}";
-  private static final Pattern EVICTED =
-      Pattern.compile("(?m)^inbound_tcp_detect_results_total\\{result=\"evicted\"\\} (\\d+)$");
 
   private SlowlorisBenchmark() {}
 
@@ -361,22 +366,6 @@ final class SlowlorisBenchmark {
     return b.toString();
   }
 
-  /**
-   * {@code NMT=1}: the proxy's Native Memory Tracking summary at the points where its RSS is judged
-   * (the proxy then runs with {@code -XX:NativeMemoryTracking=summary}).
-   */
-  private static void nmt(long pid, String when) {
-    if (System.getenv("NMT") == null) {
-      return;
-    }
-    String jcmd = ProcessHandle.current().info().command().orElse("java").replace("/java", "/jcmd");
-    System.out.println(
-        "NMT "
-            + when
-            + ":\n"
-            + Sh.tryRun(List.of(jcmd, Long.toString(pid), "VM.native_memory", "summary")).output());
-  }
-
   private static void print(Phase p) {
     System.out.printf(
         "%-8s: %d requests (%d failed) in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms;"
@@ -402,86 +391,5 @@ final class SlowlorisBenchmark {
   /** A percentile in milliseconds. */
   private static double ms(Histogram h, double percentile) {
     return h.getValueAtPercentile(percentile) / 1e6;
-  }
-
-  /**
-   * What {@code n} requests gave: the latency of each (a failed one counted at the time curl gave
-   * up, a lower bound), and curl's lines for the failed ones ({@code code exit connect total}).
-   */
-  private record Requests(Histogram latency, List<String> failed) {}
-
-  /**
-   * {@code n} requests from the user's pod to nginx through the server's inbound proxy, one curl
-   * and one connection each; curl's own {@code time_total} (connect to last byte) is the latency,
-   * so its start-up is not counted. A request that does not get a 200 is counted and kept (curl's
-   * exit code says how it failed: 52 empty reply, 56 reset, 7 no connection, 28 timeout).
-   */
-  private static Requests curl(TestBed bed, int n) {
-    String out =
-        bed.pod("user")
-            .run(
-                "bash",
-                "-c",
-                "for i in $(seq "
-                    + n
-                    + "); do curl -s -m 10 -o /dev/null -w '%{http_code} %{exitcode}"
-                    + " %{time_connect} %{time_total}\\n' http://"
-                    + SERVER
-                    + ":8080/; done");
-    Histogram h = Figures.histogram();
-    List<String> failed = new ArrayList<>();
-    for (String line : out.strip().split("\n")) {
-      String[] f = line.strip().split(" ");
-      if (f.length != 4) {
-        throw new IllegalStateException("unexpected curl output: '" + line + "' in:\n" + out);
-      }
-      if (!f[0].equals("200")) {
-        failed.add(line.strip());
-      }
-      h.recordValue(Math.max(1, Math.round(Double.parseDouble(f[3]) * 1e9)));
-    }
-    if (h.getTotalCount() != n) {
-      throw new IllegalStateException(h.getTotalCount() + " of " + n + " answers:\n" + out);
-    }
-    return new Requests(h, failed);
-  }
-
-  private static long evicted(TestBed bed) {
-    return evicted(bed.pod("server").metrics());
-  }
-
-  private static long evicted(String metrics) {
-    Matcher m = EVICTED.matcher(metrics);
-    return m.find() ? Long.parseLong(m.group(1)) : 0;
-  }
-
-  /** A series' value ({@code series} a regular expression), 0 if absent. */
-  private static long count(String metrics, String series) {
-    Matcher m = Pattern.compile("(?m)^" + series + " (\\d+)$").matcher(metrics);
-    return m.find() ? Long.parseLong(m.group(1)) : 0;
-  }
-
-  /** An unlabelled gauge, 0 if absent. */
-  private static long gauge(String metrics, String name) {
-    Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(metrics);
-    return m.find() ? Long.parseLong(m.group(1)) : 0;
-  }
-
-  /** The proxy's JVM: the pod's process may be a wrapper (ip netns exec, setpriv) above it. */
-  private static long javaPid(JavaProcess p) {
-    ProcessHandle top = ProcessHandle.of(p.pid()).orElseThrow();
-    return java.util.stream.Stream.concat(java.util.stream.Stream.of(top), top.descendants())
-        .filter(h -> h.info().command().orElse("").endsWith("java"))
-        .map(ProcessHandle::pid)
-        .findFirst()
-        .orElse(p.pid());
-  }
-
-  private static long rssKib(long pid) throws Exception {
-    return Long.parseLong(ProcFigures.status(pid, "VmRSS").replaceAll("\\D", ""));
-  }
-
-  private static String loadAverage() throws Exception {
-    return Files.readString(Path.of("/proc/loadavg")).strip();
   }
 }
