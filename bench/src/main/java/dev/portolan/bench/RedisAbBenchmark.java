@@ -26,9 +26,21 @@ final class RedisAbBenchmark {
   static void run(int rounds) throws Exception {
     DataPlaneBenchmark.header();
     java.util.Map<String, String> variant = variant();
+    String variantClasspath = System.getenv("VARIANT_CLASSPATH");
+    boolean variantTree = variantClasspath != null && !variantClasspath.isBlank();
+    String variantLabel =
+        "portolan variant "
+            + (variantTree ? "of " + System.getenv("VARIANT_COMMIT") + " " : "")
+            + (variant.isEmpty() ? "" : variant);
     TestBed setup = DataPlaneBenchmark.bed();
-    if (!variant.isEmpty()) {
+    if (!variant.isEmpty() || variantTree) {
       setup.pod("variant", VARIANT_IP, true, "", "").proxyEnv("variant", variant);
+      if (variantTree) {
+        // A proxy built from another commit (VARIANT_TREE): its own jar and dependencies, the
+        // same JVM options, environment and bed as this commit's.
+        setup.proxyClasspath("variant", variantClasspath);
+        System.out.println("variant proxy classpath: " + variantClasspath);
+      }
     }
     try (TestBed bed = setup.start()) {
       long redisPid = Redis.server(bed, "plain", 6379).pid();
@@ -42,13 +54,15 @@ final class RedisAbBenchmark {
           new Path("haproxy in the sidecar seat", "seat", DataPlaneBenchmark.PLAIN, seatPid);
       java.util.List<Path> paths =
           new java.util.ArrayList<>(java.util.List.of(portolan, haproxy, seat));
-      if (!variant.isEmpty()) {
-        paths.add(
+      Path variantPath = null;
+      if (!variant.isEmpty() || variantTree) {
+        variantPath =
             new Path(
-                "portolan variant " + variant,
+                variantLabel.strip(),
                 "variant",
                 DataPlaneBenchmark.PLAIN,
-                bed.pod("variant").proxy().pid()));
+                bed.pod("variant").proxy().pid());
+        paths.add(variantPath);
       }
       for (Path p : paths) {
         bed.pod(p.from).run(DataPlaneBenchmark.redisBenchmark(p.host, 50_000, "ping"));
@@ -67,7 +81,10 @@ final class RedisAbBenchmark {
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
         double[] rps = new double[paths.size()];
-        for (int i = 0; i < paths.size(); i++) {
+        // Every other round in reverse order: a path that always ran first or last would carry
+        // the order's effect (a warmer cache, the machine's load drifting) into every ratio.
+        for (int j = 0; j < paths.size(); j++) {
+          int i = r % 2 == 0 ? j : paths.size() - 1 - j;
           rps[i] = paths.get(i).measure(bed);
           line.append(String.format(" %s %.0f req/s;", paths.get(i).label, rps[i]));
         }
@@ -129,9 +146,26 @@ final class RedisAbBenchmark {
             commands, p.wallNanos / 1e9, requests);
       }
       System.out.printf(
-          "client proxy: VmHWM (peak RSS) %s%n", ProcFigures.status(proxyPid, "VmHWM"));
+          "client proxy: VmHWM (peak RSS) %s, VmRSS %s%n",
+          ProcFigures.status(proxyPid, "VmHWM"), ProcFigures.status(proxyPid, "VmRSS"));
+      if (variantPath != null) {
+        long hwm = kib(ProcFigures.status(proxyPid, "VmHWM"));
+        long variantHwm = kib(ProcFigures.status(variantPath.pid, "VmHWM"));
+        System.out.printf(
+            "variant proxy: VmHWM (peak RSS) %d kB, VmRSS %s; VmHWM the variant over portolan:"
+                + " %.3f (%+d kB)%n",
+            variantHwm,
+            ProcFigures.status(variantPath.pid, "VmRSS"),
+            variantHwm / (double) hwm,
+            variantHwm - hwm);
+      }
     }
     System.exit(0);
+  }
+
+  /** A /proc status figure ("87704 kB") in KiB. */
+  private static long kib(String status) {
+    return Long.parseLong(status.replaceAll("\\D", ""));
   }
 
   /**

@@ -16,15 +16,24 @@ import java.util.concurrent.atomic.LongAdder;
  * evicted it must still be undecided after {@code cap} newer connections came in. Closing rather
  * than relaying as TCP: relaying would hand the attack's connections to the application.
  *
- * <p>Shared by every event loop, so guarded by its own lock; each operation is O(1) (an
- * insertion-ordered set), and the eviction itself runs on the evicted connection's loop.
+ * <p>Among those, a connection whose bytes were read and did not decide ({@link #spoke}) goes
+ * before one the proxy has not read yet: during a connect storm the loops accept faster than they
+ * read, so a legitimate client's request can wait unread while more than {@code cap} newer
+ * connections enter, and plain age would evict it although its first read would decide it. One that
+ * sent part of a first message and stopped is what slowloris looks like.
+ *
+ * <p>Shared by every event loop, so guarded by its own lock; each operation is O(1) (two
+ * insertion-ordered sets), and the eviction itself runs on the evicted connection's loop.
  */
 public final class DetectionGate {
   /** {@code PORTOLAN_MAX_DETECTING}'s default. */
   public static final int DEFAULT_CAP = 1024;
 
   private final int cap;
-  private final LinkedHashSet<Ticket> inDetection = new LinkedHashSet<>();
+  // Entered and not read yet, oldest first; and read but undecided, by the time of that read.
+  private final LinkedHashSet<Ticket> unread = new LinkedHashSet<>();
+  private final LinkedHashSet<Ticket> spoke = new LinkedHashSet<>();
+  private final Object lock = new Object();
   // The metric {@code tcp_detecting}: moved under the lock with the set, so it never disagrees
   // with size() for longer than a scrape takes.
   private final LongAdder gauge;
@@ -58,9 +67,9 @@ public final class DetectionGate {
   }
 
   /**
-   * A connection enters detection; if that puts the gate over its cap, the oldest one still in
-   * detection is removed and its {@code evict} is run (on this thread: it should hand the close to
-   * its own event loop).
+   * A connection enters detection; if that puts the gate over its cap, the oldest one that {@link
+   * #spoke} (else the oldest one still in detection) is removed and its {@code evict} is run (on
+   * this thread: it should hand the close to its own event loop).
    *
    * @param evict what to do if this connection is evicted later: run at most once, possibly on
    *     another thread while the connection's own loop decides it, so the owner checks there that
@@ -69,10 +78,10 @@ public final class DetectionGate {
   public Ticket enter(Runnable evict) {
     Ticket ticket = new Ticket(evict);
     Ticket oldest = null;
-    synchronized (inDetection) {
-      inDetection.add(ticket);
-      if (inDetection.size() > cap) {
-        Iterator<Ticket> first = inDetection.iterator();
+    synchronized (lock) {
+      unread.add(ticket);
+      if (unread.size() + spoke.size() > cap) {
+        Iterator<Ticket> first = (spoke.isEmpty() ? unread : spoke).iterator();
         oldest = first.next();
         first.remove();
       } else {
@@ -85,10 +94,23 @@ public final class DetectionGate {
     return ticket;
   }
 
+  /**
+   * The connection's bytes were read and did not decide: from now on it is evicted before any
+   * connection not read yet. Nothing if it was evicted already, or had spoken before (its place
+   * stays that of its first read).
+   */
+  public void spoke(Ticket ticket) {
+    synchronized (lock) {
+      if (unread.remove(ticket)) {
+        spoke.add(ticket);
+      }
+    }
+  }
+
   /** The connection's detection is over (decided, or closed); false if it was evicted already. */
   public boolean leave(Ticket ticket) {
-    synchronized (inDetection) {
-      boolean was = inDetection.remove(ticket);
+    synchronized (lock) {
+      boolean was = unread.remove(ticket) || spoke.remove(ticket);
       if (was) {
         gauge.decrement();
       }
@@ -98,8 +120,8 @@ public final class DetectionGate {
 
   /** Connections in detection now. */
   public int size() {
-    synchronized (inDetection) {
-      return inDetection.size();
+    synchronized (lock) {
+      return unread.size() + spoke.size();
     }
   }
 

@@ -80,6 +80,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   // The server-first race, once the client stayed silent for the window.
   private @Nullable ServerFirstRace race;
   private boolean httpTaken;
+  // Detection began (its buffer is made by the first read).
+  private boolean detecting;
   // Its place under the cap while in detection (null before and after), and whether it lost it.
   private DetectionGate.@Nullable Ticket ticket;
   private boolean evicted;
@@ -142,9 +144,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       connect(ctx, false);
       return;
     }
-    if (buffered == null) {
-      buffered = ctx.alloc().buffer();
-    }
+    // No buffer until bytes arrive (channelRead makes one of their size): a silent connection,
+    // and a connect storm's backlog, hold none.
+    detecting = true;
     ticket = s.detecting().enter(() -> ctx.executor().execute(() -> evict(ctx)));
     windowTimer =
         ctx.executor()
@@ -154,7 +156,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
                 TimeUnit.MILLISECONDS);
     deadlineTimer =
         ctx.executor().schedule(() -> deadline(ctx), timeout.toMillis(), TimeUnit.MILLISECONDS);
-    if (buffered.isReadable()) {
+    if (buffered != null && buffered.isReadable()) {
       classify(ctx); // bytes a handler in front (the inbound TLS peek) read already
       return;
     }
@@ -180,13 +182,19 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       early.release();
       return;
     }
-    if (buffered == null) {
+    if (!detecting || !(msg instanceof ByteBuf in)) {
       // Bytes before routing finished cannot happen (AUTO_READ off).
       ReferenceCountUtil.release(msg);
       return;
     }
-    ByteBuf in = (ByteBuf) msg;
-    buffered.writeBytes(in);
+    ByteBuf b = buffered;
+    if (b == null) {
+      // The read's own buffer is sized for reads to come (2 KiB at first): copied into one of
+      // the bytes' size, which is what a connection that holds after part of a message keeps.
+      b = ctx.alloc().buffer(in.readableBytes());
+      buffered = b;
+    }
+    b.writeBytes(in);
     in.release();
     classify(ctx);
   }
@@ -197,6 +205,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
     if (d instanceof Detection.NeedMore) {
+      spoke();
       readPending = true;
       ctx.read();
     } else {
@@ -204,6 +213,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
         s.metrics().tlsSni(s.direction(), route().target(), sni); // TLS from the app: SNI only
       }
       decided(ctx, d.label(), httpVersion(d));
+    }
+  }
+
+  /** Bytes read and undecided: first in line for eviction (see DetectionGate). */
+  private void spoke() {
+    DetectionGate.Ticket t = ticket;
+    if (t != null) {
+      s.detecting().spoke(t);
     }
   }
 
@@ -286,7 +303,8 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
    * stays asked for and the deadline keeps running.
    */
   private void serverFirstRace(ChannelHandlerContext ctx) {
-    if (upstreamStarted || !ctx.channel().isActive() || buffered == null || buffered.isReadable()) {
+    ByteBuf b = buffered;
+    if (upstreamStarted || !ctx.channel().isActive() || (b != null && b.isReadable())) {
       return;
     }
     decision(
@@ -344,6 +362,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     buffered.getBytes(buffered.readerIndex(), bytes);
     Detection d = ProtocolClassifier.classify(bytes);
     if (d instanceof Detection.NeedMore) {
+      spoke();
       readPending = true;
       ctx.read();
     } else {

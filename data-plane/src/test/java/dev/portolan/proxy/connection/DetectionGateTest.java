@@ -33,6 +33,43 @@ class DetectionGateTest {
   }
 
   @Test
+  void one_that_spoke_and_did_not_decide_goes_before_one_not_read_yet() {
+    DetectionGate gate = new DetectionGate(3);
+    List<String> evicted = new ArrayList<>();
+    // A connection whose request waits unread (the loop accepting a storm) is the oldest.
+    DetectionGate.Ticket user = gate.enter(() -> evicted.add("user"));
+    DetectionGate.Ticket slow1 = gate.enter(() -> evicted.add("slow1"));
+    DetectionGate.Ticket slow2 = gate.enter(() -> evicted.add("slow2"));
+    gate.spoke(slow2);
+    gate.spoke(slow1); // ordered by when each spoke, not when it entered
+    gate.enter(() -> evicted.add("new1"));
+    gate.enter(() -> evicted.add("new2"));
+    assertThat(evicted).containsExactly("slow2", "slow1");
+    assertThat(gate.leave(slow1)).isFalse();
+    // With no connection that spoke left, age alone decides again.
+    gate.enter(() -> evicted.add("new3"));
+    assertThat(evicted).containsExactly("slow2", "slow1", "user");
+    assertThat(gate.leave(user)).isFalse();
+    gate.spoke(user); // evicted already: nothing
+    assertThat(gate.size()).isEqualTo(3);
+  }
+
+  @Test
+  void spoke_twice_keeps_the_place_of_the_first_time() {
+    DetectionGate gate = new DetectionGate(2);
+    List<String> evicted = new ArrayList<>();
+    DetectionGate.Ticket a = gate.enter(() -> evicted.add("a"));
+    DetectionGate.Ticket b = gate.enter(() -> evicted.add("b"));
+    gate.spoke(a);
+    gate.spoke(b);
+    gate.spoke(a);
+    gate.enter(() -> evicted.add("c"));
+    assertThat(evicted).containsExactly("a");
+    assertThat(gate.leave(b)).isTrue();
+    assertThat(gate.size()).isEqualTo(1);
+  }
+
+  @Test
   void a_cap_below_one_is_refused() {
     assertThatThrownBy(() -> new DetectionGate(0)).hasMessageContaining("at least 1");
   }

@@ -39,6 +39,7 @@ public final class TestBed implements AutoCloseable {
   private Map<String, String> proxyEnv = Map.of();
   private List<String> policyServerArgs = List.of();
   private final Map<String, Map<String, String>> podProxyEnv = new LinkedHashMap<>();
+  private final Map<String, String> podProxyClasspath = new LinkedHashMap<>();
   private int nextLink;
   private String namespaceAnnotations = "";
   private boolean identity;
@@ -208,6 +209,15 @@ public final class TestBed implements AutoCloseable {
    */
   public TestBed proxyClasspath(String classpath) {
     proxyClasspath = ReadableClasspath.of(classpath);
+    return this;
+  }
+
+  /**
+   * One pod's proxy on another classpath than the others': a benchmark runs a proxy built from
+   * another commit beside this one's in the same bed.
+   */
+  public TestBed proxyClasspath(String pod, String classpath) {
+    podProxyClasspath.put(pod, ReadableClasspath.of(classpath));
     return this;
   }
 
@@ -441,7 +451,8 @@ public final class TestBed implements AutoCloseable {
         JavaProcess.start(
             prefix,
             proxyJvmArgs,
-            proxyClasspath != null ? proxyClasspath : readableClasspath,
+            podProxyClasspath.getOrDefault(
+                name, proxyClasspath != null ? proxyClasspath : readableClasspath),
             inj != null ? inj.env() : proxyEnvFor(name),
             ProxyMain.class);
     closeables.add(proxy);

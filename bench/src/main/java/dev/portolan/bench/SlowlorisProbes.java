@@ -1,0 +1,120 @@
+package dev.portolan.bench;
+
+import dev.portolan.proxy.testbed.JavaProcess;
+import dev.portolan.proxy.testbed.Sh;
+import dev.portolan.proxy.testbed.TestBed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What {@link SlowlorisBenchmark} reads from its bed: the user's requests with curl, the server
+ * proxy's metrics, RSS and Native Memory Tracking, the machine's load.
+ */
+final class SlowlorisProbes {
+  private static final Pattern EVICTED =
+      Pattern.compile("(?m)^inbound_tcp_detect_results_total\\{result=\"evicted\"\\} (\\d+)$");
+
+  private SlowlorisProbes() {}
+
+  /**
+   * {@code NMT=1}: the proxy's Native Memory Tracking summary at the points where its RSS is judged
+   * (the proxy then runs with {@code -XX:NativeMemoryTracking=summary}).
+   */
+  static void nmt(long pid, String when) {
+    if (System.getenv("NMT") == null) {
+      return;
+    }
+    String jcmd = ProcessHandle.current().info().command().orElse("java").replace("/java", "/jcmd");
+    System.out.println(
+        "NMT "
+            + when
+            + ":\n"
+            + Sh.tryRun(List.of(jcmd, Long.toString(pid), "VM.native_memory", "summary")).output());
+  }
+
+  /**
+   * What {@code n} requests gave: the latency of each (a failed one counted at the time curl gave
+   * up, a lower bound), and curl's lines for the failed ones ({@code code exit connect total}).
+   */
+  record Requests(Histogram latency, List<String> failed) {}
+
+  /**
+   * {@code n} requests from the user's pod to nginx through the server's inbound proxy, one curl
+   * and one connection each; curl's own {@code time_total} (connect to last byte) is the latency,
+   * so its start-up is not counted. A request that does not get a 200 is counted and kept (curl's
+   * exit code says how it failed: 52 empty reply, 56 reset, 7 no connection, 28 timeout).
+   */
+  static Requests curl(TestBed bed, int n) {
+    String out =
+        bed.pod("user")
+            .run(
+                "bash",
+                "-c",
+                "for i in $(seq "
+                    + n
+                    + "); do curl -s -m 10 -o /dev/null -w '%{http_code} %{exitcode}"
+                    + " %{time_connect} %{time_total}\\n' http://"
+                    + SlowlorisBenchmark.SERVER
+                    + ":8080/; done");
+    Histogram h = Figures.histogram();
+    List<String> failed = new ArrayList<>();
+    for (String line : out.strip().split("\n")) {
+      String[] f = line.strip().split(" ");
+      if (f.length != 4) {
+        throw new IllegalStateException("unexpected curl output: '" + line + "' in:\n" + out);
+      }
+      if (!f[0].equals("200")) {
+        failed.add(line.strip());
+      }
+      h.recordValue(Math.max(1, Math.round(Double.parseDouble(f[3]) * 1e9)));
+    }
+    if (h.getTotalCount() != n) {
+      throw new IllegalStateException(h.getTotalCount() + " of " + n + " answers:\n" + out);
+    }
+    return new Requests(h, failed);
+  }
+
+  static long evicted(TestBed bed) {
+    return evicted(bed.pod("server").metrics());
+  }
+
+  static long evicted(String metrics) {
+    Matcher m = EVICTED.matcher(metrics);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  /** A series' value ({@code series} a regular expression), 0 if absent. */
+  static long count(String metrics, String series) {
+    Matcher m = Pattern.compile("(?m)^" + series + " (\\d+)$").matcher(metrics);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  /** An unlabelled gauge, 0 if absent. */
+  static long gauge(String metrics, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(metrics);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  /** The proxy's JVM: the pod's process may be a wrapper (ip netns exec, setpriv) above it. */
+  static long javaPid(JavaProcess p) {
+    ProcessHandle top = ProcessHandle.of(p.pid()).orElseThrow();
+    return java.util.stream.Stream.concat(java.util.stream.Stream.of(top), top.descendants())
+        .filter(h -> h.info().command().orElse("").endsWith("java"))
+        .map(ProcessHandle::pid)
+        .findFirst()
+        .orElse(p.pid());
+  }
+
+  static long rssKib(long pid) throws Exception {
+    return Long.parseLong(ProcFigures.status(pid, "VmRSS").replaceAll("\\D", ""));
+  }
+
+  static String loadAverage() throws Exception {
+    return Files.readString(Path.of("/proc/loadavg")).strip();
+  }
+}
