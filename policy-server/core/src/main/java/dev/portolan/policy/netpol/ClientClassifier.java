@@ -48,6 +48,10 @@ final class ClientClassifier {
   // the same object for an equal projection, which makes the memo's check an identity test.
   private final Map<String, Projection> previousProjections;
   private final ConcurrentMap<Identity, Memo> memo;
+  // One object per distinct class, kept and dropped with the memo: the streams' evaluation keys
+  // classes by equality, and equal classes of different Pods then compare by identity, without
+  // walking their maps and sets.
+  private final ConcurrentMap<ClientClass, ClientClass> interned;
 
   /**
    * @param previous the classifier of the previous snapshot, whose memo is taken over when valid
@@ -80,10 +84,13 @@ final class ClientClassifier {
         && previous.ingressBlocks.equals(ingressBlocks)
         && previous.nodeIps.equals(nodeIps)) {
       this.previousProjections = previous.projections;
-      this.memo = previous.memo.size() <= 2L * pods ? previous.memo : new ConcurrentHashMap<>();
+      boolean keep = previous.memo.size() <= 2L * pods && previous.interned.size() <= 2L * pods;
+      this.memo = keep ? previous.memo : new ConcurrentHashMap<>();
+      this.interned = keep ? previous.interned : new ConcurrentHashMap<>();
     } else {
       this.previousProjections = Map.of();
       this.memo = new ConcurrentHashMap<>();
+      this.interned = new ConcurrentHashMap<>();
     }
   }
 
@@ -99,13 +106,34 @@ final class ClientClassifier {
     Projection proj = projection(pod.namespace());
     Identity id = new Identity(pod);
     Memo m = memo.get(id);
-    if (m == null || (m.projection != proj && !m.projection.equals(proj))) {
+    Projection was = m == null ? null : m.projection;
+    ClientClass c = m == null ? null : m.clientClass;
+    if (c == null || was == null || (was != proj && !was.equals(proj))) {
       // The parsed address outlives a change of projection: the Pod object is the same.
       Peer.Pod peer = m != null ? m.peer : Peer.of(pod);
-      m = new Memo(peer, proj, classify(peer, proj));
-      memo.put(id, m);
+      ClientClass fresh = classify(peer, proj);
+      c = interned.computeIfAbsent(fresh, k -> fresh);
+      memo.put(id, new Memo(peer, proj, c));
     }
-    return m.clientClass;
+    return c;
+  }
+
+  /**
+   * {@link Peer#of(PodInfo)}, with the address parsed once per Pod object while the memo holds it
+   * (the rewrite decision asks it for the client and the server of each evaluation key).
+   */
+  Peer.Pod peer(PodInfo pod) {
+    if (policies.isEmpty()) {
+      return Peer.of(pod);
+    }
+    Identity id = new Identity(pod);
+    Memo m = memo.get(id);
+    if (m != null) {
+      return m.peer;
+    }
+    Peer.Pod peer = Peer.of(pod);
+    memo.putIfAbsent(id, new Memo(peer, null, null));
+    return peer;
   }
 
   ClientClass classify(Peer client) {
@@ -223,8 +251,12 @@ final class ClientClassifier {
     }
   }
 
-  /** A Pod's class, the projection it was computed with, and the Pod with its parsed address. */
-  private record Memo(Peer.Pod peer, Projection projection, ClientClass clientClass) {}
+  /**
+   * The Pod with its parsed address, and its class with the projection that class was computed with
+   * (both null while the Pod was only asked for as a peer).
+   */
+  private record Memo(
+      Peer.Pod peer, @Nullable Projection projection, @Nullable ClientClass clientClass) {}
 
   /** Keys whose value a selector reads, and keys whose presence only it reads. */
   private record Projection(Set<String> valueKeys, Set<String> presenceKeys) {

@@ -212,9 +212,19 @@ public final class NetworkPolicies {
    * from the client's IP of the same family (its first IP if it has none of that family).
    */
   public boolean reach(PodInfo client, PodInfo server, int port) {
-    Peer.Pod to = Peer.of(server);
-    return egressAllows(client, to, port)
-        && ingressAllows(server, Peer.of(client, sameFamily(client, to.ip())), port);
+    // Asked twice per evaluation key and topic on each policy edit: the addresses come parsed.
+    Peer.Pod to = classifier.peer(server);
+    return egressAllows(client, to, port) && ingressAllows(server, at(client, to.ip()), port);
+  }
+
+  /** {@code Peer.of(pod, sameFamily(pod, like))}, the memoised peer when that is its first IP. */
+  private Peer.Pod at(PodInfo pod, @Nullable IpAddress like) {
+    Peer.Pod first = classifier.peer(pod);
+    IpAddress ip = first.ip();
+    if (like == null || (ip != null && ip.v6() == like.v6())) {
+      return first;
+    }
+    return Peer.of(pod, sameFamily(pod, like));
   }
 
   /** {@link #reach} with the reasons for both directions. */

@@ -60,6 +60,14 @@ class ClientClassMemoTest {
   }
 
   @Test
+  void equal_classes_of_different_pods_are_one_object() {
+    NetworkPolicies np = Fixtures.world(List.of(dbIn("app", 8080)), PROD, DEV);
+    PodInfo other = pod("prod", "web-2").label("app", "web").label("v", "2").ip("10.9.0.3").build();
+
+    assertThat(np.clientClass(other)).isSameAs(np.clientClass(WEB));
+  }
+
+  @Test
   void a_selector_edit_reclassifies() {
     NetworkPolicies before = Fixtures.world(List.of(dbIn("app", 8080)), PROD, DEV);
     ClientClass web = before.clientClass(WEB);

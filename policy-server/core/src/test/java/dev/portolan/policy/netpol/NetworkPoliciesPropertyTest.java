@@ -236,6 +236,16 @@ class NetworkPoliciesPropertyTest {
           .as("%s after %s", p, before.policies())
           .isEqualTo(fresh.clientClass(Peer.of(p)));
     }
+    // reach reads the memoised addresses: still the fresh evaluator's answers.
+    for (PodInfo client : pods) {
+      for (PodInfo server : after.pods()) {
+        for (int port : new int[] {80, 4143}) {
+          assertThat(memoised.reach(client, server, port))
+              .as("%s to %s:%d", client, server, port)
+              .isEqualTo(fresh.reach(client, server, port));
+        }
+      }
+    }
     // The memo is taken over only with equal ingress blocks: make sure that case is exercised.
     Statistics.label("memo taken over")
         .collect(ingressBlocks(before.policies()).equals(ingressBlocks(after.policies())));
