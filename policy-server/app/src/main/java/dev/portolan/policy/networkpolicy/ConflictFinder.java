@@ -9,7 +9,6 @@ import dev.portolan.policy.model.OwnerRef;
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.netpol.ClientClass;
 import dev.portolan.policy.netpol.NetworkPolicies;
-import dev.portolan.policy.netpol.Peer;
 import dev.portolan.policy.netpol.Reach;
 import dev.portolan.policy.netpol.RuleRef;
 import dev.portolan.policy.netpol.Verdict;
@@ -48,12 +47,27 @@ final class ConflictFinder {
     Map<ClientClass, List<PodInfo>> classes = new LinkedHashMap<>();
     for (PodInfo p : pods) {
       if (p.meshed() && !p.podIps().isEmpty()) {
-        classes.computeIfAbsent(policies.clientClass(Peer.of(p)), k -> new ArrayList<>()).add(p);
+        // Memoised by the Pod object: the streams' evaluation asked for the same classes.
+        classes.computeIfAbsent(policies.clientClass(p), k -> new ArrayList<>()).add(p);
+      }
+    }
+    // A conflict needs the inbound port refused: by the server's ingress or a client's egress. With
+    // no client isolated for egress, only servers isolated for ingress can have one, which spares
+    // resolving a profile for every port of every other Pod (a thousand client Pods, each a server
+    // of its own ports, on every policy edit).
+    boolean someClientEgressIsolated = false;
+    for (List<PodInfo> members : classes.values()) {
+      if (policies.isIsolated(members.getFirst(), PolicyType.EGRESS)) {
+        someClientEgressIsolated = true;
+        break;
       }
     }
     Map<Key, TreeSet<String>> found = new TreeMap<>();
     for (PodInfo server : pods) {
       if (!server.meshed() || server.podIps().isEmpty()) {
+        continue;
+      }
+      if (!someClientEgressIsolated && !policies.isIsolated(server, PolicyType.INGRESS)) {
         continue;
       }
       for (ContainerPort cp : server.ports()) {
@@ -80,7 +94,8 @@ final class ConflictFinder {
             var key = new Key(r, workload(server), cp.port(), inbound);
             var into = found.computeIfAbsent(key, k -> new TreeSet<>());
             for (PodInfo m : members) {
-              if (!m.equals(server)) {
+              // The same Pod by name: comparing whole records cost more than the rest of the loop.
+              if (!m.name().equals(server.name()) || !m.namespace().equals(server.namespace())) {
                 into.add(m.namespace() + "/" + m.name());
               }
             }

@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * index's writer thread; read by any thread.
  */
 public final class Snapshot implements ClusterView {
-  public static final Snapshot EMPTY = new Snapshot(0, Map.of(), Map.of(), Map.of(), Map.of());
+  public static final Snapshot EMPTY =
+      new Snapshot(0, Map.of(), Map.of(), Map.of(), Map.of(), null);
 
   private final long version;
   private final Map<String, NamespaceInfo> namespaceObjects;
@@ -31,14 +32,19 @@ public final class Snapshot implements ClusterView {
   private final Map<String, Resource.Key> servicesByIp;
   // Built on first use; a race builds two equal objects, either is fine.
   private volatile @Nullable NetworkPolicies networkPolicies;
+  // The NetworkPolicies of an earlier snapshot, whose memoised client classes the ones of this
+  // snapshot take over; dropped once those are built, so that snapshots do not chain.
+  private volatile @Nullable NetworkPolicies predecessor;
 
   Snapshot(
       long version,
       Map<String, NamespaceInfo> namespaceObjects,
       Map<String, NamespaceState> namespaces,
       Map<String, Resource.Key> podsByIp,
-      Map<String, Resource.Key> servicesByIp) {
+      Map<String, Resource.Key> servicesByIp,
+      @Nullable NetworkPolicies predecessor) {
     this.version = version;
+    this.predecessor = predecessor;
     this.namespaceObjects = namespaceObjects;
     this.namespaces = namespaces;
     this.podsByIp = podsByIp;
@@ -137,18 +143,30 @@ public final class Snapshot implements ClusterView {
         np = NetworkPolicies.NONE;
       } else {
         Set<String> nodes = new HashSet<>();
+        int pods = 0;
         for (NamespaceState s : namespaces.values()) {
+          pods += s.pods().size();
           for (PodInfo p : s.pods().values()) {
             if (p.hostIp() != null) {
               nodes.add(p.hostIp());
             }
           }
         }
-        np = NetworkPolicies.of(all, namespaceObjects::get, nodes);
+        np = NetworkPolicies.of(all, namespaceObjects::get, nodes, predecessor, pods);
       }
       networkPolicies = np;
+      predecessor = null;
     }
     return np;
+  }
+
+  /**
+   * What the next snapshot's NetworkPolicies may take memoised client classes from: this snapshot's
+   * when built and not empty, else the ones this snapshot would have taken them from.
+   */
+  @Nullable NetworkPolicies networkPoliciesForSuccessor() {
+    NetworkPolicies np = networkPolicies;
+    return np != null && !np.isEmpty() ? np : predecessor;
   }
 
   /** Object counts by kind, for metrics. */

@@ -73,7 +73,8 @@ public final class SnapshotBuilder {
         namespaceObjects != null ? Map.copyOf(namespaceObjects) : base.namespaceObjects(),
         Collections.unmodifiableMap(states),
         podsByIp != null ? Collections.unmodifiableMap(podsByIp) : base.podsByIp(),
-        servicesByIp != null ? Collections.unmodifiableMap(servicesByIp) : base.servicesByIp());
+        servicesByIp != null ? Collections.unmodifiableMap(servicesByIp) : base.servicesByIp(),
+        base.networkPoliciesForSuccessor());
   }
 
   private void upsert(Resource r) {

@@ -179,7 +179,11 @@ final class Topic<V> {
     if (!baseChanged && changed.isEmpty()) {
       return Woken.NOBODY;
     }
-    return baseChanged ? Woken.ALL : new Woken(false, Set.copyOf(changed));
+    // Every class changed (a policy edit that flips everyone's verdict): wake them all without
+    // hashing each subscriber's class against the set.
+    return baseChanged || changed.size() == classes.size()
+        ? Woken.ALL
+        : new Woken(false, Set.copyOf(changed));
   }
 
   /**

@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Equal classes imply equal treatment; the converse is deliberately not computed (two namespaces
  * whose policies happen to agree still form two classes), which keeps the class cheap and readable.
  * A class is meaningful only within the {@link NetworkPolicies} that computed it: when a policy or
- * namespace changes, classes are recomputed with the new snapshot.
+ * namespace changes, the new snapshot's classes are computed again, except those whose inputs above
+ * are provably unchanged (the memo of {@code ClientClassifier}).
  *
  * @param namespace the client pod's namespace; null for a bare address
  * @param labels the client's labels under value-reading keys (absent keys are absent)

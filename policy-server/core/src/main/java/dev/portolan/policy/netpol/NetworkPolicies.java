@@ -90,7 +90,9 @@ public final class NetworkPolicies {
   private NetworkPolicies(
       Collection<NetworkPolicyInfo> policies,
       Function<String, @Nullable NamespaceInfo> namespaces,
-      Set<IpAddress> nodeIps) {
+      Set<IpAddress> nodeIps,
+      @Nullable NetworkPolicies previous,
+      int pods) {
     Map<String, List<NetworkPolicyInfo>> by = new HashMap<>();
     for (NetworkPolicyInfo p : policies) {
       by.computeIfAbsent(p.namespace(), k -> new ArrayList<>()).add(p);
@@ -107,7 +109,13 @@ public final class NetworkPolicies {
                     .thenComparing(NetworkPolicyInfo::name))
             .toList();
     this.namespaces = namespaces;
-    this.classifier = new ClientClassifier(List.copyOf(policies), this::namespaceLabels, nodeIps);
+    this.classifier =
+        new ClientClassifier(
+            List.copyOf(policies),
+            this::namespaceLabels,
+            nodeIps,
+            previous == null ? null : previous.classifier,
+            pods);
   }
 
   /**
@@ -122,11 +130,28 @@ public final class NetworkPolicies {
       Collection<NetworkPolicyInfo> policies,
       Function<String, @Nullable NamespaceInfo> namespaces,
       Collection<String> nodeIps) {
+    return of(policies, namespaces, nodeIps, null, 0);
+  }
+
+  /**
+   * The policies of a snapshot that follows the one {@code previous} was built for: the client
+   * classes {@code previous} memoised are taken over where they still hold (see {@link
+   * #clientClass(PodInfo)}), so a policy edit that changes no selector reclassifies no Pod.
+   *
+   * @param pods how many Pods the snapshot has: a memo of more than twice as many entries (Pods
+   *     since replaced or deleted) is not taken over
+   */
+  public static NetworkPolicies of(
+      Collection<NetworkPolicyInfo> policies,
+      Function<String, @Nullable NamespaceInfo> namespaces,
+      Collection<String> nodeIps,
+      @Nullable NetworkPolicies previous,
+      int pods) {
     Set<IpAddress> nodes = new HashSet<>();
     for (String ip : nodeIps) {
       parse(ip).ifPresent(nodes::add);
     }
-    return new NetworkPolicies(policies, namespaces, Set.copyOf(nodes));
+    return new NetworkPolicies(policies, namespaces, Set.copyOf(nodes), previous, pods);
   }
 
   /** Whether there is no policy at all: then nothing is isolated and every client is alike. */
@@ -187,9 +212,19 @@ public final class NetworkPolicies {
    * from the client's IP of the same family (its first IP if it has none of that family).
    */
   public boolean reach(PodInfo client, PodInfo server, int port) {
-    Peer.Pod to = Peer.of(server);
-    return egressAllows(client, to, port)
-        && ingressAllows(server, Peer.of(client, sameFamily(client, to.ip())), port);
+    // Asked twice per evaluation key and topic on each policy edit: the addresses come parsed.
+    Peer.Pod to = classifier.peer(server);
+    return egressAllows(client, to, port) && ingressAllows(server, at(client, to.ip()), port);
+  }
+
+  /** {@code Peer.of(pod, sameFamily(pod, like))}, the memoised peer when that is its first IP. */
+  private Peer.Pod at(PodInfo pod, @Nullable IpAddress like) {
+    Peer.Pod first = classifier.peer(pod);
+    IpAddress ip = first.ip();
+    if (like == null || (ip != null && ip.v6() == like.v6())) {
+      return first;
+    }
+    return Peer.of(pod, sameFamily(pod, like));
   }
 
   /** {@link #reach} with the reasons for both directions. */
@@ -206,6 +241,18 @@ public final class NetworkPolicies {
    */
   public ClientClass clientClass(Peer client) {
     return classifier.classify(client);
+  }
+
+  /**
+   * The class of {@code pod} at its first IP, {@code clientClass(Peer.of(pod))}, memoised by the
+   * identity of the Pod object: asked for every subscriber's Pod on every snapshot that changes
+   * what the policies read about clients, it neither parses the address nor projects the labels
+   * again while the Pod object and what the policies read about its namespace are unchanged, in
+   * this snapshot or (through {@link #of(Collection, Function, Collection, NetworkPolicies, int)})
+   * the ones before it.
+   */
+  public ClientClass clientClass(PodInfo pod) {
+    return classifier.classify(pod);
   }
 
   /** The labels namespaceSelectors see on {@code namespace}, with its name label. */

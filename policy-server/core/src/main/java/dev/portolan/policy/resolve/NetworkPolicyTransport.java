@@ -2,7 +2,6 @@ package dev.portolan.policy.resolve;
 
 import dev.portolan.policy.model.PodInfo;
 import dev.portolan.policy.netpol.NetworkPolicies;
-import dev.portolan.policy.netpol.Peer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,7 +39,8 @@ public final class NetworkPolicyTransport implements OpaqueTransportPolicy {
       return client.client() == null ? client : ABSENT;
     }
     NetworkPolicies policies = view.networkPolicies();
-    return policies.isEmpty() ? NO_POLICIES : policies.clientClass(Peer.of(pod));
+    // Memoised by the Pod object across snapshots: asked for every subscriber on every policy edit.
+    return policies.isEmpty() ? NO_POLICIES : policies.clientClass(pod);
   }
 
   @Override

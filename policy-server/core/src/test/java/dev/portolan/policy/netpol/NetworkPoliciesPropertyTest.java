@@ -212,6 +212,60 @@ class NetworkPoliciesPropertyTest {
         .coverage(c -> c.check(true).percentage(p -> p > 50));
   }
 
+  /**
+   * A snapshot's classes taken over from an earlier one (Pods kept as the same objects, others new,
+   * policies and namespaces all different) are the classes a fresh evaluator computes.
+   */
+  @Property(tries = 300)
+  void memoised_classes_are_the_fresh_ones(
+      @ForAll("worlds") World before, @ForAll("worlds") World after) {
+    NetworkPolicies first = before.evaluator();
+    for (PodInfo p : before.pods()) {
+      first.clientClass(p);
+    }
+    List<PodInfo> pods = new ArrayList<>(before.pods());
+    pods.addAll(after.pods());
+    Map<String, NamespaceInfo> byName = new HashMap<>();
+    after.namespaces().forEach(n -> byName.put(n.name(), n));
+    List<String> nodes = pods.stream().map(PodInfo::hostIp).filter(Objects::nonNull).toList();
+    NetworkPolicies memoised =
+        NetworkPolicies.of(after.policies(), byName::get, nodes, first, pods.size());
+    NetworkPolicies fresh = NetworkPolicies.of(after.policies(), byName::get, nodes);
+    for (PodInfo p : pods) {
+      assertThat(memoised.clientClass(p))
+          .as("%s after %s", p, before.policies())
+          .isEqualTo(fresh.clientClass(Peer.of(p)));
+    }
+    // reach reads the memoised addresses: still the fresh evaluator's answers.
+    for (PodInfo client : pods) {
+      for (PodInfo server : after.pods()) {
+        for (int port : new int[] {80, 4143}) {
+          assertThat(memoised.reach(client, server, port))
+              .as("%s to %s:%d", client, server, port)
+              .isEqualTo(fresh.reach(client, server, port));
+        }
+      }
+    }
+    // The memo is taken over only with equal ingress blocks: make sure that case is exercised.
+    Statistics.label("memo taken over")
+        .collect(ingressBlocks(before.policies()).equals(ingressBlocks(after.policies())));
+    Statistics.label("memo taken over").coverage(c -> c.check(true).percentage(p -> p > 20));
+  }
+
+  private static Set<NetworkPolicyInfo.Peer> ingressBlocks(List<NetworkPolicyInfo> policies) {
+    Set<NetworkPolicyInfo.Peer> out = new java.util.HashSet<>();
+    for (NetworkPolicyInfo p : policies) {
+      if (p.affects(PolicyType.INGRESS)) {
+        for (Rule r : p.ingress()) {
+          r.peers().stream()
+              .filter(x -> x instanceof NetworkPolicyInfo.Peer.Block)
+              .forEach(out::add);
+        }
+      }
+    }
+    return out;
+  }
+
   // ---- generators
 
   @Provide
