@@ -16,12 +16,14 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.security.auth.x500.X500Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -119,7 +121,12 @@ public record TrustAnchors(List<X509Certificate> certificates) {
     for (int i = 0; ; i++) {
       X509Certificate c = chain.get(i);
       checkOne(c, i, when);
-      X509Certificate anchor = anchorOf(c);
+      // Byte-equal names first; the canonical comparison only where the chain would otherwise end
+      // (see sameName).
+      X509Certificate anchor = anchorOf(c, false);
+      if (anchor == null && i + 1 == chain.size()) {
+        anchor = anchorOf(c, true);
+      }
       if (anchor != null) {
         signedBy(c, i, anchor, "trust anchor " + anchor.getSubjectX500Principal());
         return;
@@ -132,7 +139,7 @@ public record TrustAnchors(List<X509Certificate> certificates) {
                 + ")");
       }
       X509Certificate issuer = chain.get(i + 1);
-      if (!issuer.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+      if (!sameName(issuer.getSubjectX500Principal(), c.getIssuerX500Principal())) {
         throw new CertPathValidatorException(
             describe(c, i)
                 + " names issuer "
@@ -213,13 +220,27 @@ public record TrustAnchors(List<X509Certificate> certificates) {
   }
 
   /** The anchor whose name is {@code c}'s issuer, if any. */
-  private @Nullable X509Certificate anchorOf(X509Certificate c) {
+  private @Nullable X509Certificate anchorOf(X509Certificate c, boolean canonical) {
     for (X509Certificate a : certificates) {
-      if (a.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+      X500Principal name = a.getSubjectX500Principal();
+      X500Principal issuer = c.getIssuerX500Principal();
+      if (canonical
+          ? sameName(name, issuer)
+          : Arrays.equals(name.getEncoded(), issuer.getEncoded())) {
         return a;
       }
     }
     return null;
+  }
+
+  /**
+   * Names compared as encoded first: an issuer copies its subject's bytes into what it signs, so
+   * that settles every mesh chain. Only names that differ in bytes, where the chain would fail
+   * otherwise, get {@link X500Principal}'s canonical comparison (RFC 5280, 7.1), whose Unicode
+   * normalisation loads the JDK's ICU tables.
+   */
+  private static boolean sameName(X500Principal a, X500Principal b) {
+    return Arrays.equals(a.getEncoded(), b.getEncoded()) || a.equals(b);
   }
 
   private static String describe(X509Certificate c, int index) {
