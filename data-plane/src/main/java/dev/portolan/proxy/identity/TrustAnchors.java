@@ -7,23 +7,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.security.auth.x500.X500Principal;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The certificates every mesh certificate chains to: the policy-server's, the proxies' peers'. Read
@@ -98,37 +99,158 @@ public record TrustAnchors(List<X509Certificate> certificates) {
 
   /**
    * Checks that {@code chain} (leaf first, then intermediates) chains to one of these anchors and
-   * is valid at {@code at}.
+   * is valid at {@code at}: each certificate's validity, its signature by the next one (or by an
+   * anchor of the same name), every issuer below an anchor a CA allowed to sign certificates and
+   * within its path length, no critical extension this check does not understand, no MD2, MD5 or
+   * SHA-1 signature. Revocation is not checked (the mesh's certificates live a day). A root sent
+   * along at the end is ignored: the chain stops at the first anchor.
    *
-   * @throws CertPathValidatorException saying which certificate failed and why
+   * <p>By hand rather than through the JDK's PKIX {@code CertPathValidator}: the mesh verifies
+   * every peer, and the JDK's validator, with its trust manager, key store and algorithm
+   * constraints, loads ~200 classes (and the ICU normaliser for the names) into every proxy for a
+   * chain of two certificates (docs/benchmarks.md, issue 26).
+   *
+   * @throws CertPathValidatorException saying which certificate failed and why; reason {@code
+   *     EXPIRED} or {@code NOT_YET_VALID} when that is why
    */
   public void verify(List<X509Certificate> chain, Instant at) throws CertPathValidatorException {
-    try {
-      Set<TrustAnchor> anchors = new HashSet<>();
-      for (X509Certificate c : certificates) {
-        anchors.add(new TrustAnchor(c, null));
+    if (chain.isEmpty()) {
+      throw new CertPathValidatorException("empty certificate chain");
+    }
+    Date when = Date.from(at);
+    for (int i = 0; ; i++) {
+      X509Certificate c = chain.get(i);
+      checkOne(c, i, when);
+      // Byte-equal names first; the canonical comparison only where the chain would otherwise end
+      // (see sameName).
+      X509Certificate anchor = anchorOf(c, false);
+      if (anchor == null && i + 1 == chain.size()) {
+        anchor = anchorOf(c, true);
       }
-      PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false);
-      params.setDate(Date.from(at));
-      CertPathValidator.getInstance("PKIX")
-          .validate(x509().generateCertPath(withoutAnchors(chain)), params);
-    } catch (CertPathValidatorException e) {
-      throw e;
-    } catch (GeneralSecurityException e) {
-      throw new CertPathValidatorException("cannot validate the chain: " + e.getMessage(), e);
+      if (anchor != null) {
+        signedBy(c, i, anchor, "trust anchor " + anchor.getSubjectX500Principal());
+        return;
+      }
+      if (i + 1 == chain.size()) {
+        throw new CertPathValidatorException(
+            describe(c, i)
+                + " is not issued by a trust anchor (issuer "
+                + c.getIssuerX500Principal()
+                + ")");
+      }
+      X509Certificate issuer = chain.get(i + 1);
+      if (!sameName(issuer.getSubjectX500Principal(), c.getIssuerX500Principal())) {
+        throw new CertPathValidatorException(
+            describe(c, i)
+                + " names issuer "
+                + c.getIssuerX500Principal()
+                + " but the next certificate is "
+                + issuer.getSubjectX500Principal());
+      }
+      signedBy(c, i, issuer, describe(issuer, i + 1));
+      // The issuer must be a CA that may sign certificates, with room for the CAs below it: the
+      // intermediates between it and the leaf (the leaf itself does not count).
+      int caBelow = i;
+      int pathLen = issuer.getBasicConstraints();
+      if (pathLen < 0) {
+        throw new CertPathValidatorException(describe(issuer, i + 1) + " is not a CA");
+      }
+      if (pathLen != Integer.MAX_VALUE && caBelow > pathLen) {
+        throw new CertPathValidatorException(
+            describe(issuer, i + 1) + " allows " + pathLen + " CAs below it, not " + caBelow);
+      }
+      boolean[] usage = issuer.getKeyUsage();
+      if (usage != null && (usage.length <= KEY_CERT_SIGN || !usage[KEY_CERT_SIGN])) {
+        throw new CertPathValidatorException(
+            describe(issuer, i + 1) + " may not sign certificates (key usage)");
+      }
     }
   }
 
-  /** PKIX wants the path without its anchor; an issuer may send the root along anyway. */
-  private List<X509Certificate> withoutAnchors(List<X509Certificate> chain) {
-    List<X509Certificate> path = new ArrayList<>(chain.size());
-    for (X509Certificate c : chain) {
-      if (path.isEmpty() || !certificates.contains(c)) {
-        path.add(c);
+  /** keyUsage bit 5 (RFC 5280, 4.2.1.3). */
+  private static final int KEY_CERT_SIGN = 5;
+
+  /** The critical extensions this check enforces: key usage, SAN, basic constraints, EKU. */
+  private static final Set<String> UNDERSTOOD =
+      Set.of("2.5.29.15", "2.5.29.17", "2.5.29.19", "2.5.29.37");
+
+  private static void checkOne(X509Certificate c, int index, Date when)
+      throws CertPathValidatorException {
+    try {
+      c.checkValidity(when);
+    } catch (CertificateExpiredException e) {
+      throw new CertPathValidatorException(
+          describe(c, index) + " expired at " + c.getNotAfter().toInstant(),
+          e,
+          null,
+          -1,
+          CertPathValidatorException.BasicReason.EXPIRED);
+    } catch (CertificateNotYetValidException e) {
+      throw new CertPathValidatorException(
+          describe(c, index) + " is not valid before " + c.getNotBefore().toInstant(),
+          e,
+          null,
+          -1,
+          CertPathValidatorException.BasicReason.NOT_YET_VALID);
+    }
+    Set<String> critical = c.getCriticalExtensionOIDs();
+    if (critical != null) {
+      for (String oid : critical) {
+        if (!UNDERSTOOD.contains(oid)) {
+          throw new CertPathValidatorException(
+              describe(c, index) + " has an unsupported critical extension " + oid);
+        }
       }
     }
-    return path;
+    String sig = c.getSigAlgName().toUpperCase(java.util.Locale.ROOT);
+    if (sig.startsWith("MD2") || sig.startsWith("MD5") || sig.startsWith("SHA1")) {
+      throw new CertPathValidatorException(
+          describe(c, index) + " is signed with a weak algorithm " + c.getSigAlgName());
+    }
+  }
+
+  private static void signedBy(X509Certificate c, int index, X509Certificate issuer, String who)
+      throws CertPathValidatorException {
+    try {
+      c.verify(issuer.getPublicKey());
+    } catch (GeneralSecurityException e) {
+      throw new CertPathValidatorException(
+          describe(c, index) + " is not signed by " + who + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The anchor whose name is {@code c}'s issuer, if any. */
+  private @Nullable X509Certificate anchorOf(X509Certificate c, boolean canonical) {
+    for (X509Certificate a : certificates) {
+      X500Principal name = a.getSubjectX500Principal();
+      X500Principal issuer = c.getIssuerX500Principal();
+      if (canonical
+          ? sameName(name, issuer)
+          : Arrays.equals(name.getEncoded(), issuer.getEncoded())) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Names compared as encoded first: an issuer copies its subject's bytes into what it signs, so
+   * that settles every mesh chain. Only names that differ in bytes, where the chain would fail
+   * otherwise, get {@link X500Principal}'s canonical comparison (RFC 5280, 7.1), whose Unicode
+   * normalisation loads the JDK's ICU tables.
+   */
+  private static boolean sameName(X500Principal a, X500Principal b) {
+    return Arrays.equals(a.getEncoded(), b.getEncoded()) || a.equals(b);
+  }
+
+  private static String describe(X509Certificate c, int index) {
+    return "certificate "
+        + index
+        + " ("
+        + c.getSubjectX500Principal()
+        + ", serial "
+        + c.getSerialNumber().toString(16)
+        + ")";
   }
 
   static CertificateFactory x509() {

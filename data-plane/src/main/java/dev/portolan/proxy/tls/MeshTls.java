@@ -11,17 +11,20 @@ import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBeh
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
 import io.netty.internal.tcnative.SSLContext;
 import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -79,7 +82,7 @@ public final class MeshTls implements AutoCloseable {
   private MeshTls(IdentitySource identity, SslProvider provider) {
     this.identity = identity;
     this.provider = provider;
-    this.trust = new MeshTrustManager(identity.trustAnchors().pkixTrustManager());
+    this.trust = new MeshTrustManager(identity.trustAnchors());
     identity.onCertificate(this::rebuild);
   }
 
@@ -259,7 +262,7 @@ public final class MeshTls implements AutoCloseable {
 
   private SslContext server(IdentityCertificate cert, boolean transport) throws SSLException {
     SslContextBuilder b =
-        SslContextBuilder.forServer(cert.key(), cert.chain())
+        SslContextBuilder.forServer(keyManager(cert))
             .sslProvider(provider)
             .protocols(TLS13)
             // OPTIONAL, not REQUIRE: a client without a certificate then completes the handshake
@@ -279,7 +282,7 @@ public final class MeshTls implements AutoCloseable {
         SslContextBuilder.forClient()
             .sslProvider(provider)
             .protocols(TLS13)
-            .keyManager(cert.key(), cert.chain())
+            .keyManager(keyManager(cert))
             .trustManager(trust)
             // The trust manager compares the server's SAN with the expected identity exactly;
             // HTTPS hostname rules (wildcards, IP addresses) have no place in mesh identities.
@@ -288,6 +291,15 @@ public final class MeshTls implements AutoCloseable {
       b.applicationProtocolConfig(TRANSPORT);
     }
     return noResumption(b.build());
+  }
+
+  /**
+   * The certificate's key and chain as they are ({@link MeshKeyManager}), behind Netty's caching
+   * factory: BoringSSL then parses them once per context, not once per handshake.
+   */
+  private static KeyManagerFactory keyManager(IdentityCertificate cert) {
+    return new OpenSslCachingX509KeyManagerFactory(
+        new KeyManagerFactoryWrapper(new MeshKeyManager(cert.key(), cert.chain())));
   }
 
   /**
