@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -123,12 +124,12 @@ public record TrustAnchors(List<X509Certificate> certificates) {
       checkOne(c, i, when);
       // Byte-equal names first; the canonical comparison only where the chain would otherwise end
       // (see sameName).
-      X509Certificate anchor = anchorOf(c, false);
-      if (anchor == null && i + 1 == chain.size()) {
-        anchor = anchorOf(c, true);
+      List<X509Certificate> named = anchorsOf(c, false);
+      if (named.isEmpty() && i + 1 == chain.size()) {
+        named = anchorsOf(c, true);
       }
-      if (anchor != null) {
-        signedBy(c, i, anchor, "trust anchor " + anchor.getSubjectX500Principal());
+      if (!named.isEmpty()) {
+        signedByOneOf(c, i, named);
         return;
       }
       if (i + 1 == chain.size()) {
@@ -219,18 +220,38 @@ public record TrustAnchors(List<X509Certificate> certificates) {
     }
   }
 
-  /** The anchor whose name is {@code c}'s issuer, if any. */
-  private @Nullable X509Certificate anchorOf(X509Certificate c, boolean canonical) {
+  /**
+   * {@code c} signed by one of {@code anchors}, all of its issuer's name: a bundle during a
+   * rotation holds the old and the new root, often under the same name (docs/identity.md), and a
+   * chain to either is valid.
+   */
+  private static void signedByOneOf(X509Certificate c, int index, List<X509Certificate> anchors)
+      throws CertPathValidatorException {
+    @Nullable CertPathValidatorException last = null;
+    for (X509Certificate a : anchors) {
+      try {
+        signedBy(c, index, a, "trust anchor " + a.getSubjectX500Principal());
+        return;
+      } catch (CertPathValidatorException e) {
+        last = e;
+      }
+    }
+    throw Objects.requireNonNull(last);
+  }
+
+  /** The anchors whose name is {@code c}'s issuer, in bundle order. */
+  private List<X509Certificate> anchorsOf(X509Certificate c, boolean canonical) {
+    List<X509Certificate> named = new ArrayList<>(1);
+    X500Principal issuer = c.getIssuerX500Principal();
     for (X509Certificate a : certificates) {
       X500Principal name = a.getSubjectX500Principal();
-      X500Principal issuer = c.getIssuerX500Principal();
       if (canonical
           ? sameName(name, issuer)
           : Arrays.equals(name.getEncoded(), issuer.getEncoded())) {
-        return a;
+        named.add(a);
       }
     }
-    return null;
+    return named;
   }
 
   /**

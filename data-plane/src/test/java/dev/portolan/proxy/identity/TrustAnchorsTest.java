@@ -110,6 +110,20 @@ class TrustAnchorsTest {
   }
 
   @Test
+  void during_a_rotation_either_root_of_the_same_name_verifies() throws Exception {
+    // The bundle of a trust-anchor rotation: the old root and the new one, same name, two keys.
+    TestPki.Ca next = TestPki.root("root");
+    TrustAnchors both = TrustAnchors.fromPem(ROOT.pem() + next.pem());
+    both.verify(List.of(ROOT.leaf("web.shop", Duration.ofHours(1)).cert()), Instant.now());
+    both.verify(List.of(next.leaf("web.shop", Duration.ofHours(1)).cert()), Instant.now());
+    TestPki.Ca third = TestPki.root("root");
+    assertThatThrownBy(() ->
+            both.verify(List.of(third.leaf("web.shop", Duration.ofHours(1)).cert()), Instant.now()))
+        .isInstanceOf(CertPathValidatorException.class)
+        .hasMessageContaining("is not signed by trust anchor");
+  }
+
+  @Test
   void a_certificate_not_yet_valid_is_refused_with_its_reason() throws Exception {
     TrustAnchors anchors = TrustAnchors.fromPem(ROOT.pem());
     TestPki.Leaf later =
