@@ -3,18 +3,11 @@ package dev.portolan.policy.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
 import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.ManifestDir;
 import dev.portolan.policy.Recorder;
-import dev.portolan.policy.index.Index;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -27,28 +20,12 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.NONE,
     properties = {"portolan.grpc.port=0", "portolan.detect-timeout=7s"})
-class DetectTimeoutOverGrpcTest {
+class DetectTimeoutOverGrpcTest extends InboundOverGrpc {
   static final ManifestDir DIR = new ManifestDir("portolan-detect-timeout");
 
   @DynamicPropertySource
   static void props(DynamicPropertyRegistry r) {
     r.add("portolan.manifests.dir", () -> DIR.path().toString());
-  }
-
-  @Autowired GrpcServer grpc;
-  @Autowired Index index;
-  ManagedChannel channel;
-  InboundServerPoliciesGrpc.InboundServerPoliciesStub inbound;
-
-  @BeforeEach
-  void open() {
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
-    inbound = InboundServerPoliciesGrpc.newStub(channel);
-  }
-
-  @AfterEach
-  void close() {
-    channel.shutdownNow();
   }
 
   static final String POD =

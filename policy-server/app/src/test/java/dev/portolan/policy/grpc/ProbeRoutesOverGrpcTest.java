@@ -6,19 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.portolan.api.httproute.HttpRouteMatch;
 import dev.portolan.api.httptypes.HttpMethod;
 import dev.portolan.api.inbound.HttpRoute;
-import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
 import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.policy.ManifestDir;
 import dev.portolan.policy.Recorder;
-import dev.portolan.policy.index.Index;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -34,28 +27,12 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.NONE,
     properties = {"portolan.grpc.port=0"})
-class ProbeRoutesOverGrpcTest {
+class ProbeRoutesOverGrpcTest extends InboundOverGrpc {
   static final ManifestDir DIR = new ManifestDir("portolan-probes");
 
   @DynamicPropertySource
   static void props(DynamicPropertyRegistry r) {
     r.add("portolan.manifests.dir", () -> DIR.path().toString());
-  }
-
-  @Autowired GrpcServer grpc;
-  @Autowired Index index;
-  ManagedChannel channel;
-  InboundServerPoliciesGrpc.InboundServerPoliciesStub inbound;
-
-  @BeforeEach
-  void open() {
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
-    inbound = InboundServerPoliciesGrpc.newStub(channel);
-  }
-
-  @AfterEach
-  void close() {
-    channel.shutdownNow();
   }
 
   /** Probes: readiness by port name, liveness by number, startup over HTTPS (not routable). */

@@ -4,21 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.portolan.api.inbound.Authz;
-import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
 import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.IPNetwork;
 import dev.portolan.policy.ManifestDir;
 import dev.portolan.policy.Recorder;
-import dev.portolan.policy.index.Index;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -32,7 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.NONE,
     properties = {"portolan.grpc.port=0"})
-class TunnelPortRulesOverGrpcTest {
+class TunnelPortRulesOverGrpcTest extends InboundOverGrpc {
   static final ManifestDir DIR = new ManifestDir("portolan-tunnel");
   static final String NODE = "192.0.2.1";
   static final String A = "10.78.0.20";
@@ -41,22 +34,6 @@ class TunnelPortRulesOverGrpcTest {
   @DynamicPropertySource
   static void props(DynamicPropertyRegistry r) {
     r.add("portolan.manifests.dir", () -> DIR.path().toString());
-  }
-
-  @Autowired GrpcServer grpc;
-  @Autowired Index index;
-  ManagedChannel channel;
-  InboundServerPoliciesGrpc.InboundServerPoliciesStub inbound;
-
-  @BeforeEach
-  void open() {
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
-    inbound = InboundServerPoliciesGrpc.newStub(channel);
-  }
-
-  @AfterEach
-  void close() {
-    channel.shutdownNow();
   }
 
   static String namespace(String ns, String team) {
