@@ -37,6 +37,8 @@ public final class DetectionGate {
   // The metric {@code tcp_detecting}: moved under the lock with the set, so it never disagrees
   // with size() for longer than a scrape takes.
   private final LongAdder gauge;
+  // Evicted since the last takeEvicted(): what the heap give-back counts (docs/proxy.md, "Memory").
+  private int evictedSinceTaken;
 
   /** One connection's place in detection. */
   public static final class Ticket {
@@ -84,6 +86,7 @@ public final class DetectionGate {
         Iterator<Ticket> first = (spoke.isEmpty() ? unread : spoke).iterator();
         oldest = first.next();
         first.remove();
+        evictedSinceTaken++;
       } else {
         gauge.increment();
       }
@@ -115,6 +118,19 @@ public final class DetectionGate {
         gauge.decrement();
       }
       return was;
+    }
+  }
+
+  /**
+   * How many connections were evicted since the last call: the evicted connections' objects are
+   * garbage once their loops have closed them, and a storm of them grows the heap to its maximum
+   * (see {@code metrics.HeapGiveBack}).
+   */
+  public int takeEvicted() {
+    synchronized (lock) {
+      int n = evictedSinceTaken;
+      evictedSinceTaken = 0;
+      return n;
     }
   }
 

@@ -12,6 +12,7 @@ import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.TcpAddress;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
+import dev.portolan.proxy.metrics.HeapGiveBack;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
@@ -127,7 +128,8 @@ public final class Discovery implements AutoCloseable {
   private final Map<Integer, Watch<Server, InboundPolicy>> policies = new ConcurrentHashMap<>();
   private final String contextToken;
   // Runs on the scheduler thread only (the sweep), so its count needs no lock.
-  private final HeapGiveBack heapGiveBack = new HeapGiveBack(HeapGiveBack.AFTER, System::gc);
+  private final HeapGiveBack heapGiveBack =
+      new HeapGiveBack(HeapGiveBack.AFTER_DESTINATIONS, System::gc);
 
   /**
    * @param loop the event loop group the gRPC channel runs on (the proxy's admin loop: discovery

@@ -33,6 +33,20 @@ class DetectionGateTest {
   }
 
   @Test
+  void the_evictions_since_the_last_look_are_counted_for_the_heap_give_back() {
+    DetectionGate gate = new DetectionGate(1);
+    assertThat(gate.takeEvicted()).isZero();
+    DetectionGate.Ticket first = gate.enter(() -> {});
+    gate.enter(() -> {});
+    gate.enter(() -> {});
+    assertThat(gate.leave(first)).isFalse();
+    assertThat(gate.takeEvicted()).isEqualTo(2);
+    assertThat(gate.takeEvicted()).as("taken: counted once").isZero();
+    gate.enter(() -> {});
+    assertThat(gate.takeEvicted()).isEqualTo(1);
+  }
+
+  @Test
   void one_that_spoke_and_did_not_decide_goes_before_one_not_read_yet() {
     DetectionGate gate = new DetectionGate(3);
     List<String> evicted = new ArrayList<>();
@@ -103,5 +117,6 @@ class DetectionGateTest {
     // Every ticket left, is still in the gate, or was evicted: exactly one of the three.
     assertThat(gate.size()).isBetween(1, 64);
     assertThat(left.get() + evictions.get() + gate.size()).isEqualTo(threads * each);
+    assertThat(gate.takeEvicted()).isEqualTo(evictions.get());
   }
 }

@@ -160,13 +160,22 @@ class PortScanTest {
 
   /** VmRSS of the proxy's JVM (the started process, or the java among its descendants). */
   static long rssKib(JavaProcess p) throws IOException {
+    return statusKib(p, "VmRSS");
+  }
+
+  /** The process's peak resident set so far. */
+  static long hwmKib(JavaProcess p) throws IOException {
+    return statusKib(p, "VmHWM");
+  }
+
+  private static long statusKib(JavaProcess p, String field) throws IOException {
     long pid = javaPid(p);
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith(field + ":")) {
         return Long.parseLong(line.replaceAll("\\D", ""));
       }
     }
-    throw new IllegalStateException("no VmRSS for " + pid);
+    throw new IllegalStateException("no " + field + " for " + pid);
   }
 
   static long gauge(String metrics, String name) {

@@ -70,15 +70,39 @@ class SlowlorisTest {
       // While the attack holds its connections: the user is served.
       String during = curl(bed, 50);
       long rss = PortScanTest.rssKib(bed.pod("server").proxy());
-      long evicted = evicted(bed.pod("server").metrics());
+      long peak = PortScanTest.hwmKib(bed.pod("server").proxy());
+      String metrics = bed.pod("server").metrics();
+      long evicted = evicted(metrics);
       System.out.printf(
-          "slowloris: %d held, %d evicted; proxy VmRSS before %d KiB, during %d KiB (+%d KiB)%n",
-          opened, evicted, before, rss, rss - before);
+          "slowloris: %d held, %d evicted, %d heap give-backs; proxy VmRSS before %d KiB, right"
+              + " after the storm %d KiB (+%d KiB), VmHWM %d KiB%n",
+          opened,
+          evicted,
+          count(metrics, "tcp_detect_heap_give_back_total"),
+          before,
+          rss,
+          rss - before,
+          peak);
       assertThat(during).as("served during the attack").isEqualTo("200x50");
       assertThat(evicted)
           .as("evicted over the cap of 1,024 in detection")
           .isGreaterThanOrEqualTo(opened - 1_024);
-      assertThat(rss - before).as("VmRSS growth, KiB").isLessThanOrEqualTo(32 * 1024);
+      assertThat(count(metrics, "tcp_detect_heap_give_back_total"))
+          .as("heap given back during the storm")
+          .isPositive();
+      // The held state's memory (docs/proxy.md, "Memory"): right after the storm the C2 compiler
+      // may still hold the arenas of the eviction and close paths it compiled during it (up to
+      // ~19 MiB, returned to the system by the trim within seconds) and the heap the storm's last
+      // evictions grew; the bound is on what the attack holds once that transient has passed.
+      long[] settled = {rss};
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() ->
+              (settled[0] = PortScanTest.rssKib(bed.pod("server").proxy())) - before <= 32 * 1024);
+      System.out.printf(
+          "slowloris: held VmRSS %d KiB (+%d KiB)%n", settled[0], settled[0] - before);
+      assertThat(attack.isAlive()).as("the attack still holds its connections").isTrue();
       assertThat(bed.pod("server").proxy().isAlive()).isTrue();
       attack.close();
     }

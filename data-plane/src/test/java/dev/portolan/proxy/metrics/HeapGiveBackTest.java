@@ -1,4 +1,4 @@
-package dev.portolan.proxy.discovery;
+package dev.portolan.proxy.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
