@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,18 +59,30 @@ final class MtlsAbBenchmark {
         "machine load before: %s%n", Files.readString(Path.of("/proc/loadavg")).strip());
     Path pki = Files.createTempDirectory("portolan-bench-tls");
     certificates(pki);
+    // The proxies' own connection to the policy-server as the chart makes it: Certify over TLS,
+    // discovery over mTLS, a policy-server that requires it (PORTOLAN_IDENTITY=plaintext in the
+    // environment runs them in plaintext instead, as the test bed does by default).
+    Map<String, String> env = new TreeMap<>(DataPlaneBenchmark.proxyEnv());
+    env.putIfAbsent("PORTOLAN_IDENTITY", "tls");
+    boolean controlPlaneTls = env.get("PORTOLAN_IDENTITY").equals("tls");
+    System.out.printf(
+        "control plane: proxies PORTOLAN_IDENTITY=%s, policy-server portolan.grpc.tls=%s%n",
+        env.get("PORTOLAN_IDENTITY"), controlPlaneTls ? "required" : "off");
     TestBed setup =
         new TestBed()
             .identity(true)
             .proxyJvm(DataPlaneBenchmark.proxyJvm())
             .proxyClasspath(DataPlaneBenchmark.proxyClasspath())
-            .proxyEnv(DataPlaneBenchmark.proxyEnv())
+            .proxyEnv(env)
             .pod("client", CLIENT, true, "", "")
             .pod("bare", BARE, false, "", "")
             .pod("plain", PLAIN, false, "", "{name: redis, containerPort: 6379}")
             .pod("redis", REDIS, true, "", "{name: redis, containerPort: 6379}")
             .pod("hapc", HA_CLIENT, false, "", "")
             .pod("haps", HA_SERVER, false, "", "{name: redis, containerPort: 6379}");
+    if (controlPlaneTls) {
+      setup.policyServerArgs("--portolan.grpc.tls=required");
+    }
     try (TestBed bed = setup.start()) {
       Redis.server(bed, "plain", 6379);
       Redis.server(bed, "redis", 6379);

@@ -3,9 +3,8 @@ package dev.portolan.proxy.discovery;
 import dev.portolan.proxy.identity.IdentityCertificate;
 import dev.portolan.proxy.identity.IdentitySource;
 import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -23,7 +22,10 @@ import org.jspecify.annotations.Nullable;
  * against the expected policy-server identity ({@code PORTOLAN_POLICY_SERVER_IDENTITY}, the
  * channel's authority, checked by grpc-java's hostname verification); the proxy's own certificate
  * presented once it has one. The key manager reads the newest certificate at each handshake, so a
- * new connection after a renewal presents the renewed one.
+ * new connection after a renewal presents the renewed one. BoringSSL carries the handshake, as on
+ * the mesh's connections and Certify's (grpc-java's default provider: the JDK's where
+ * netty-tcnative does not load); the JDK's TLS engine here cost a proxy several MiB
+ * (docs/benchmarks.md, "mTLS pair: the control plane over TLS").
  */
 public final class ControlPlaneTls {
   private final SslContext context;
@@ -45,11 +47,16 @@ public final class ControlPlaneTls {
     identity.onCertificate(keys::update);
     try {
       SslContext ctx =
-          GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+          GrpcSslContexts.forClient()
               .protocols("TLSv1.3")
               .keyManager(keys)
               .trustManager(identity.trustAnchors().pkixTrustManager())
               .build();
+      // No resumption: a session made before the first certificate would be resumed by every
+      // later connection, and the policy-server would never see the proxy's certificate.
+      if (ctx.sessionContext() instanceof OpenSslSessionContext sessions) {
+        sessions.setSessionCacheEnabled(false);
+      }
       return new ControlPlaneTls(ctx, serverIdentity, keys);
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build the TLS context for the policy-server", e);
