@@ -74,8 +74,14 @@ public enum IoTransport {
     return this == IO_URING ? "io_uring" : "epoll";
   }
 
+  /**
+   * The event loops' I/O handlers; on io_uring without the datagram header pool the proxy never
+   * uses ({@link DatagramHeaders}).
+   */
   public IoHandlerFactory handlers() {
-    return this == IO_URING ? IoUringIoHandler.newFactory() : EpollIoHandler.newFactory();
+    return this == IO_URING
+        ? DatagramHeaders.shrinking(IoUringIoHandler.newFactory())
+        : EpollIoHandler.newFactory();
   }
 
   public Class<? extends ServerChannel> serverChannel() {
