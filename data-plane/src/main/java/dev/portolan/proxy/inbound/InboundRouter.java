@@ -8,7 +8,6 @@ import dev.portolan.proxy.http.InboundAccess;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
 import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
-import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
@@ -112,8 +111,7 @@ public final class InboundRouter {
   }
 
   public CompletableFuture<@Nullable Route> route(Channel ch) {
-    InetSocketAddress dst =
-        OriginalDestination.orLocal(IoTransport.fd(ch), (InetSocketAddress) ch.localAddress());
+    InetSocketAddress dst = OriginalDestination.orLocal(ch, (InetSocketAddress) ch.localAddress());
     int port = dst.getPort();
     String target = dst.getAddress().getHostAddress() + ":" + port;
     if (OriginalDestination.isDirect(dst, inboundPort, outboundPort, adminPort)) {

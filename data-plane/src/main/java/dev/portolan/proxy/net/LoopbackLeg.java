@@ -1,9 +1,10 @@
 package dev.portolan.proxy.net;
 
 import io.netty.channel.Channel;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.netty.channel.unix.RawUnixChannelOption;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -21,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * unprivileged process); {@code kernel} leaves the node's choice. The pod-to-pod leg always keeps
  * the node's choice: that is the operator's network.
  *
- * <p>Set with {@code setsockopt(IPPROTO_TCP, TCP_CONGESTION)} through FFM. If the kernel refuses
- * (the algorithm is not loaded, or not allowed), the proxy says so once and carries on with the
- * node's default: it is an optimisation, never a reason to drop a connection.
+ * <p>Set with {@code setsockopt(IPPROTO_TCP, TCP_CONGESTION)} ({@link SocketCalls}). If the kernel
+ * refuses (the algorithm is not loaded, or not allowed), the proxy says so once and carries on with
+ * the node's default: it is an optimisation, never a reason to drop a connection.
  */
 public final class LoopbackLeg {
   private static final Logger log = LoggerFactory.getLogger(LoopbackLeg.class);
@@ -31,8 +32,19 @@ public final class LoopbackLeg {
   static final int TCP_CONGESTION = 13;
   // TCP_CA_NAME_MAX is 16, with the terminating NUL.
   private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,15}");
+  private static final RawUnixChannelOption READ = option(16);
 
-  private static volatile String algorithm = "reno";
+  /**
+   * The algorithm's name and the option that sets it (its length is the name's); none for the empty
+   * name, the node's default.
+   */
+  private record Algorithm(String name, @Nullable RawUnixChannelOption option) {
+    static Algorithm of(String name) {
+      return new Algorithm(name, name.isEmpty() ? null : LoopbackLeg.option(name.length()));
+    }
+  }
+
+  private static volatile Algorithm algorithm = Algorithm.of("reno");
   private static final AtomicBoolean refused = new AtomicBoolean();
 
   private LoopbackLeg() {}
@@ -62,13 +74,13 @@ public final class LoopbackLeg {
 
   /** The algorithm for the loopback leg from now on ({@link #parse}'s result). */
   public static void use(String name) {
-    algorithm = name;
+    algorithm = Algorithm.of(name);
     refused.set(false);
   }
 
   /** Tunes a listener on the loopback leg: the sockets it accepts inherit the algorithm. */
   public static void listener(Channel ch) {
-    tune(IoTransport.fd(ch));
+    tune(ch);
   }
 
   /**
@@ -78,43 +90,40 @@ public final class LoopbackLeg {
    */
   static void dialling(Channel ch, InetSocketAddress target) {
     if (target.getAddress() != null && target.getAddress().isLoopbackAddress()) {
-      tune(IoTransport.fd(ch));
+      tune(ch);
     }
   }
 
-  private static void tune(int fd) {
-    String name = algorithm;
-    if (name.isEmpty() || refused.get()) {
+  private static void tune(Channel ch) {
+    Algorithm a = algorithm;
+    RawUnixChannelOption option = a.option();
+    if (option == null || refused.get()) {
       return;
     }
-    int errno = set(fd, name);
-    if (errno != 0 && refused.compareAndSet(false, true)) {
-      log.warn(
-          "PORTOLAN_LOOPBACK_CONGESTION={}: the kernel refused it (errno {}): the loopback leg"
-              + " keeps the node's congestion control",
-          name,
-          errno);
+    try {
+      SocketCalls.set(ch, option, ByteBuffer.wrap(a.name().getBytes(StandardCharsets.US_ASCII)));
+    } catch (SocketCalls.Refused e) {
+      if (refused.compareAndSet(false, true)) {
+        log.warn(
+            "PORTOLAN_LOOPBACK_CONGESTION={}: the kernel refused it ({}): the loopback leg keeps"
+                + " the node's congestion control",
+            a.name(),
+            e.getMessage());
+      }
     }
   }
 
-  /** {@code setsockopt(TCP_CONGESTION)}; returns 0 or the errno. */
-  static int set(int fd, String name) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment value = arena.allocateFrom(name);
-      return SocketCalls.set(
-          arena, fd, IPPROTO_TCP, TCP_CONGESTION, value, (int) value.byteSize() - 1);
-    }
+  private static RawUnixChannelOption option(int length) {
+    return SocketCalls.option("TCP_CONGESTION", IPPROTO_TCP, TCP_CONGESTION, length);
   }
 
   /** The socket's congestion control algorithm ({@code getsockopt(TCP_CONGESTION)}). */
-  static String of(int fd) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment value = arena.allocate(16);
-      int errno = SocketCalls.get(arena, fd, IPPROTO_TCP, TCP_CONGESTION, value);
-      if (errno != 0) {
-        throw new IllegalStateException("getsockopt(TCP_CONGESTION) failed, errno " + errno);
-      }
-      return value.getString(0);
+  static String of(Channel ch) throws SocketCalls.Refused {
+    ByteBuffer value = SocketCalls.get(ch, READ);
+    int end = 0;
+    while (end < value.limit() && value.get(end) != 0) {
+      end++;
     }
+    return new String(value.array(), value.arrayOffset(), end, StandardCharsets.US_ASCII);
   }
 }

@@ -1,73 +1,63 @@
 package dev.portolan.proxy.net;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.netty.channel.Channel;
+import io.netty.channel.unix.RawUnixChannelOption;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 
 /**
  * Reads a redirected connection's original destination with {@code getsockopt(SO_ORIGINAL_DST)}
- * through the FFM API (no JNI, no privilege needed in the proxy).
+ * ({@link SocketCalls}; no privilege needed in the proxy).
  */
 public final class OriginalDestination {
   static final int SOL_IP = 0;
   static final int SOL_IPV6 = 41;
   static final int SO_ORIGINAL_DST = 80;
   static final int IP6T_SO_ORIGINAL_DST = 80;
-  static final int ENOENT = 2;
   private static final int AF_INET = 2;
   private static final int AF_INET6 = 10;
+  private static final RawUnixChannelOption V4 =
+      SocketCalls.option("SO_ORIGINAL_DST", SOL_IP, SO_ORIGINAL_DST, 16);
+  private static final RawUnixChannelOption V6 =
+      SocketCalls.option("IP6T_SO_ORIGINAL_DST", SOL_IPV6, IP6T_SO_ORIGINAL_DST, 28);
 
   private OriginalDestination() {}
 
-  /** Thrown when the kernel has no original destination for the socket. */
+  /**
+   * Thrown when the kernel has no original destination for the socket (its message: the kernel's,
+   * "No such file or directory" for a connection that was not redirected).
+   */
   public static final class NotRedirectedException extends Exception {
-    private final int errno;
-
-    NotRedirectedException(int errno) {
-      super(
-          errno == ENOENT ? "connection was not redirected" : "getsockopt failed, errno " + errno);
-      this.errno = errno;
-    }
-
-    public int errno() {
-      return errno;
+    NotRedirectedException(SocketCalls.Refused e) {
+      super("no original destination: " + e.getMessage(), e);
     }
   }
 
   /**
-   * @param fd the accepted socket's file descriptor
+   * @param ch the accepted connection
    * @param ipv6 whether the socket is IPv6
    */
-  public static InetSocketAddress of(int fd, boolean ipv6) throws NotRedirectedException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment addr = arena.allocate(ipv6 ? 28 : 16);
-      int errno =
-          SocketCalls.get(
-              arena,
-              fd,
-              ipv6 ? SOL_IPV6 : SOL_IP,
-              ipv6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST,
-              addr);
-      if (errno != 0) {
-        throw new NotRedirectedException(errno);
-      }
-      return decode(addr);
+  public static InetSocketAddress of(Channel ch, boolean ipv6) throws NotRedirectedException {
+    try {
+      return decode(SocketCalls.get(ch, ipv6 ? V6 : V4));
+    } catch (SocketCalls.Refused e) {
+      throw new NotRedirectedException(e);
     }
   }
 
   /** sockaddr_in / sockaddr_in6: family (host order), port (network order), address. */
-  static InetSocketAddress decode(MemorySegment sa) {
-    int family = (sa.get(JAVA_BYTE, 0) & 0xff) | ((sa.get(JAVA_BYTE, 1) & 0xff) << 8);
-    int port = ((sa.get(JAVA_BYTE, 2) & 0xff) << 8) | (sa.get(JAVA_BYTE, 3) & 0xff);
+  static InetSocketAddress decode(ByteBuffer sa) {
+    int family = (sa.get(0) & 0xff) | ((sa.get(1) & 0xff) << 8);
+    int port = ((sa.get(2) & 0xff) << 8) | (sa.get(3) & 0xff);
     byte[] ip;
     if (family == AF_INET) {
-      ip = sa.asSlice(4, 4).toArray(JAVA_BYTE);
+      ip = new byte[4];
+      sa.get(4, ip);
     } else if (family == AF_INET6) {
-      ip = sa.asSlice(8, 16).toArray(JAVA_BYTE);
+      ip = new byte[16];
+      sa.get(8, ip);
     } else {
       throw new IllegalStateException("unexpected address family " + family);
     }
@@ -82,9 +72,9 @@ public final class OriginalDestination {
    * Where a connection accepted on {@code local} was really going: the original destination, or the
    * local address when it was not redirected.
    */
-  public static InetSocketAddress orLocal(int fd, InetSocketAddress local) {
+  public static InetSocketAddress orLocal(Channel ch, InetSocketAddress local) {
     try {
-      return of(fd, local.getAddress() instanceof java.net.Inet6Address);
+      return of(ch, local.getAddress() instanceof java.net.Inet6Address);
     } catch (NotRedirectedException e) {
       return local;
     }

@@ -1,62 +1,52 @@
 package dev.portolan.proxy.net;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.unix.RawUnixChannelOption;
+import java.nio.ByteBuffer;
 
 /**
- * {@code getsockopt} and {@code setsockopt} through the FFM API (no JNI), with the call's errno:
- * what the proxy asks of its sockets that Netty's options do not cover.
+ * {@code getsockopt} and {@code setsockopt} on a channel's socket, for what the proxy asks of its
+ * sockets that Netty's named options do not cover: through Netty's raw socket options, which both
+ * of the proxy's transports (io_uring and epoll) pass to the kernel with their own native code.
+ *
+ * <p>Not the FFM API: a downcall handle costs the JVM ~500 classes (the linker, its ABI and the
+ * stubs it generates) and ~2 MiB of metaspace in every proxy, for two system calls that Netty's
+ * library already makes (docs/proxy.md, "Memory").
  */
 final class SocketCalls {
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle GETSOCKOPT =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("getsockopt").orElseThrow(),
-          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS),
-          Linker.Option.captureCallState("errno"));
-  private static final MethodHandle SETSOCKOPT =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("setsockopt").orElseThrow(),
-          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
-          Linker.Option.captureCallState("errno"));
-
   private SocketCalls() {}
 
-  /**
-   * {@code getsockopt(fd, level, name, value, &len)} with {@code len} set to the value's size
-   * first; returns 0 or the errno.
-   */
-  static int get(Arena arena, int fd, int level, int name, MemorySegment value) {
-    MemorySegment len = arena.allocate(JAVA_INT);
-    len.set(JAVA_INT, 0, (int) value.byteSize());
-    MemorySegment state = arena.allocate(CALL_STATE);
-    try {
-      int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, name, value, len);
-      return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
-    } catch (Throwable t) {
-      throw new IllegalStateException("getsockopt call failed", t);
+  /** A call the kernel refused: Netty's message, which ends with the C library's error text. */
+  static final class Refused extends Exception {
+    Refused(ChannelException e) {
+      super(e.getCause() != null ? e.getCause().getMessage() : e.getMessage(), e);
     }
   }
 
-  /** {@code setsockopt(fd, level, name, value, length)}; returns 0 or the errno. */
-  static int set(Arena arena, int fd, int level, int name, MemorySegment value, int length) {
-    MemorySegment state = arena.allocate(CALL_STATE);
+  /**
+   * The option {@code (level, name)} with a value of {@code length} bytes. Make each once and keep
+   * it: every option is a new constant of Netty's.
+   */
+  static RawUnixChannelOption option(String label, int level, int name, int length) {
+    return new RawUnixChannelOption(label, level, name, length);
+  }
+
+  /** {@code getsockopt}: the option's value, flipped. */
+  static ByteBuffer get(Channel ch, RawUnixChannelOption option) throws Refused {
     try {
-      int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, name, value, length);
-      return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
-    } catch (Throwable t) {
-      throw new IllegalStateException("setsockopt call failed", t);
+      return ch.config().getOption(option);
+    } catch (ChannelException e) {
+      throw new Refused(e);
+    }
+  }
+
+  /** {@code setsockopt} with the value's remaining bytes (the option's length). */
+  static void set(Channel ch, RawUnixChannelOption option, ByteBuffer value) throws Refused {
+    try {
+      ch.config().setOption(option, value);
+    } catch (ChannelException e) {
+      throw new Refused(e);
     }
   }
 }

@@ -4,7 +4,6 @@ import dev.portolan.proxy.balance.P2c;
 import dev.portolan.proxy.discovery.Discovery;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
-import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.OriginalDestination;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.MeshTarget;
@@ -56,8 +55,7 @@ public final class OutboundRouter {
   }
 
   public CompletableFuture<Route> route(Channel ch) {
-    InetSocketAddress dst =
-        OriginalDestination.orLocal(IoTransport.fd(ch), (InetSocketAddress) ch.localAddress());
+    InetSocketAddress dst = OriginalDestination.orLocal(ch, (InetSocketAddress) ch.localAddress());
     if (OriginalDestination.isDirect(dst, outboundPort, inboundPort)) {
       // Loop guard: nobody should address the outbound listener itself.
       return CompletableFuture.completedFuture(null);

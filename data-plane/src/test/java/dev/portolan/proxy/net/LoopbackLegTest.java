@@ -61,14 +61,14 @@ class LoopbackLegTest {
       throws Exception {
     for (IoTransport t : transports()) {
       EventLoopGroup loop = loop(t);
-      assertThat(LoopbackLeg.of(IoTransport.fd(accepted(loop, t)))).as(t.label()).isEqualTo("reno");
-      assertThat(LoopbackLeg.of(IoTransport.fd(dialled(loop)))).as(t.label()).isEqualTo("reno");
+      assertThat(LoopbackLeg.of(accepted(loop, t))).as(t.label()).isEqualTo("reno");
+      assertThat(LoopbackLeg.of(dialled(loop))).as(t.label()).isEqualTo("reno");
       // A target off this host (the pod-to-pod leg) keeps the node's choice. Nothing is sent: the
       // socket is tuned, or not, before it would connect.
       Channel unconnected = t.socketChannel().getConstructor().newInstance();
       loop.register(unconnected).sync();
       LoopbackLeg.dialling(unconnected, new InetSocketAddress("192.0.2.1", 6379));
-      assertThat(LoopbackLeg.of(IoTransport.fd(unconnected))).isEqualTo(nodeDefault());
+      assertThat(LoopbackLeg.of(unconnected)).isEqualTo(nodeDefault());
       unconnected.close().sync();
     }
   }
@@ -78,8 +78,8 @@ class LoopbackLegTest {
     LoopbackLeg.use(LoopbackLeg.parse("kernel"));
     IoTransport t = IoTransport.choose("auto");
     EventLoopGroup loop = loop(t);
-    assertThat(LoopbackLeg.of(IoTransport.fd(accepted(loop, t)))).isEqualTo(nodeDefault());
-    assertThat(LoopbackLeg.of(IoTransport.fd(dialled(loop)))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(accepted(loop, t))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(dialled(loop))).isEqualTo(nodeDefault());
   }
 
   @Test
@@ -90,10 +90,10 @@ class LoopbackLegTest {
     EventLoopGroup loop = loop(t);
     Channel accepted = accepted(loop, t);
     assertThat(accepted.isActive()).isTrue();
-    assertThat(LoopbackLeg.of(IoTransport.fd(accepted))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(accepted)).isEqualTo(nodeDefault());
     Channel dialled = dialled(loop);
     assertThat(dialled.isActive()).isTrue();
-    assertThat(LoopbackLeg.of(IoTransport.fd(dialled))).isEqualTo(nodeDefault());
+    assertThat(LoopbackLeg.of(dialled)).isEqualTo(nodeDefault());
   }
 
   private static List<IoTransport> transports() {

@@ -38,8 +38,7 @@ public final class OriginalDstProbe {
                                 @Override
                                 public void channelActive(ChannelHandlerContext ctx) {
                                   InetSocketAddress local = ch.localAddress();
-                                  InetSocketAddress orig =
-                                      OriginalDestination.orLocal(ch.fd().intValue(), local);
+                                  InetSocketAddress orig = OriginalDestination.orLocal(ch, local);
                                   String kind =
                                       OriginalDestination.isDirect(orig, port)
                                           ? "direct"
