@@ -8,6 +8,7 @@ import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.net.IoTransport;
+import dev.portolan.proxy.net.TcpInfo;
 import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
@@ -307,10 +308,24 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     if (upstreamStarted || !ctx.channel().isActive() || (b != null && b.isReadable())) {
       return;
     }
+    if (spokeUnread(ctx)) {
+      // A loop busy with a connect storm can run this timer before the read of bytes that came
+      // in time: the client spoke first, and racing would dial an upstream for a slowloris.
+      decision(ctx, "client bytes in the socket within the window, not read yet: no race");
+      return;
+    }
     decision(
         ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
     race = new ServerFirstRace(new RaceOutcome(ctx));
     connect(ctx, true);
+  }
+
+  /**
+   * Whether the client's bytes reached the kernel but not this handler: plain TCP only (behind TLS
+   * the socket's bytes are the handshake's, and the race is decided on the decrypted stream).
+   */
+  private static boolean spokeUnread(ChannelHandlerContext ctx) {
+    return ctx.pipeline().get(SslHandler.class) == null && TcpInfo.bytesReceived(ctx.channel()) > 0;
   }
 
   /**
