@@ -28,9 +28,11 @@ public final class DataPlaneBenchmark {
    */
   static final List<String> PROXY_JVM =
       List.of(
+          "--sun-misc-unsafe-memory-access=allow",
           "-XX:+UseSerialGC",
           "-Xms8m",
           "-Xmx32m",
+          "-Xmn2m",
           "-XX:MinHeapFreeRatio=10",
           "-XX:MaxHeapFreeRatio=20",
           "-XX:-ShrinkHeapInSteps",

@@ -115,7 +115,7 @@ final class MtlsAbBenchmark {
       for (Run p : paths) {
         p.measure(bed, true); // warm-up: the proxies' JIT, redis's keyspace
       }
-      hold(bed, clientProxy, serverProxy, haClient, haServer);
+      hold(bed, "HOLD", clientProxy, serverProxy, haClient, haServer);
       for (int r = 1; r <= rounds; r++) {
         for (Run p : paths) {
           p.measure(bed, false);
@@ -162,6 +162,7 @@ final class MtlsAbBenchmark {
       ratio("new connections/s (-k 0) over haproxy", mesh.median(6) / ha.median(6));
       rss("client", clientProxy);
       rss("server", serverProxy);
+      hold(bed, "HOLD_AFTER", clientProxy, serverProxy, haClient, haServer);
       System.out.printf(
           "portolan CPU over haproxy's (lower is better): per request -c 50 %.3f×, -c 1 %.3f×,"
               + " per new connection %.3f×%n",
@@ -186,10 +187,11 @@ final class MtlsAbBenchmark {
   /**
    * {@code HOLD=/some/file}: after the warm-up, print the pods' network namespaces and the proxies'
    * pids, and wait until that file is deleted (the bed is then yours to drive by hand: {@code ip
-   * netns exec … redis-benchmark}, {@code perf stat -p}, {@code jcmd}); the rounds follow.
+   * netns exec … redis-benchmark}, {@code perf stat -p}, {@code jcmd}); the rounds follow. {@code
+   * HOLD_AFTER=/some/file} waits the same way after the rounds, where the RSS is judged.
    */
-  private static void hold(TestBed bed, long... pids) throws Exception {
-    String hold = System.getenv("HOLD");
+  private static void hold(TestBed bed, String variable, long... pids) throws Exception {
+    String hold = System.getenv(variable);
     if (hold == null) {
       return;
     }
