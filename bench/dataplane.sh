@@ -4,6 +4,7 @@
 #   bench/dataplane.sh --ab [rounds, default 3]   (one hop vs HAProxy on redis, alternating)
 #     VARIANT_TREE=/tmp/old: a proxy built from that checkout runs beside this one's in --ab
 #   bench/dataplane.sh --slowloris [requests per phase, default 300] [attacks, default 2]
+#     ATTACK=n connections per attack (10000); BASELINE=haproxy: HAProxy in the proxy's place
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/build.sh

@@ -77,15 +77,15 @@ final class Peers {
         conf,
         """
         global
-          maxconn 4096
-        %s\
+        %s%s\
         defaults
           timeout connect 3s
           timeout client 60s
           timeout server 60s
         %s\
         """
-            .formatted(global, sections));
+            // HAProxy keeps the first maxconn of its global section: a caller's own comes alone.
+            .formatted(global.contains("maxconn") ? "" : "  maxconn 4096\n", global, sections));
     long pid = bed.background(pod, "haproxy", "-db", "-f", conf.toString()).pid();
     List<String> cmd = new ArrayList<>(bed.pod(from).ns().exec());
     cmd.addAll(probe);

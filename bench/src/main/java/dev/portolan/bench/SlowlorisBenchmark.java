@@ -31,6 +31,11 @@ import org.HdrHistogram.Histogram;
  * competes with it). Prints p50/p99 per phase, the attack/quiet p99 ratio, the proxy's VmRSS growth
  * and the evicted count, with the machine's load.
  *
+ * <p>{@code BASELINE=haproxy}: the same phases with HAProxy in the proxy's place (the server pod
+ * unmeshed, HAProxy on port {@value #HAPROXY_PORT} in front of nginx, holding slow requests for 120
+ * s as the proxy's detection does): how much of the storm's cost is this machine's, where the
+ * attacker, the user and the server share two cores.
+ *
  * <p>Run from data-plane/ (bench/dataplane.sh --slowloris does): {@link DeployedProxy} reads the
  * launcher's options from its Dockerfile.
  */
@@ -38,7 +43,21 @@ final class SlowlorisBenchmark {
   static final String ATTACKER = "10.244.77.97";
   static final String USER = "10.244.77.98";
   static final String SERVER = "10.244.77.99";
-  static final int CONNECTIONS = 10_000;
+
+  /**
+   * The attack's connections: 10,000, or {@code ATTACK=n}. HAProxy needs two descriptors per
+   * connection it admits and this machine's hard limit is 20,000: its baseline holds at most 9,990.
+   */
+  static final int CONNECTIONS =
+      Integer.parseInt(System.getenv().getOrDefault("ATTACK", "10000").strip());
+
+  static final int HAPROXY_PORT = 8090;
+
+  /** HAProxy instead of the proxy ({@code BASELINE=haproxy}). */
+  static final boolean HAPROXY = "haproxy".equals(System.getenv("BASELINE"));
+
+  /** The port the user and the attacker connect to. */
+  static final String PORT = HAPROXY ? Integer.toString(HAPROXY_PORT) : "8080";
 
   /**
    * Unmeasured requests first, so that the proxy's HTTP/1 detection path is compiled (C2 alone, one
@@ -103,7 +122,7 @@ final class SlowlorisBenchmark {
         new TestBed()
             .pod("attacker", ATTACKER, false, "", "")
             .pod("user", USER, false, "", "")
-            .pod("server", SERVER, true, "", "{name: http, containerPort: 8080}")
+            .pod("server", SERVER, !HAPROXY, "", "{name: http, containerPort: 8080}")
             .proxyJvm(jvm)
             .proxyClasspath(DataPlaneBenchmark.proxyClasspath())
             .proxyEnv(DataPlaneBenchmark.proxyEnv())
@@ -113,7 +132,7 @@ final class SlowlorisBenchmark {
             .policyServerArgs("--portolan.detect-timeout=120s")
             .start()) {
       Nginx.start(bed, "server", "hello", 1_000);
-      long proxyPid = javaPid(bed.pod("server").proxy());
+      long proxyPid = HAPROXY ? haproxy(bed) : javaPid(bed.pod("server").proxy());
       List<String> warmFailed = curl(bed, WARMUP).failed();
       if (!warmFailed.isEmpty()) {
         throw new IllegalStateException("warm-up requests failed: " + warmFailed);
@@ -171,13 +190,12 @@ final class SlowlorisBenchmark {
   private static List<Phase> attack(TestBed bed, int a, int requests, long proxyPid)
       throws Exception {
     long evicted0 = evicted(bed);
-    long errors0 = count(bed.pod("server").metrics(), ERROR);
+    long errors0 = count(SlowlorisProbes.metrics(bed), ERROR);
     // Phase ends alone could miss a peak between them (the attack's 10,000 accepts).
     ProcFigures.RssSampler storm = new ProcFigures.RssSampler(proxyPid);
     long t0 = System.nanoTime();
     JavaProcess attacker =
-        bed.javaIn(
-            "attacker", Slowloris.class, SERVER, "8080", Integer.toString(CONNECTIONS), "600");
+        bed.javaIn("attacker", Slowloris.class, SERVER, PORT, Integer.toString(CONNECTIONS), "600");
     try {
       Histogram stormLatency = Figures.histogram();
       List<String> stormFailed = new ArrayList<>();
@@ -197,7 +215,13 @@ final class SlowlorisBenchmark {
             throw new IllegalStateException("attacker: " + attacker.output());
           }
         }
-        if (held >= 0) {
+        if (held >= 0 && HAPROXY) {
+          long current = haproxyConnections(bed);
+          seenLine = String.format("HAProxy holding %d of %d held", current, held);
+          if (current >= held) {
+            break;
+          }
+        } else if (held >= 0) {
           String metrics = bed.pod("server").metrics();
           // Seen: evicted, closed in detection by the attacker's side (result="error": a
           // connection its kernel gave up on), or still in detection.
@@ -327,7 +351,8 @@ final class SlowlorisBenchmark {
           ms(pooled.get(k.ordinal()), 50) / ms(quiet, 50));
     }
     System.out.printf(
-        "server proxy VmRSS: %d KiB after warm-up, max %d KiB (every 200 ms and at each phase's"
+        (HAPROXY ? "HAProxy" : "server proxy")
+            + " VmRSS: %d KiB after warm-up, max %d KiB (every 200 ms and at each phase's"
             + " end), growth %d KiB (target ≤ 32 MiB: %s); max in quiet phases %d KiB, attacks above"
             + " it %d KiB; VmHWM %s (warm-up included); evicted %d in all%n",
         rss0,
@@ -338,6 +363,50 @@ final class SlowlorisBenchmark {
         maxRss - maxQuiet,
         ProcFigures.status(proxyPid, "VmHWM"),
         evicted);
+  }
+
+  /**
+   * HAProxy in the server pod in the proxy's place, on {@value #HAPROXY_PORT}: slow requests held
+   * for 120 s (as the proxy's detection deadline in this bench), room for the whole attack; its
+   * pid.
+   */
+  private static long haproxy(TestBed bed) throws Exception {
+    return Peers.startHaproxy(
+        bed,
+        "server",
+        "  maxconn 9990\n",
+        """
+        frontend web
+          mode http
+          bind 0.0.0.0:%d
+          maxconn 9990
+          timeout client 120s
+          timeout http-request 120s
+          default_backend nginx
+        backend nginx
+          mode http
+          server n 127.0.0.1:8080
+        frontend stats
+          mode http
+          bind 127.0.0.1:8404
+          stats enable
+          stats uri /stats
+        """
+            .formatted(HAPROXY_PORT),
+        "user",
+        List.of("curl", "-s", "--max-time", "1", "http://" + SERVER + ":" + PORT + "/"),
+        r -> r.exit() == 0);
+  }
+
+  /** HAProxy's current connections on its web frontend (its stats, CSV: scur is the fifth). */
+  private static long haproxyConnections(TestBed bed) {
+    String csv = bed.pod("server").run("curl", "-s", "http://127.0.0.1:8404/stats;csv");
+    for (String line : csv.split("\n")) {
+      if (line.startsWith("web,FRONTEND,")) {
+        return Long.parseLong(line.split(",")[4]);
+      }
+    }
+    throw new IllegalStateException("no web frontend in HAProxy's stats: " + csv);
   }
 
   private static Histogram quietBefore(List<Phase> phases, int i) {
