@@ -1,26 +1,19 @@
 package dev.portolan.proxy;
 
 import java.util.Locale;
-import java.util.logging.Level;
 
 /**
  * {@code PORTOLAN_LOG_LEVEL}: one level for everything the proxy logs. The proxy's own code and
  * Netty log through SLF4J (slf4j-simple, a few classes instead of a logging framework: memory per
- * pod counts); grpc-java, the discovery client, logs through {@code java.util.logging}. Both get
- * the same level.
+ * pod counts), the control-plane client too ({@code grpc}); nothing in the proxy logs through
+ * {@code java.util.logging}.
  */
 public enum LogLevel {
-  ERROR(Level.SEVERE),
-  WARN(Level.WARNING),
-  INFO(Level.INFO),
-  DEBUG(Level.FINE),
-  TRACE(Level.FINEST);
-
-  private final Level jul;
-
-  LogLevel(Level jul) {
-    this.jul = jul;
-  }
+  ERROR,
+  WARN,
+  INFO,
+  DEBUG,
+  TRACE;
 
   /**
    * @throws IllegalArgumentException naming the value and the accepted ones
@@ -55,11 +48,6 @@ public enum LogLevel {
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
-    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-    root.setLevel(jul);
-    for (var handler : root.getHandlers()) {
-      handler.setLevel(jul);
-    }
   }
 
   public String label() {

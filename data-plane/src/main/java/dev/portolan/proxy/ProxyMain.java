@@ -108,7 +108,12 @@ public final class ProxyMain {
     CountDownLatch certified = new CountDownLatch(1);
     if (identityConfig.mode() != IdentityConfig.Mode.DISABLED) {
       try {
-        identity = ProxyIdentity.start(identityConfig, admin, config.ioTransport().socketChannel());
+        identity =
+            ProxyIdentity.start(
+                identityConfig,
+                admin,
+                config.ioTransport().socketChannel(),
+                MeshTls::serverVerifier);
       } catch (IllegalArgumentException e) {
         System.err.println("portolan-proxy: identity: " + e.getMessage());
         System.exit(2);

@@ -1,8 +1,9 @@
 package dev.portolan.proxy.discovery;
 
+import dev.portolan.proxy.grpc.GrpcChannel;
 import dev.portolan.proxy.identity.IdentityCertificate;
 import dev.portolan.proxy.identity.IdentitySource;
-import io.grpc.netty.GrpcSslContexts;
+import dev.portolan.proxy.tls.MeshTls;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import java.net.Socket;
@@ -20,11 +21,11 @@ import org.jspecify.annotations.Nullable;
  * The proxy's connection to the policy-server with TLS (docs/identity.md, "The proxy's connection
  * to the policy-server"): the server's chain verified against the mesh trust anchors and its name
  * against the expected policy-server identity ({@code PORTOLAN_POLICY_SERVER_IDENTITY}, the
- * channel's authority, checked by grpc-java's hostname verification); the proxy's own certificate
- * presented once it has one. The key manager reads the newest certificate at each handshake, so a
- * new connection after a renewal presents the renewed one. BoringSSL carries the handshake, as on
- * the mesh's connections and Certify's (grpc-java's default provider: the JDK's where
- * netty-tcnative does not load); the JDK's TLS engine here cost a proxy several MiB
+ * channel's authority), both by the mesh's own verifier ({@link MeshTls#serverVerifier}); the
+ * proxy's own certificate presented once it has one. The key manager reads the newest certificate
+ * at each handshake, so a new connection after a renewal presents the renewed one. BoringSSL
+ * carries the handshake, as on the mesh's connections and Certify's ({@link GrpcChannel#tlsClient}:
+ * the JDK's where netty-tcnative does not load); the JDK's TLS engine here cost a proxy several MiB
  * (docs/benchmarks.md, "mTLS pair: the control plane over TLS").
  */
 public final class ControlPlaneTls {
@@ -47,10 +48,9 @@ public final class ControlPlaneTls {
     identity.onCertificate(keys::update);
     try {
       SslContext ctx =
-          GrpcSslContexts.forClient()
+          GrpcChannel.tlsClient(MeshTls.serverVerifier(identity.trustAnchors()))
               .protocols("TLSv1.3")
               .keyManager(keys)
-              .trustManager(identity.trustAnchors().pkixTrustManager())
               .build();
       // No resumption: a session made before the first certificate would be resumed by every
       // later connection, and the policy-server would never see the proxy's certificate.

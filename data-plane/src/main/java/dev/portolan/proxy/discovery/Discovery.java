@@ -1,23 +1,20 @@
 package dev.portolan.proxy.discovery;
 
-import dev.portolan.api.destination.DestinationGrpc;
 import dev.portolan.api.destination.DestinationProfile;
 import dev.portolan.api.destination.GetDestination;
 import dev.portolan.api.destination.Update;
 import dev.portolan.api.destination.WeightedAddr;
-import dev.portolan.api.inbound.InboundServerPoliciesGrpc;
 import dev.portolan.api.inbound.PortSpec;
 import dev.portolan.api.inbound.ProxyProtocol;
 import dev.portolan.api.inbound.Server;
 import dev.portolan.api.net.TcpAddress;
 import dev.portolan.proxy.discovery.Views.EndpointView;
 import dev.portolan.proxy.discovery.Views.ProfileView;
+import dev.portolan.proxy.grpc.GrpcChannel;
 import dev.portolan.proxy.metrics.HeapGiveBack;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
@@ -115,9 +112,13 @@ public final class Discovery implements AutoCloseable {
 
   private final Settings config;
   private final Metrics metrics;
-  private final ManagedChannel channel;
-  private final DestinationGrpc.DestinationStub destination;
-  private final InboundServerPoliciesGrpc.InboundServerPoliciesStub inbound;
+  private static final String GET = "/io.linkerd.proxy.destination.Destination/Get";
+  private static final String GET_PROFILE = "/io.linkerd.proxy.destination.Destination/GetProfile";
+  private static final String WATCH_PORT =
+      "/io.linkerd.proxy.inbound.InboundServerPolicies/WatchPort";
+  private static final int MAX_MESSAGE_BYTES = 4 << 20; // gRPC's default
+
+  private final GrpcChannel channel;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("portolan-discovery").unstarted(r));
@@ -146,25 +147,24 @@ public final class Discovery implements AutoCloseable {
       Settings config, Metrics metrics, EventLoopGroup loop, @Nullable ControlPlaneTls tls) {
     this.config = config;
     this.metrics = metrics;
-    NettyChannelBuilder builder =
-        NettyChannelBuilder.forTarget(Replicas.target(config.policyServer()))
-            .eventLoopGroup(loop)
-            .channelType(config.socketChannel())
-            .directExecutor()
-            .keepAliveTime(30, TimeUnit.SECONDS);
-    if (tls == null) {
-      builder.usePlaintext();
-    } else {
-      builder.sslContext(tls.context()).overrideAuthority(tls.serverIdentity());
+    try {
+      this.channel =
+          new GrpcChannel(
+              config.policyServer(),
+              loop,
+              config.socketChannel(),
+              tls == null ? null : tls.context(),
+              tls == null ? null : tls.serverIdentity(),
+              Duration.ofSeconds(30));
+    } catch (IllegalArgumentException e) {
+      // A bad entry is named at start, not at the first stream.
+      throw new IllegalArgumentException("PORTOLAN_POLICY_SERVER: " + e.getMessage(), e);
     }
-    this.channel = builder.build();
     if (tls != null) {
       // Calls made before the first certificate went without one; new calls after it open a new
       // connection that presents it (streams already open stay on theirs until they reconnect).
       tls.onFirstCertificate(channel::enterIdle);
     }
-    this.destination = DestinationGrpc.newStub(channel);
-    this.inbound = InboundServerPoliciesGrpc.newStub(channel);
     long every = Math.max(200, config.limits().idleTimeout().toMillis() / 4);
     scheduler.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
     String token = config.contextToken();
@@ -194,12 +194,11 @@ public final class Discovery implements AutoCloseable {
             p ->
                 new Watch<>(
                     "profile " + p,
-                    obs -> destination.getProfile(request(p), obs),
+                    obs -> stream(GET_PROFILE, request(p), DestinationProfile.parser(), obs),
                     null,
                     (old, m) -> profileView(m),
                     scheduler,
                     config.limits(),
-                    channel::resetConnectBackoff,
                     () -> stale("profile")));
     if (w == null) {
       metrics.counter("discovery_destinations_refused_total").increment();
@@ -225,12 +224,11 @@ public final class Discovery implements AutoCloseable {
                 a ->
                     new Watch<>(
                         "endpoints " + a,
-                        obs -> destination.get(request(a), obs),
+                        obs -> stream(GET, request(a), Update.parser(), obs),
                         Map.of(),
                         Discovery::applyUpdate,
                         scheduler,
                         config.limits(),
-                        channel::resetConnectBackoff,
                         () -> stale("endpoints"))));
     return w.firstWithin(config.firstAnswerWait()).thenApply(v -> v == null ? Map.of() : v);
   }
@@ -347,17 +345,18 @@ public final class Discovery implements AutoCloseable {
                 new Watch<>(
                     "inbound " + p,
                     obs ->
-                        inbound.watchPort(
+                        stream(
+                            WATCH_PORT,
                             PortSpec.newBuilder()
                                 .setWorkload(config.namespace() + ":" + config.pod())
                                 .setPort(p)
                                 .build(),
+                            Server.parser(),
                             obs),
                     null,
                     (old, m) -> InboundPolicy.of(m),
                     scheduler,
                     config.limits(),
-                    channel::resetConnectBackoff,
                     () -> stale("inbound")));
     Objects.requireNonNull(w);
     return w.firstWithin(config.firstAnswerWait())
@@ -384,6 +383,14 @@ public final class Discovery implements AutoCloseable {
     var g = metrics.gauge("discovery_stale", "kind", kind);
     g.reset();
     g.add(n);
+  }
+
+  private <M> GrpcChannel.Call stream(
+      String method,
+      com.google.protobuf.MessageLite request,
+      com.google.protobuf.Parser<M> parser,
+      GrpcChannel.Listener<M> listener) {
+    return channel.call(method, request, parser, MAX_MESSAGE_BYTES, null, listener);
   }
 
   private GetDestination request(String path) {
@@ -474,6 +481,6 @@ public final class Discovery implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
-    channel.shutdownNow();
+    channel.close();
   }
 }

@@ -1,14 +1,13 @@
 package dev.portolan.proxy.discovery;
 
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
+import dev.portolan.proxy.grpc.GrpcChannel;
+import dev.portolan.proxy.grpc.GrpcStatusException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,12 +21,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class Watch<M, V> {
   private final String name;
-  private final Consumer<StreamObserver<M>> open;
+  private final Function<GrpcChannel.Listener<M>, GrpcChannel.Call> open;
   private final BiFunction<V, M, V> fold;
   private final @Nullable V initial;
   private final ScheduledExecutorService scheduler;
   private final Limits limits;
-  private final Runnable beforeReconnect;
   private final Runnable onStaleChange;
   // Completes on the first message or the first failure: nobody waits on a control plane that is
   // known to be unreachable; they get the fallback (or the last known value) at once.
@@ -35,7 +33,7 @@ final class Watch<M, V> {
   private volatile @Nullable V latest;
   private volatile boolean stale;
   private volatile boolean closed;
-  private volatile @Nullable ClientCallStreamObserver<?> call;
+  private volatile GrpcChannel.@Nullable Call call;
   private int failures;
   // Guarded by the map entry that holds this watch (Discovery changes them inside compute).
   private int users;
@@ -43,12 +41,11 @@ final class Watch<M, V> {
 
   Watch(
       String name,
-      Consumer<StreamObserver<M>> open,
+      Function<GrpcChannel.Listener<M>, GrpcChannel.Call> open,
       @Nullable V initial,
       BiFunction<V, M, V> fold,
       ScheduledExecutorService scheduler,
       Limits limits,
-      Runnable beforeReconnect,
       Runnable onStaleChange) {
     this.name = name;
     this.open = open;
@@ -56,7 +53,6 @@ final class Watch<M, V> {
     this.fold = fold;
     this.scheduler = scheduler;
     this.limits = limits;
-    this.beforeReconnect = beforeReconnect;
     this.onStaleChange = onStaleChange;
     start();
   }
@@ -91,9 +87,9 @@ final class Watch<M, V> {
   /** Ends the stream for good: no reconnect, the server forgets the subscription. */
   void close() {
     closed = true;
-    ClientCallStreamObserver<?> c = call;
+    GrpcChannel.Call c = call;
     if (c != null) {
-      c.cancel("destination evicted after idle", null);
+      c.cancel("destination evicted after idle");
     }
   }
 
@@ -116,39 +112,30 @@ final class Watch<M, V> {
     if (closed) {
       return;
     }
-    open.accept(
-        new ClientResponseObserver<Object, M>() {
-          // A reconnected stream starts again from its first message; until that message the
-          // previous value stays the answer (never a transient empty one).
-          private @Nullable V acc = initial;
+    call =
+        open.apply(
+            new GrpcChannel.Listener<M>() {
+              // A reconnected stream starts again from its first message; until that message the
+              // previous value stays the answer (never a transient empty one).
+              private @Nullable V acc = initial;
 
-          @Override
-          public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
-            call = requestStream;
-          }
+              @Override
+              public void onMessage(M m) {
+                acc = fold.apply(acc, m);
+                latest = acc;
+                failures = 0;
+                if (stale) {
+                  stale = false;
+                  onStaleChange.run();
+                }
+                settled.complete(null);
+              }
 
-          @Override
-          public void onNext(M m) {
-            acc = fold.apply(acc, m);
-            latest = acc;
-            failures = 0;
-            if (stale) {
-              stale = false;
-              onStaleChange.run();
-            }
-            settled.complete(null);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            retry();
-          }
-
-          @Override
-          public void onCompleted() {
-            retry();
-          }
-        });
+              @Override
+              public void onClose(@Nullable GrpcStatusException error) {
+                retry();
+              }
+            });
   }
 
   private void retry() {
@@ -162,15 +149,7 @@ final class Watch<M, V> {
     }
     long delay = limits.backoffMillis(failures++);
     if (!scheduler.isShutdown()) {
-      scheduler.schedule(
-          () -> {
-            // The channel's own connect backoff (gRPC's default grows to 120 s) would otherwise
-            // decide when the control plane is tried again: ours is the one documented.
-            beforeReconnect.run();
-            start();
-          },
-          delay,
-          TimeUnit.MILLISECONDS);
+      scheduler.schedule(this::start, delay, TimeUnit.MILLISECONDS);
     }
   }
 

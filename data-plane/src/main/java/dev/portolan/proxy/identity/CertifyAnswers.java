@@ -2,8 +2,7 @@ package dev.portolan.proxy.identity;
 
 import com.google.protobuf.ByteString;
 import dev.portolan.api.identity.CertifyResponse;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import dev.portolan.proxy.grpc.GrpcStatusException;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -95,8 +94,8 @@ final class CertifyAnswers {
         return FailureReason.TLS;
       }
     }
-    if (t instanceof StatusRuntimeException s) {
-      return switch (s.getStatus().getCode()) {
+    if (t instanceof GrpcStatusException s) {
+      return switch (s.code()) {
         case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, RESOURCE_EXHAUSTED, ABORTED ->
             FailureReason.UNREACHABLE;
         default -> FailureReason.REFUSED;
@@ -107,13 +106,12 @@ final class CertifyAnswers {
 
   /** The gRPC status and its causes, for the log and the state's reason. */
   static String describe(@Nullable Throwable t) {
-    if (t instanceof StatusRuntimeException s) {
-      Status st = s.getStatus();
-      StringBuilder b = new StringBuilder(st.getCode().toString());
-      if (st.getDescription() != null) {
-        b.append(' ').append(st.getDescription());
+    if (t instanceof GrpcStatusException s) {
+      StringBuilder b = new StringBuilder(s.code().toString());
+      if (s.description() != null) {
+        b.append(' ').append(s.description());
       }
-      for (Throwable c = st.getCause(); c != null; c = c.getCause()) {
+      for (Throwable c = s.getCause(); c != null; c = c.getCause()) {
         b.append(" <- ")
             .append(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
       }

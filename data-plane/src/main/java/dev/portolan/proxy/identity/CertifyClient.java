@@ -8,8 +8,9 @@ import java.util.concurrent.CompletableFuture;
 /** One {@code io.linkerd.proxy.identity.Identity/Certify} call at a time. */
 public interface CertifyClient extends AutoCloseable {
   /**
-   * Completes with the answer, or exceptionally with a {@link io.grpc.StatusRuntimeException} (or
-   * whatever else went wrong) within {@code timeout}.
+   * Completes with the answer, or exceptionally with a {@link
+   * dev.portolan.proxy.grpc.GrpcStatusException} (or whatever else went wrong) within {@code
+   * timeout}.
    */
   CompletableFuture<CertifyResponse> certify(CertifyRequest request, Duration timeout);
 

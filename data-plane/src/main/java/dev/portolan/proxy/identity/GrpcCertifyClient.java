@@ -2,18 +2,15 @@ package dev.portolan.proxy.identity;
 
 import dev.portolan.api.identity.CertifyRequest;
 import dev.portolan.api.identity.CertifyResponse;
-import dev.portolan.api.identity.IdentityGrpc;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
+import dev.portolan.proxy.grpc.GrpcChannel;
+import dev.portolan.proxy.grpc.GrpcStatusException;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,40 +19,40 @@ import org.jspecify.annotations.Nullable;
  * the configured server name (the channel's authority, so SNI carries it too).
  */
 public final class GrpcCertifyClient implements CertifyClient {
-  private final ManagedChannel channel;
-  private final IdentityGrpc.IdentityStub stub;
+  private static final String CERTIFY = "/io.linkerd.proxy.identity.Identity/Certify";
+  private static final int MAX_MESSAGE_BYTES = 1 << 20;
+
+  private final GrpcChannel channel;
 
   /**
-   * @param loop the event loop group to run on (the proxy's admin loop), or null for grpc-java's
-   *     own
+   * @param verifier checks the policy-server's chain against the trust anchors and that it names
+   *     {@code config.serverName()} (the mesh's verifier)
+   * @param loop the event loop group to run on (the proxy's admin loop), or null for a loop of the
+   *     client's own
    * @param channelType the socket channel class of {@code loop}; ignored when {@code loop} is null
    */
   public GrpcCertifyClient(
       IdentityConfig config,
-      TrustAnchors anchors,
+      X509ExtendedTrustManager verifier,
       @Nullable EventLoopGroup loop,
       @Nullable Class<? extends Channel> channelType) {
-    NettyChannelBuilder b =
-        NettyChannelBuilder.forTarget(config.address())
-            .directExecutor()
-            .maxInboundMessageSize(1 << 20);
-    if (loop != null && channelType != null) {
-      b.eventLoopGroup(loop).channelType(channelType);
-    }
-    switch (config.mode()) {
-      case TLS -> b.sslContext(sslContext(anchors)).overrideAuthority(config.serverName());
-      case PLAINTEXT -> b.usePlaintext();
-      case DISABLED -> throw new IllegalArgumentException("identity is disabled: no Certify");
-    }
-    this.channel = b.build();
-    this.stub = IdentityGrpc.newStub(channel);
+    SslContext tls =
+        switch (config.mode()) {
+          case TLS -> sslContext(verifier);
+          case PLAINTEXT -> null;
+          case DISABLED -> throw new IllegalArgumentException("identity is disabled: no Certify");
+        };
+    String authority = tls == null ? null : config.serverName();
+    this.channel =
+        loop != null && channelType != null
+            ? new GrpcChannel(
+                config.address(), loop, channelType, tls, authority, Duration.ofSeconds(30))
+            : GrpcChannel.standalone(config.address(), tls, authority);
   }
 
-  private static SslContext sslContext(TrustAnchors anchors) {
+  private static SslContext sslContext(X509ExtendedTrustManager verifier) {
     try {
-      // grpc-java's hostname check (the authority, i.e. the server name) runs on top of the chain
-      // check of this trust manager.
-      return GrpcSslContexts.forClient().trustManager(anchors.pkixTrustManager()).build();
+      return GrpcChannel.tlsClient(verifier).build();
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build the TLS context for Certify", e);
     }
@@ -64,31 +61,33 @@ public final class GrpcCertifyClient implements CertifyClient {
   @Override
   public CompletableFuture<CertifyResponse> certify(CertifyRequest request, Duration timeout) {
     CompletableFuture<CertifyResponse> result = new CompletableFuture<>();
-    stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-        .certify(
-            request,
-            new StreamObserver<>() {
-              @Override
-              public void onNext(CertifyResponse value) {
-                result.complete(value);
-              }
+    channel.call(
+        CERTIFY,
+        request,
+        CertifyResponse.parser(),
+        MAX_MESSAGE_BYTES,
+        timeout,
+        new GrpcChannel.Listener<>() {
+          @Override
+          public void onMessage(CertifyResponse value) {
+            result.complete(value);
+          }
 
-              @Override
-              public void onError(Throwable t) {
-                result.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {
-                result.completeExceptionally(
-                    new IllegalStateException("Certify completed without an answer"));
-              }
-            });
+          @Override
+          public void onClose(@Nullable GrpcStatusException error) {
+            if (error != null) {
+              result.completeExceptionally(error);
+            } else {
+              result.completeExceptionally(
+                  new IllegalStateException("Certify completed without an answer"));
+            }
+          }
+        });
     return result;
   }
 
   @Override
   public void close() {
-    channel.shutdownNow();
+    channel.close();
   }
 }

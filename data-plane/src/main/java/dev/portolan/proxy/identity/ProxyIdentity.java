@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * IdentityConfig ic = IdentityConfig.fromEnv(System.getenv());   // status 2 on a bad value
  * if (ic.mode() != IdentityConfig.Mode.DISABLED) {
- *   ProxyIdentity id = ProxyIdentity.start(ic, adminLoop, transport.socketChannel());
+ *   ProxyIdentity id =
+ *       ProxyIdentity.start(ic, adminLoop, transport.socketChannel(), MeshTls::serverVerifier);
  *   MeshTls mesh = MeshTls.create(id);     // mesh.providerName() for the ready line
  *   // /ready: 503 until id.isReady(); gauges and counters: secondsUntilExpiry(), expiry(),
  *   // certifications(), failures(reason) for each FailureReason
@@ -135,11 +138,14 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
    *
    * @param loop the event loop group Certify's gRPC channel runs on (the admin loop), or null
    * @param channelType the socket channel class of {@code loop}
+   * @param verifier how the policy-server's certificate is checked against the anchors (the mesh's
+   *     verifier: {@code MeshTls.serverVerifier}, which lives above this package)
    */
   public static ProxyIdentity start(
       IdentityConfig config,
       @Nullable EventLoopGroup loop,
-      @Nullable Class<? extends Channel> channelType) {
+      @Nullable Class<? extends Channel> channelType,
+      Function<TrustAnchors, X509ExtendedTrustManager> verifier) {
     TrustAnchors anchors = TrustAnchors.load(config.trustAnchors());
     ScheduledExecutorService executor =
         Executors.newSingleThreadScheduledExecutor(
@@ -149,7 +155,7 @@ public final class ProxyIdentity implements IdentitySource, AutoCloseable {
             config.identity(),
             anchors,
             config.tokenFile(),
-            new GrpcCertifyClient(config, anchors, loop, channelType),
+            new GrpcCertifyClient(config, verifier.apply(anchors), loop, channelType),
             RenewalPolicy.DEFAULT,
             Scheduler.of(executor),
             Clock.systemUTC(),

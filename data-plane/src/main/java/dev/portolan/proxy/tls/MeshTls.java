@@ -4,6 +4,7 @@ import dev.portolan.proxy.identity.IdentityCertificate;
 import dev.portolan.proxy.identity.IdentitySource;
 import dev.portolan.proxy.identity.IdentityState;
 import dev.portolan.proxy.identity.IdentityUnavailableException;
+import dev.portolan.proxy.identity.TrustAnchors;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
@@ -26,6 +27,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +99,14 @@ public final class MeshTls implements AutoCloseable {
       throw new IllegalArgumentException("mesh TLS runs on OPENSSL_REFCNT or JDK, not " + provider);
     }
     return new MeshTls(identity, provider);
+  }
+
+  /**
+   * The mesh's verification of a server (chain to the anchors, validity, key usage, and the leaf
+   * naming exactly the engine's peer host), for the proxy's TLS to the policy-server too.
+   */
+  public static X509ExtendedTrustManager serverVerifier(TrustAnchors anchors) {
+    return new MeshTrustManager(anchors);
   }
 
   /** BoringSSL when netty-tcnative loaded and has TLS 1.3, else the JDK. */

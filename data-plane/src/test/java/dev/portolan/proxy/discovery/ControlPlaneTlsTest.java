@@ -6,23 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.portolan.api.destination.DestinationGrpc;
 import dev.portolan.api.destination.DestinationProfile;
 import dev.portolan.api.destination.GetDestination;
+import dev.portolan.proxy.grpc.GrpcChannel;
+import dev.portolan.proxy.grpc.GrpcStatusException;
 import dev.portolan.proxy.identity.IdentityCertificate;
 import dev.portolan.proxy.identity.IdentitySource;
 import dev.portolan.proxy.identity.IdentityState;
 import dev.portolan.proxy.identity.TestPki;
 import dev.portolan.proxy.identity.TrustAnchors;
 import io.grpc.Grpc;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.ClientAuth;
@@ -33,11 +31,13 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,7 +56,7 @@ class ControlPlaneTlsTest {
   /** The serial of the client certificate of each call (-1: none). */
   private final List<BigInteger> seen = new CopyOnWriteArrayList<>();
 
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<GrpcChannel> channels = new ArrayList<>();
   private final Source source = new Source();
   private Server server;
 
@@ -102,22 +102,36 @@ class ControlPlaneTlsTest {
 
   @AfterEach
   void stop() {
-    channels.forEach(ManagedChannel::shutdownNow);
+    channels.forEach(GrpcChannel::close);
     server.shutdownNow();
   }
 
+  /** The proxy's own gRPC client, with the context and authority Discovery gives it. */
   private void call(ControlPlaneTls tls) {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
-            .sslContext(tls.context())
-            .overrideAuthority(tls.serverIdentity())
-            .build();
+    GrpcChannel ch =
+        GrpcChannel.standalone(
+            "127.0.0.1:" + server.getPort(), tls.context(), tls.serverIdentity());
     channels.add(ch);
-    var it =
-        DestinationGrpc.newBlockingStub(ch)
-            .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .getProfile(GetDestination.getDefaultInstance());
-    it.next();
+    CompletableFuture<DestinationProfile> first = new CompletableFuture<>();
+    ch.call(
+        "/io.linkerd.proxy.destination.Destination/GetProfile",
+        GetDestination.getDefaultInstance(),
+        DestinationProfile.parser(),
+        1 << 20,
+        Duration.ofSeconds(10),
+        new GrpcChannel.Listener<>() {
+          @Override
+          public void onMessage(DestinationProfile m) {
+            first.complete(m);
+          }
+
+          @Override
+          public void onClose(@Nullable GrpcStatusException error) {
+            first.completeExceptionally(
+                error != null ? error : new IllegalStateException("ended without a message"));
+          }
+        });
+    first.join();
   }
 
   @Test
@@ -148,9 +162,15 @@ class ControlPlaneTlsTest {
         ControlPlaneTls.create(
             source, "other.portolan.serviceaccount.identity.portolan.cluster.local");
     assertThatThrownBy(() -> call(tls))
+        .isInstanceOf(CompletionException.class)
+        .cause()
         .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            GrpcStatusException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(GrpcStatusException.Code.UNAVAILABLE);
+              assertThat(e).hasMessageContaining("TLS handshake");
+              assertThat(e).hasStackTraceContaining("expected identity other.portolan");
+            });
     assertThat(seen).isEmpty();
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.portolan.api.identity.CertifyResponse;
+import dev.portolan.proxy.tls.MeshTls;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class ProxyIdentityTest {
             ID,
             anchors,
             token,
-            new GrpcCertifyClient(config, anchors, null, null),
+            new GrpcCertifyClient(config, MeshTls.serverVerifier(anchors), null, null),
             RenewalPolicy.DEFAULT,
             time,
             time,
@@ -353,7 +354,7 @@ class ProxyIdentityTest {
               ID,
               anchors,
               token,
-              new GrpcCertifyClient(config, anchors, null, null),
+              new GrpcCertifyClient(config, MeshTls.serverVerifier(anchors), null, null),
               new RenewalPolicy(
                   Duration.ofSeconds(1),
                   Duration.ofHours(24),

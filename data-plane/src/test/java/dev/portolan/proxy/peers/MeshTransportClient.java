@@ -41,7 +41,7 @@ public final class MeshTransportClient {
             Path.of(args[1]),
             Path.of(args[2]),
             "unused-in-plaintext");
-    ProxyIdentity id = ProxyIdentity.start(ic, null, null);
+    ProxyIdentity id = ProxyIdentity.start(ic, null, null, MeshTls::serverVerifier);
     CountDownLatch certified = new CountDownLatch(1);
     id.onCertificate(c -> certified.countDown());
     if (!certified.await(30, TimeUnit.SECONDS)) {
