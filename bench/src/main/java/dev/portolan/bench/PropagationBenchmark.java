@@ -20,7 +20,13 @@ import java.util.concurrent.TimeUnit;
  * subscriber whose answer changed has received it.
  */
 public final class PropagationBenchmark {
-  static final int WARMUP = 20;
+  /**
+   * Unmeasured rounds before the measured ones ({@code WARMUP_ROUNDS=n}, default 100): a server
+   * that has run for a while, as one in a cluster has. With 20, the first dozen measured rounds
+   * still ran while the per-stream paths were being compiled, at three times the steady latency
+   * (docs/benchmarks.md).
+   */
+  static final int WARMUP = Integer.parseInt(System.getenv().getOrDefault("WARMUP_ROUNDS", "100"));
 
   public static void main(String[] args) throws Exception {
     List<String> which =
