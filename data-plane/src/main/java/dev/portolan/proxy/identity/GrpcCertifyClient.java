@@ -3,7 +3,6 @@ package dev.portolan.proxy.identity;
 import dev.portolan.api.identity.CertifyRequest;
 import dev.portolan.api.identity.CertifyResponse;
 import dev.portolan.proxy.grpc.GrpcChannel;
-import dev.portolan.proxy.grpc.GrpcStatusException;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -60,30 +59,7 @@ public final class GrpcCertifyClient implements CertifyClient {
 
   @Override
   public CompletableFuture<CertifyResponse> certify(CertifyRequest request, Duration timeout) {
-    CompletableFuture<CertifyResponse> result = new CompletableFuture<>();
-    channel.call(
-        CERTIFY,
-        request,
-        CertifyResponse.parser(),
-        MAX_MESSAGE_BYTES,
-        timeout,
-        new GrpcChannel.Listener<>() {
-          @Override
-          public void onMessage(CertifyResponse value) {
-            result.complete(value);
-          }
-
-          @Override
-          public void onClose(@Nullable GrpcStatusException error) {
-            if (error != null) {
-              result.completeExceptionally(error);
-            } else {
-              result.completeExceptionally(
-                  new IllegalStateException("Certify completed without an answer"));
-            }
-          }
-        });
-    return result;
+    return channel.first(CERTIFY, request, CertifyResponse.parser(), MAX_MESSAGE_BYTES, timeout);
   }
 
   @Override

@@ -31,13 +31,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,26 +110,13 @@ class ControlPlaneTlsTest {
         GrpcChannel.standalone(
             "127.0.0.1:" + server.getPort(), tls.context(), tls.serverIdentity());
     channels.add(ch);
-    CompletableFuture<DestinationProfile> first = new CompletableFuture<>();
-    ch.call(
-        "/io.linkerd.proxy.destination.Destination/GetProfile",
-        GetDestination.getDefaultInstance(),
-        DestinationProfile.parser(),
-        1 << 20,
-        Duration.ofSeconds(10),
-        new GrpcChannel.Listener<>() {
-          @Override
-          public void onMessage(DestinationProfile m) {
-            first.complete(m);
-          }
-
-          @Override
-          public void onClose(@Nullable GrpcStatusException error) {
-            first.completeExceptionally(
-                error != null ? error : new IllegalStateException("ended without a message"));
-          }
-        });
-    first.join();
+    ch.first(
+            "/io.linkerd.proxy.destination.Destination/GetProfile",
+            GetDestination.getDefaultInstance(),
+            DestinationProfile.parser(),
+            1 << 20,
+            Duration.ofSeconds(10))
+        .join();
   }
 
   @Test
