@@ -95,6 +95,26 @@ public final class GrpcChannel implements AutoCloseable {
       @Nullable SslContext tls,
       @Nullable String authority,
       Duration keepAlive) {
+    this(
+        target,
+        group,
+        ownGroup,
+        channelType,
+        tls,
+        authority,
+        keepAlive,
+        GrpcConnection.Resolver.THREAD);
+  }
+
+  GrpcChannel(
+      String target,
+      EventLoopGroup group,
+      @Nullable EventLoopGroup ownGroup,
+      Class<? extends Channel> channelType,
+      @Nullable SslContext tls,
+      @Nullable String authority,
+      Duration keepAlive,
+      GrpcConnection.Resolver resolver) {
     // In the order this channel tries them (shuffled once when there are several).
     List<String> targets = parseTargets(target);
     this.loop = group.next();
@@ -107,7 +127,8 @@ public final class GrpcChannel implements AutoCloseable {
             String.join(",", targets),
             tls,
             authority != null ? authority : targets.getFirst(),
-            keepAlive.toNanos());
+            keepAlive.toNanos(),
+            resolver);
   }
 
   /** A channel on an event loop of its own, shut down with it (tests, tools). */
@@ -270,7 +291,7 @@ public final class GrpcChannel implements AutoCloseable {
    * (the first certificate: the next connection presents it).
    */
   public void enterIdle() {
-    loop.execute(() -> {
+    onLoop(() -> {
       GrpcConnection c = current;
       current = null;
       if (c != null) {
@@ -282,7 +303,7 @@ public final class GrpcChannel implements AutoCloseable {
   /** Ends every call (UNAVAILABLE) and connection; no call starts afterwards. */
   @Override
   public void close() {
-    loop.execute(() -> {
+    onLoop(() -> {
       closed = true;
       current = null;
       for (GrpcConnection c : List.copyOf(connections)) {
@@ -291,6 +312,15 @@ public final class GrpcChannel implements AutoCloseable {
     });
     if (ownGroup != null) {
       ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Runs on the loop; nothing if the loop is gone (a standalone channel closed already). */
+  private void onLoop(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      // Its connections went with the loop.
     }
   }
 

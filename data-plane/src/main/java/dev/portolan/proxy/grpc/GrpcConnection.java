@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,6 +25,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -48,7 +50,35 @@ final class GrpcConnection extends Http2ConnectionAdapter implements Frames.Stre
       String targetsText,
       @Nullable SslContext tls,
       String authority,
-      long keepAliveNanos) {}
+      long keepAliveNanos,
+      Resolver resolver) {}
+
+  /**
+   * Looks a host name up away from the event loop: the admin loop also answers the kubelet's
+   * probes, and a lookup waits for the resolver's timeouts and search domains when DNS is down.
+   */
+  interface Resolver {
+    CompletableFuture<InetAddress[]> resolve(String host);
+
+    /**
+     * Each lookup on a short-lived daemon thread of its own (a dial is rare: at most one a try).
+     */
+    Resolver THREAD =
+        host -> {
+          CompletableFuture<InetAddress[]> all = new CompletableFuture<>();
+          Thread.ofPlatform()
+              .daemon()
+              .name("portolan-dns")
+              .start(() -> {
+                try {
+                  all.complete(InetAddress.getAllByName(host));
+                } catch (UnknownHostException | RuntimeException e) {
+                  all.completeExceptionally(e);
+                }
+              });
+          return all;
+        };
+  }
 
   /** How a connection tells its channel that it takes no new calls, or is gone. */
   interface Owner {
@@ -99,16 +129,33 @@ final class GrpcConnection extends Http2ConnectionAdapter implements Frames.Stre
       fail("cannot connect to the policy-server at " + settings.targetsText(), last);
       return;
     }
-    InetSocketAddress unresolved = settings.targets().get(index);
-    InetAddress[] all;
-    try {
-      // The admin loop resolves: a name once per dial, an IP literal without a lookup.
-      all = InetAddress.getAllByName(unresolved.getHostString());
-    } catch (UnknownHostException e) {
-      connect(index + 1, e);
+    String host = settings.targets().get(index).getHostString();
+    byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+    if (literal != null) {
+      try {
+        connectAddress(index, new InetAddress[] {InetAddress.getByAddress(host, literal)}, 0, last);
+      } catch (UnknownHostException e) { // not for 4 or 16 bytes
+        connect(index + 1, e);
+      }
       return;
     }
-    connectAddress(index, all, 0, last);
+    // A name: looked up once per dial, off the loop, and the dial goes on on the loop.
+    settings
+        .resolver()
+        .resolve(host)
+        .whenComplete((all, error) ->
+            settings
+                .loop()
+                .execute(() -> {
+                  if (dead) {
+                    return;
+                  }
+                  if (error != null || all == null) {
+                    connect(index + 1, error);
+                  } else {
+                    connectAddress(index, all, 0, last);
+                  }
+                }));
   }
 
   private void connectAddress(int index, InetAddress[] all, int i, @Nullable Throwable last) {

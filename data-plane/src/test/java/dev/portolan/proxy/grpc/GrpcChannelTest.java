@@ -19,6 +19,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
@@ -219,7 +224,7 @@ class GrpcChannelTest {
   @Test
   void a_refused_connection_is_unavailable_and_a_replica_list_moves_on() throws Exception {
     int closed;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closed = s.getLocalPort();
     }
     GrpcStatusException e = call(channel("127.0.0.1:" + closed), "x", null).end();
@@ -252,6 +257,69 @@ class GrpcChannelTest {
     GrpcStatusException e = call(ch, "three", null).end();
     assertThat(e).isNotNull();
     assertThat(e.code()).isEqualTo(Code.UNAVAILABLE);
+    ch.close(); // again, as the test's clean-up does a third time: nothing happens
+    ch.enterIdle();
+  }
+
+  @Test
+  void a_name_is_looked_up_off_the_event_loop_and_a_failed_lookup_moves_on() throws Exception {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      CountDownLatch answer = new CountDownLatch(1);
+      List<String> asked = new CopyOnWriteArrayList<>();
+      GrpcConnection.Resolver slow =
+          host ->
+              CompletableFuture.supplyAsync(() -> {
+                asked.add(host);
+                if (host.equals("gone.policy.test")) {
+                  throw new IllegalStateException("no such name");
+                }
+                try {
+                  answer.await(); // a resolver waiting for its timeouts
+                  return new InetAddress[] {InetAddress.getLoopbackAddress()};
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      GrpcChannel ch =
+          new GrpcChannel(
+              "policy.test:" + server.getPort(),
+              group,
+              null,
+              NioSocketChannel.class,
+              null,
+              null,
+              Duration.ofSeconds(30),
+              slow);
+      Recorder r = call(ch, "three", null);
+      await().until(() -> asked.contains("policy.test"));
+      // While the name is being looked up, the loop (the proxy's admin loop) serves everything
+      // else.
+      assertThat(group.next().submit(() -> "served").get(5, TimeUnit.SECONDS)).isEqualTo("served");
+      assertThat(r.end.isDone()).isFalse();
+      answer.countDown();
+      assertThat(r.end()).isNull();
+      assertThat(r.names).hasSize(3);
+
+      // A name that does not resolve is a failed dial: the list moves on to the next entry.
+      GrpcChannel list =
+          new GrpcChannel(
+              "gone.policy.test:1,policy.test:" + server.getPort(),
+              group,
+              null,
+              NioSocketChannel.class,
+              null,
+              null,
+              Duration.ofSeconds(30),
+              slow);
+      Recorder second = call(list, "three", null);
+      assertThat(second.end()).isNull();
+      assertThat(second.names).hasSize(3);
+      ch.close();
+      list.close();
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
   }
 
   @Test
