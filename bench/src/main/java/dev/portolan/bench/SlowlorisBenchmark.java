@@ -98,7 +98,8 @@ final class SlowlorisBenchmark {
       long evicted,
       long held,
       double seconds,
-      List<String> failed) {}
+      List<String> failed,
+      String slowest) {}
 
   static void run(int requests, int attacks) throws Exception {
     Figures.machine();
@@ -174,7 +175,8 @@ final class SlowlorisBenchmark {
             evicted(bed) - evicted0,
             0,
             seconds,
-            r.failed());
+            r.failed(),
+            r.slowest());
     print(p);
     return p;
   }
@@ -199,6 +201,7 @@ final class SlowlorisBenchmark {
     try {
       Histogram stormLatency = Figures.histogram();
       List<String> stormFailed = new ArrayList<>();
+      String stormSlowest = "";
       long held = -1;
       double holdingAt = 0;
       String seenLine = "";
@@ -206,6 +209,7 @@ final class SlowlorisBenchmark {
         Requests batch = curl(bed, STORM_BATCH);
         stormLatency.add(batch.latency());
         stormFailed.addAll(batch.failed());
+        stormSlowest = Requests.slower(stormSlowest, batch.slowest());
         if (held < 0) {
           Matcher m = HELD.matcher(attacker.output());
           if (m.find()) {
@@ -259,7 +263,8 @@ final class SlowlorisBenchmark {
               evicted(bed) - evicted0,
               held,
               stormSeconds,
-              stormFailed);
+              stormFailed,
+              stormSlowest);
       print(s);
       long evicted1 = evicted(bed);
       ProcFigures.RssSampler sampled = new ProcFigures.RssSampler(proxyPid);
@@ -278,7 +283,8 @@ final class SlowlorisBenchmark {
               evicted(bed) - evicted1,
               held,
               seconds,
-              r.failed());
+              r.failed(),
+              r.slowest());
       print(p);
       return List.of(s, p);
     } finally {
@@ -450,6 +456,8 @@ final class SlowlorisBenchmark {
         p.evicted(),
         p.rssKib(),
         p.rssMaxKib());
+    // A connect of a second or more is a SYN the listener's full accept queue dropped, sent again.
+    System.out.println("  slowest (code exit connect total): " + p.slowest());
     if (!p.failed().isEmpty()) {
       System.out.println(
           "  failed (code exit connect total): "

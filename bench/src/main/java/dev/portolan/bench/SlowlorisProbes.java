@@ -41,7 +41,16 @@ final class SlowlorisProbes {
    * What {@code n} requests gave: the latency of each (a failed one counted at the time curl gave
    * up, a lower bound), and curl's lines for the failed ones ({@code code exit connect total}).
    */
-  record Requests(Histogram latency, List<String> failed) {}
+  record Requests(Histogram latency, List<String> failed, String slowest) {
+    /** curl's line ({@code code exit connect total}) of the slower of two requests. */
+    static String slower(String a, String b) {
+      return a.isEmpty() || !b.isEmpty() && total(b) > total(a) ? b : a;
+    }
+
+    private static double total(String line) {
+      return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+  }
 
   /**
    * {@code n} requests from the user's pod to nginx through the server's inbound proxy, one curl
@@ -65,6 +74,7 @@ final class SlowlorisProbes {
                     + "/; done");
     Histogram h = Figures.histogram();
     List<String> failed = new ArrayList<>();
+    String slowest = "";
     for (String line : out.strip().split("\n")) {
       String[] f = line.strip().split(" ");
       if (f.length != 4) {
@@ -74,11 +84,12 @@ final class SlowlorisProbes {
         failed.add(line.strip());
       }
       h.recordValue(Math.max(1, Math.round(Double.parseDouble(f[3]) * 1e9)));
+      slowest = Requests.slower(slowest, line.strip());
     }
     if (h.getTotalCount() != n) {
       throw new IllegalStateException(h.getTotalCount() + " of " + n + " answers:\n" + out);
     }
-    return new Requests(h, failed);
+    return new Requests(h, failed, slowest);
   }
 
   static long evicted(TestBed bed) {
