@@ -8,7 +8,6 @@ import dev.portolan.proxy.metrics.ByteCounter;
 import dev.portolan.proxy.metrics.Metrics;
 import dev.portolan.proxy.net.EarlyBytes;
 import dev.portolan.proxy.net.IoTransport;
-import dev.portolan.proxy.net.TcpInfo;
 import dev.portolan.proxy.relay.Relayer;
 import dev.portolan.proxy.route.Handling;
 import dev.portolan.proxy.route.HttpVersion;
@@ -46,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * once and the destination is remembered; client bytes go on to the classifier within the same
  * deadline, so an HTTP client that waits before its first request is still proxied as HTTP (the
  * dialled connection is closed: requests are balanced one by one) and anything else is relayed over
- * the connection already made.
+ * the connection already made. The race is {@link Racing}'s; this class dials for it and acts on
+ * what it decides.
  */
 public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
@@ -79,7 +79,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   // once an HTTP proxy serves it, which then makes its first response the last.
   private @Nullable Draining draining;
   // The server-first race, once the client stayed silent for the window.
-  private @Nullable ServerFirstRace race;
+  private @Nullable Racing race;
   private boolean httpTaken;
   // Detection began (its buffer is made by the first read).
   private boolean detecting;
@@ -152,7 +152,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     windowTimer =
         ctx.executor()
             .schedule(
-                () -> serverFirstRace(ctx),
+                () -> serverFirstWindow(ctx),
                 s.serverFirstWindow().toMillis(),
                 TimeUnit.MILLISECONDS);
     deadlineTimer =
@@ -168,19 +168,15 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     readPending = false;
-    ServerFirstRace r = race;
-    if (r != null && !r.over() && msg instanceof ByteBuf in) {
-      raceRead(ctx, r, in);
+    Racing r = race;
+    if (r != null && r.running() && msg instanceof ByteBuf in) {
+      r.read(in);
       return;
     }
     if (upstreamStarted && msg instanceof ByteBuf early) {
       // Read while the upstream connects, although no read was asked for: Netty reads at once when
       // the client half-closes (a request and its FIN in one go). Kept, and written first.
-      if (buffered == null) {
-        buffered = ctx.alloc().buffer(early.readableBytes());
-      }
-      buffered.writeBytes(early);
-      early.release();
+      append(ctx, early);
       return;
     }
     if (!detecting || !(msg instanceof ByteBuf in)) {
@@ -188,6 +184,12 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
+    append(ctx, in);
+    classify(ctx);
+  }
+
+  /** Adds the client's bytes {@code in} (released) to those read so far. */
+  void append(ChannelHandlerContext ctx, ByteBuf in) {
     ByteBuf b = buffered;
     if (b == null) {
       // The read's own buffer is sized for reads to come (2 KiB at first): copied into one of
@@ -197,10 +199,24 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     b.writeBytes(in);
     in.release();
-    classify(ctx);
   }
 
   private void classify(ChannelHandlerContext ctx) {
+    Detection d = classified(ctx);
+    if (d == null) {
+      return;
+    }
+    if (d instanceof Detection.Tls(String sni) && sni != null) {
+      s.metrics().tlsSni(s.direction(), route().target(), sni); // TLS from the app: SNI only
+    }
+    decided(ctx, d.label(), httpVersion(d));
+  }
+
+  /**
+   * What the classifier makes of the bytes read so far, or null if it needs more: then another read
+   * is asked for.
+   */
+  @Nullable Detection classified(ChannelHandlerContext ctx) {
     ByteBuf buffered = Objects.requireNonNull(this.buffered);
     byte[] bytes = new byte[buffered.readableBytes()];
     buffered.getBytes(buffered.readerIndex(), bytes);
@@ -209,12 +225,15 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       spoke();
       readPending = true;
       ctx.read();
-    } else {
-      if (d instanceof Detection.Tls(String sni) && sni != null) {
-        s.metrics().tlsSni(s.direction(), route().target(), sni); // TLS from the app: SNI only
-      }
-      decided(ctx, d.label(), httpVersion(d));
+      return null;
     }
+    return d;
+  }
+
+  /** Client bytes are read but not classified yet (nor handed on). */
+  boolean hasBufferedBytes() {
+    ByteBuf b = buffered;
+    return b != null && b.isReadable();
   }
 
   /** Bytes read and undecided: first in line for eviction (see DetectionGate). */
@@ -226,7 +245,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** The codec for what detection found, or null: bytes to relay. */
-  private static @Nullable HttpVersion httpVersion(Detection d) {
+  static @Nullable HttpVersion httpVersion(Detection d) {
     return switch (d) {
       case Detection.Http1() -> HttpVersion.HTTP_1;
       case Detection.Http2() -> HttpVersion.HTTP_2;
@@ -253,7 +272,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** HTTP: hand the connection (and the bytes read so far) to the per-request proxy. */
-  private void http(ChannelHandlerContext ctx, HttpVersion version) {
+  void http(ChannelHandlerContext ctx, HttpVersion version) {
     upstreamStarted = true;
     httpTaken = true;
     Channel client = ctx.channel();
@@ -269,7 +288,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** The route: every step after {@link #start} has one. */
-  private Route route() {
+  Route route() {
     return Objects.requireNonNull(route, "not routed yet");
   }
 
@@ -299,33 +318,13 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     return s.metrics().counter("tcp_write_bytes_total", labels());
   }
 
-  /**
-   * The client said nothing within the window: dial and let the server speak; the client's read
-   * stays asked for and the deadline keeps running.
-   */
-  private void serverFirstRace(ChannelHandlerContext ctx) {
-    ByteBuf b = buffered;
-    if (upstreamStarted || !ctx.channel().isActive() || (b != null && b.isReadable())) {
-      return;
+  /** The server-first window passed: dials for the race, if {@link Racing#start} starts one. */
+  private void serverFirstWindow(ChannelHandlerContext ctx) {
+    Racing r = Racing.start(this, s, ctx);
+    if (r != null) {
+      race = r;
+      connect(ctx, true);
     }
-    if (spokeUnread(ctx)) {
-      // A loop busy with a connect storm can run this timer before the read of bytes that came
-      // in time: the client spoke first, and racing would dial an upstream for a slowloris.
-      decision(ctx, "client bytes in the socket within the window, not read yet: no race");
-      return;
-    }
-    decision(
-        ctx, "client silent for " + s.serverFirstWindow().toMillis() + " ms: racing the server");
-    race = new ServerFirstRace(new RaceOutcome(ctx));
-    connect(ctx, true);
-  }
-
-  /**
-   * Whether the client's bytes reached the kernel but not this handler: plain TCP only (behind TLS
-   * the socket's bytes are the handshake's, and the race is decided on the decrypted stream).
-   */
-  private static boolean spokeUnread(ChannelHandlerContext ctx) {
-    return ctx.pipeline().get(SslHandler.class) == null && TcpInfo.bytesReceived(ctx.channel()) > 0;
   }
 
   /**
@@ -344,11 +343,9 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** The client half-closed in detection: relayed as TCP, with its FIN, as it stands. */
   private void clientEnded(ChannelHandlerContext ctx) {
-    ServerFirstRace r = race;
+    Racing r = race;
     if (r != null) {
-      if (!r.over()) {
-        r.clientWon("eof");
-      }
+      r.clientEnded();
     } else {
       decided(ctx, "eof", null);
     }
@@ -356,96 +353,16 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   /** The detection deadline: TCP, over the upstream already dialled if racing. */
   private void deadline(ChannelHandlerContext ctx) {
-    ServerFirstRace r = race;
+    Racing r = race;
     if (r != null) {
-      if (!r.over() && ctx.channel().isActive()) {
-        r.clientWon("read_timeout");
-      }
+      r.deadline();
     } else {
       decided(ctx, "read_timeout", null);
     }
   }
 
-  /** Client bytes during the race: the client spoke first, and the classifier decides. */
-  private void raceRead(ChannelHandlerContext ctx, ServerFirstRace r, ByteBuf in) {
-    if (buffered == null) {
-      buffered = ctx.alloc().buffer(in.readableBytes());
-    }
-    buffered.writeBytes(in);
-    in.release();
-    byte[] bytes = new byte[buffered.readableBytes()];
-    buffered.getBytes(buffered.readerIndex(), bytes);
-    Detection d = ProtocolClassifier.classify(bytes);
-    if (d instanceof Detection.NeedMore) {
-      spoke();
-      readPending = true;
-      ctx.read();
-    } else {
-      r.clientDecided(d, httpVersion(d));
-    }
-  }
-
-  /** The upstream dialled for the race is connected (and secured). */
-  private void raceConnected(
-      ChannelHandlerContext ctx,
-      Channel client,
-      Channel upstream,
-      LongAdder read,
-      LongAdder written) {
-    if (httpTaken || !client.isActive()) {
-      upstream.close();
-      if (!httpTaken) {
-        release();
-      }
-      return;
-    }
-    Objects.requireNonNull(race)
-        .connected(client, new ServerFirstRace.Leg(upstream, read, written));
-  }
-
-  /** What the race's decisions do to this connection. */
-  private final class RaceOutcome implements ServerFirstRace.Outcome {
-    private final ChannelHandlerContext ctx;
-
-    RaceOutcome(ChannelHandlerContext ctx) {
-      this.ctx = ctx;
-    }
-
-    @Override
-    public void decided(String why, String label) {
-      cancelTimers();
-      decision(ctx, why);
-      result(label);
-    }
-
-    @Override
-    public void relay(ServerFirstRace.Leg leg) {
-      joined(ctx, ctx.channel(), leg.upstream(), true, leg.read(), leg.written());
-    }
-
-    @Override
-    public void http(HttpVersion version) {
-      ProxyConnection.this.http(ctx, version);
-    }
-
-    @Override
-    public void serverSpokeFirst() {
-      ServerGreeting.learned(s, route().upstream());
-    }
-
-    @Override
-    public boolean clientSpokePartly() {
-      return buffered != null && buffered.isReadable();
-    }
-
-    @Override
-    public void closeClient() {
-      ctx.channel().close();
-    }
-  }
-
   /** One debug line per connection and decision: why the proxy treats it as it does. */
-  private void decision(ChannelHandlerContext ctx, String why) {
+  void decision(ChannelHandlerContext ctx, String why) {
     if (log.isDebugEnabled()) {
       log.debug(
           "{} {} -> {} via {}: {}",
@@ -520,14 +437,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
       LongAdder read,
       LongAdder written) {
     if (racing) {
-      raceConnected(ctx, client, upstream, read, written);
+      Objects.requireNonNull(race).connected(client, upstream, read, written);
     } else {
       joined(ctx, client, upstream, false, read, written);
     }
   }
 
   /** The pair is decided: relay. */
-  private void joined(
+  void joined(
       ChannelHandlerContext ctx,
       Channel client,
       Channel upstream,
@@ -596,14 +513,14 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
         });
   }
 
-  private void result(String label) {
+  void result(String label) {
     s.metrics().counter(s.direction() + "_tcp_detect_results_total", "result", label).increment();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    ServerFirstRace r = race;
-    if (!upstreamStarted || (r != null && !r.over())) {
+    Racing r = race;
+    if (!upstreamStarted || (r != null && r.running())) {
       if (route != null && route.handling() instanceof Handling.Detect) {
         result(evicted ? "evicted" : "error"); // closed before detection finished
       }
@@ -637,7 +554,7 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** Detection is over (decided, evicted or closed): its timers and its place under the cap go. */
-  private void cancelTimers() {
+  void cancelTimers() {
     DetectionGate.Ticket t = ticket;
     if (t != null) {
       ticket = null;
@@ -651,10 +568,20 @@ public final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void release() {
+  void release() {
     if (buffered != null) {
       buffered.release();
       buffered = null;
     }
+  }
+
+  /** An upstream is dialled (for the race, or after a decision) or HTTP took the connection. */
+  boolean upstreamStarted() {
+    return upstreamStarted;
+  }
+
+  /** The connection went to the per-request HTTP proxy. */
+  boolean httpTaken() {
+    return httpTaken;
   }
 }

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class ServerFirstRace {
 
-  /** What the race's decisions do: implemented by the connection that races. */
+  /** What the race's decisions do: implemented by the connection that races ({@link Racing}). */
   interface Outcome {
     /** Detection is over: its timers and place under the cap go; logged and counted. */
     void decided(String why, String label);
