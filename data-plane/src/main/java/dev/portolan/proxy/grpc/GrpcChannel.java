@@ -84,21 +84,10 @@ public final class GrpcChannel implements AutoCloseable {
       @Nullable SslContext tls,
       @Nullable String authority,
       Duration keepAlive) {
-    this(target, group, null, channelType, tls, authority, keepAlive);
-  }
-
-  GrpcChannel(
-      String target,
-      EventLoopGroup group,
-      @Nullable EventLoopGroup ownGroup,
-      Class<? extends Channel> channelType,
-      @Nullable SslContext tls,
-      @Nullable String authority,
-      Duration keepAlive) {
     this(
         target,
         group,
-        ownGroup,
+        null,
         channelType,
         tls,
         authority,
@@ -136,7 +125,14 @@ public final class GrpcChannel implements AutoCloseable {
       String target, @Nullable SslContext tls, @Nullable String authority) {
     EventLoopGroup own = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     return new GrpcChannel(
-        target, own, own, NioSocketChannel.class, tls, authority, Duration.ofSeconds(30));
+        target,
+        own,
+        own,
+        NioSocketChannel.class,
+        tls,
+        authority,
+        Duration.ofSeconds(30),
+        GrpcConnection.Resolver.THREAD);
   }
 
   /**

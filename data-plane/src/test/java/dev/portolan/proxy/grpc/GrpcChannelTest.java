@@ -281,16 +281,7 @@ class GrpcChannelTest {
                   throw new IllegalStateException(e);
                 }
               });
-      GrpcChannel ch =
-          new GrpcChannel(
-              "policy.test:" + server.getPort(),
-              group,
-              null,
-              NioSocketChannel.class,
-              null,
-              null,
-              Duration.ofSeconds(30),
-              slow);
+      GrpcChannel ch = resolving("policy.test:" + server.getPort(), group, slow);
       Recorder r = call(ch, "three", null);
       await().until(() -> asked.contains("policy.test"));
       // While the name is being looked up, the loop (the proxy's admin loop) serves everything
@@ -303,15 +294,7 @@ class GrpcChannelTest {
 
       // A name that does not resolve is a failed dial: the list moves on to the next entry.
       GrpcChannel list =
-          new GrpcChannel(
-              "gone.policy.test:1,policy.test:" + server.getPort(),
-              group,
-              null,
-              NioSocketChannel.class,
-              null,
-              null,
-              Duration.ofSeconds(30),
-              slow);
+          resolving("gone.policy.test:1,policy.test:" + server.getPort(), group, slow);
       Recorder second = call(list, "three", null);
       assertThat(second.end()).isNull();
       assertThat(second.names).hasSize(3);
@@ -320,6 +303,13 @@ class GrpcChannelTest {
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
+  }
+
+  /** A plaintext channel on {@code group} whose names {@code resolver} looks up. */
+  private static GrpcChannel resolving(
+      String target, EventLoopGroup group, GrpcConnection.Resolver resolver) {
+    return new GrpcChannel(
+        target, group, null, NioSocketChannel.class, null, null, Duration.ofSeconds(30), resolver);
   }
 
   @Test
