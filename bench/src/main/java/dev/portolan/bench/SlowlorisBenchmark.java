@@ -1,5 +1,6 @@
 package dev.portolan.bench;
 
+import static dev.portolan.bench.SlowlorisProbes.REUSE;
 import static dev.portolan.bench.SlowlorisProbes.count;
 import static dev.portolan.bench.SlowlorisProbes.curl;
 import static dev.portolan.bench.SlowlorisProbes.evicted;
@@ -107,6 +108,11 @@ final class SlowlorisBenchmark {
         "nproc %s; load average before: %s%n",
         Runtime.getRuntime().availableProcessors(), loadAverage());
     List<String> jvm = new ArrayList<>(DeployedProxy.jvmOptions());
+    // EXTRA_JVM="…" (space separated): options appended to the deployed ones, to try a change.
+    String extra = System.getenv().getOrDefault("EXTRA_JVM", "").strip();
+    if (!extra.isEmpty()) {
+      jvm.addAll(List.of(extra.split("\\s+")));
+    }
     if (System.getenv("NMT") != null) {
       jvm.add("-XX:NativeMemoryTracking=summary");
     }
@@ -115,6 +121,11 @@ final class SlowlorisBenchmark {
             + DataPlaneBenchmark.version("nginx", "-v")
             + ", curl "
             + DataPlaneBenchmark.version("curl", "--version")
+            + " ("
+            + (REUSE == 1
+                ? "one connection per request"
+                : REUSE + " requests per connection; latency of those on an open connection")
+            + ")"
             + "; server proxy as deployed: "
             + String.join(" ", jvm)
             + " "

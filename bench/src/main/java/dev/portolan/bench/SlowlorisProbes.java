@@ -53,41 +53,55 @@ final class SlowlorisProbes {
   }
 
   /**
-   * {@code n} requests from the user's pod to nginx through the server's inbound proxy, one curl
-   * and one connection each; curl's own {@code time_total} (connect to last byte) is the latency,
-   * so its start-up is not counted. A request that does not get a 200 is counted and kept (curl's
-   * exit code says how it failed: 52 empty reply, 56 reset, 7 no connection, 28 timeout).
+   * {@code REUSE=k}: each curl sends {@code k} requests on one connection, as a client with a
+   * connection pool; the latency is then that of the requests on a connection already open (the
+   * pooled client's case), and the connecting ones are only in the failed and slowest lines.
+   * Default 1: one connection per request, each through the listener's accept queue.
+   */
+  static final int REUSE = Integer.parseInt(System.getenv().getOrDefault("REUSE", "1").strip());
+
+  /**
+   * {@code n} requests from the user's pod to nginx through the server's inbound proxy, {@link
+   * #REUSE} per curl and connection; curl's own {@code time_total} (connect to last byte) is the
+   * latency, so its start-up is not counted. A request that does not get a 200 is counted and kept
+   * (curl's exit code says how it failed: 52 empty reply, 56 reset, 7 no connection, 28 timeout).
    */
   static Requests curl(TestBed bed, int n) {
+    String url =
+        " -o /dev/null http://" + SlowlorisBenchmark.SERVER + ":" + SlowlorisBenchmark.PORT + "/";
+    int perCurl = Math.min(REUSE, n);
     String out =
         bed.pod("user")
             .run(
                 "bash",
                 "-c",
                 "for i in $(seq "
-                    + n
-                    + "); do curl -s -m 10 -o /dev/null -w '%{http_code} %{exitcode}"
-                    + " %{time_connect} %{time_total}\\n' http://"
-                    + SlowlorisBenchmark.SERVER
-                    + ":"
-                    + SlowlorisBenchmark.PORT
-                    + "/; done");
+                    + Math.ceilDiv(n, perCurl)
+                    + "); do curl -s -m 10 -w '%{http_code} %{exitcode}"
+                    + " %{time_connect} %{time_total} %{num_connects}\\n'"
+                    + url.repeat(perCurl)
+                    + "; done");
     Histogram h = Figures.histogram();
     List<String> failed = new ArrayList<>();
     String slowest = "";
+    int answers = 0;
     for (String line : out.strip().split("\n")) {
       String[] f = line.strip().split(" ");
-      if (f.length != 4) {
+      if (f.length != 5) {
         throw new IllegalStateException("unexpected curl output: '" + line + "' in:\n" + out);
       }
+      String kept = line.strip().substring(0, line.strip().lastIndexOf(' '));
+      answers++;
       if (!f[0].equals("200")) {
-        failed.add(line.strip());
+        failed.add(kept);
       }
-      h.recordValue(Math.max(1, Math.round(Double.parseDouble(f[3]) * 1e9)));
-      slowest = Requests.slower(slowest, line.strip());
+      if (perCurl == 1 || f[4].equals("0")) {
+        h.recordValue(Math.max(1, Math.round(Double.parseDouble(f[3]) * 1e9)));
+      }
+      slowest = Requests.slower(slowest, kept);
     }
-    if (h.getTotalCount() != n) {
-      throw new IllegalStateException(h.getTotalCount() + " of " + n + " answers:\n" + out);
+    if (answers != Math.ceilDiv(n, perCurl) * perCurl) {
+      throw new IllegalStateException(answers + " of " + n + " answers:\n" + out);
     }
     return new Requests(h, failed, slowest);
   }
