@@ -5,6 +5,7 @@ import dev.portolan.policy.model.PortListParser;
 import dev.portolan.policy.model.PortSet;
 import dev.portolan.proxy.connection.DetectionGate;
 import dev.portolan.proxy.discovery.Limits;
+import dev.portolan.proxy.net.DataLoops;
 import dev.portolan.proxy.net.IoTransport;
 import dev.portolan.proxy.net.LoopbackLeg;
 import java.time.Duration;
@@ -46,6 +47,9 @@ import java.util.Map;
  *     when unset, built from the namespace, node name and pod
  * @param shutdownGrace {@code PORTOLAN_SHUTDOWN_GRACE}: how long, after SIGTERM, the proxy waits
  *     for its established connections to finish before it exits (docs/proxy.md, <i>Shutdown</i>)
+ * @param taskQuantum {@code PORTOLAN_TASK_QUANTUM}: how long a data-path event loop runs queued
+ *     tasks before it reads its sockets again (2ms; Netty's own default is a second); see {@link
+ *     DataLoops}
  */
 public record ProxyConfig(
     String policyServer,
@@ -73,7 +77,8 @@ public record ProxyConfig(
     Duration transportHeaderTimeout,
     String nodeName,
     String contextToken,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Duration taskQuantum) {
 
   /** Kubernetes' default {@code terminationGracePeriodSeconds}. */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
@@ -105,7 +110,19 @@ public record ProxyConfig(
         durationOf(env, "PORTOLAN_TRANSPORT_HEADER_TIMEOUT", Duration.ofSeconds(10)),
         env.getOrDefault("PORTOLAN_NODE_NAME", ""),
         contextTokenOf(env),
-        shutdownGraceOf(env));
+        shutdownGraceOf(env),
+        taskQuantumOf(env));
+  }
+
+  private static Duration taskQuantumOf(Map<String, String> env) {
+    Duration q = durationOf(env, "PORTOLAN_TASK_QUANTUM", DataLoops.DEFAULT_TASK_QUANTUM);
+    if (q.toMillis() < 1) {
+      throw new IllegalArgumentException(
+          "PORTOLAN_TASK_QUANTUM='"
+              + env.get("PORTOLAN_TASK_QUANTUM")
+              + "' must be at least 1ms (Netty counts it in milliseconds)");
+    }
+    return q;
   }
 
   private static Duration shutdownGraceOf(Map<String, String> env) {

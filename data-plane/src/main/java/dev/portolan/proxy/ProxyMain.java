@@ -16,6 +16,7 @@ import dev.portolan.proxy.identity.ProxyIdentity;
 import dev.portolan.proxy.inbound.InboundRouter;
 import dev.portolan.proxy.metrics.HeapGiveBack;
 import dev.portolan.proxy.metrics.Metrics;
+import dev.portolan.proxy.net.DataLoops;
 import dev.portolan.proxy.net.LoopbackLeg;
 import dev.portolan.proxy.outbound.OutboundRouter;
 import dev.portolan.proxy.relay.IdleHandler;
@@ -101,7 +102,7 @@ public final class ProxyMain {
         .increment();
     // One event loop per core: connections stay on one thread (upstream joins the client's loop).
     EventLoopGroup data =
-        new MultiThreadIoEventLoopGroup(config.workers(), config.ioTransport().handlers());
+        new DataLoops(config.workers(), config.ioTransport().handlers(), config.taskQuantum());
     EventLoopGroup admin = new MultiThreadIoEventLoopGroup(1, config.ioTransport().handlers());
     ProxyIdentity identity = null;
     MeshTls mesh = null;

@@ -39,6 +39,18 @@ class ProxyConfigTest {
   }
 
   @Test
+  void the_task_quantum_is_two_milliseconds_unless_set_and_at_least_one() {
+    assertThat(ProxyConfig.fromEnv(Map.of()).taskQuantum())
+        .isEqualTo(java.time.Duration.ofMillis(2));
+    assertThat(ProxyConfig.fromEnv(Map.of("PORTOLAN_TASK_QUANTUM", "1s")).taskQuantum())
+        .isEqualTo(java.time.Duration.ofSeconds(1));
+    assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_TASK_QUANTUM", "0ms")))
+        .hasMessageContaining("PORTOLAN_TASK_QUANTUM='0ms' must be at least 1ms");
+    assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("PORTOLAN_TASK_QUANTUM", "often")))
+        .hasMessageContaining("PORTOLAN_TASK_QUANTUM='often' is not a duration");
+  }
+
+  @Test
   void identity_is_off_unless_set_and_the_transport_settings_have_defaults() {
     assertThat(ProxyMain.identityConfigOf(Map.of()).mode())
         .isEqualTo(dev.portolan.proxy.identity.IdentityConfig.Mode.DISABLED);
