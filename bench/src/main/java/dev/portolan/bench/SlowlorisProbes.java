@@ -90,7 +90,8 @@ final class SlowlorisProbes {
       if (f.length != 5) {
         throw new IllegalStateException("unexpected curl output: '" + line + "' in:\n" + out);
       }
-      String kept = line.strip().substring(0, line.strip().lastIndexOf(' '));
+      // curl's line without num_connects: code exit connect total, as Requests keeps it.
+      String kept = String.join(" ", f[0], f[1], f[2], f[3]);
       answers++;
       if (!f[0].equals("200")) {
         failed.add(kept);
